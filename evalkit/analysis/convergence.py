@@ -1,0 +1,181 @@
+"""σ- and β-convergence of scores over years.
+
+Both need scores comparable over time (panel entropy or goalposts, METHODS §1.3
+and §9): year-by-year min–max rescales every year and destroys them.
+
+Source: METHODS.md §8.3; Barro, R. J. & Sala-i-Martin, X. (1992) Convergence,
+Journal of Political Economy 100(2):223–251.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["Sigma", "Beta", "sigma_convergence", "beta_convergence"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Sigma:
+    """Result of :func:`sigma_convergence`; arrays of shape (n_years,).
+
+    ``converging[t]`` says whether CV (ddof=0) fell from year t to t+1, (n_years − 1,).
+    """
+
+    n: np.ndarray
+    mean: np.ndarray
+    sd_pop: np.ndarray
+    sd_sample: np.ndarray
+    cv_pop: np.ndarray
+    cv_sample: np.ndarray
+    sd_log_pop: np.ndarray
+    sd_log_sample: np.ndarray
+    n_nonpositive: np.ndarray  # units left out of the sd of ln y
+    converging: np.ndarray
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Beta:
+    """Result of :func:`beta_convergence` (one regression)."""
+
+    beta: float
+    se: float
+    p_value: float
+    intercept: float
+    r2: float
+    n: int
+    span: float  # T, years between first and last observation
+    speed: float  # λ = −ln(1 + βT)/T
+    half_life: float  # ln 2 / λ
+    groups: dict[Any, "Beta"] | None = None
+
+
+def _stat(y: np.ndarray, fn, min_n: int) -> np.ndarray:
+    out = np.full(y.shape[1], np.nan)
+    for t in range(y.shape[1]):
+        v = y[:, t]
+        v = v[~np.isnan(v)]
+        if v.size >= min_n:
+            out[t] = fn(v)
+    return out
+
+
+def sigma_convergence(Y: np.ndarray) -> Sigma:
+    """Dispersion of the scores in each year: σ-convergence if it falls over time.
+
+    Y : ndarray (n_units, n_years), scores (> 0 for the log measure). Per year t::
+
+        mean_t, sd_t (ddof 0 and 1), CV_t = sd_t / mean_t,  sd of ln y_it (ddof 0 and 1)
+        σ-convergence from t to t+1:  CV_{t+1} < CV_t   (``converging``)
+
+    NaN units are left out of their year; units with y ≤ 0 are left out of the
+    sd of ln y only (counted in ``n_nonpositive``). The absolute sd can rise while
+    the CV falls (vectors/cv_sigma_convergence.json): say which σ is used.
+
+    Source: METHODS.md §8.3; Barro & Sala-i-Martin (1992) JPE 100(2):223–251.
+    """
+    Y = np.asarray(Y, dtype=np.float64)
+    if Y.ndim != 2:
+        raise ValueError(f"Y must be (n_units, n_years), got shape {Y.shape}")
+    n = (~np.isnan(Y)).sum(axis=0)
+    mean = _stat(Y, np.mean, 1)
+    sd0 = _stat(Y, lambda v: v.std(ddof=0), 1)
+    sd1 = _stat(Y, lambda v: v.std(ddof=1), 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cv0 = np.where(mean != 0, sd0 / mean, np.nan)
+        cv1 = np.where(mean != 0, sd1 / mean, np.nan)
+        pos = np.where(Y > 0, Y, np.nan)
+        ln = np.log(pos)
+    nonpos = ((Y <= 0) & ~np.isnan(Y)).sum(axis=0)
+    sdl0 = _stat(ln, lambda v: v.std(ddof=0), 1)
+    sdl1 = _stat(ln, lambda v: v.std(ddof=1), 2)
+    return Sigma(
+        n=n,
+        mean=mean,
+        sd_pop=sd0,
+        sd_sample=sd1,
+        cv_pop=cv0,
+        cv_sample=cv1,
+        sd_log_pop=sdl0,
+        sd_log_sample=sdl1,
+        n_nonpositive=nonpos,
+        converging=cv0[1:] < cv0[:-1],
+    )
+
+
+def _beta_one(y0: np.ndarray, yT: np.ndarray, span: float) -> Beta:
+    ok = np.isfinite(y0) & np.isfinite(yT) & (y0 > 0) & (yT > 0)
+    nan = float("nan")
+    n = int(ok.sum())
+    x = np.log(y0[ok])
+    if n < 3 or np.ptp(x) == 0:
+        return Beta(nan, nan, nan, nan, nan, n, span, nan, nan)
+    g = np.log(yT[ok] / y0[ok]) / span
+    r = stats.linregress(x, g)
+    beta = float(r.slope)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        speed = -np.log1p(beta * span) / span if 1.0 + beta * span > 0 else nan
+        half = np.log(2.0) / speed if speed > 0 else nan
+    return Beta(
+        beta=beta,
+        se=float(r.stderr),
+        p_value=float(r.pvalue),
+        intercept=float(r.intercept),
+        r2=float(r.rvalue**2),
+        n=n,
+        span=span,
+        speed=float(speed),
+        half_life=float(half),
+    )
+
+
+def beta_convergence(
+    Y: np.ndarray,
+    *,
+    years: Sequence[float] | np.ndarray | None = None,
+    groups: Sequence[Any] | np.ndarray | None = None,
+) -> Beta:
+    """Absolute β-convergence: growth regressed on the initial level across units.
+
+    Y : ndarray (n_units, n_years); only the first and last columns are used.
+    years : the years of the columns (default 0, 1, …), so T = years[-1] − years[0].
+    groups : labels (n_units,) — also run the regression within each group
+        (``result.groups[label]``; club convergence).
+
+    ::
+
+        g_i = ln(y_iT / y_i0) / T = α + β ln y_i0 + ε_i        (OLS, scipy.stats.linregress)
+        λ   = −ln(1 + βT) / T        (convergence speed; NaN if 1 + βT ≤ 0)
+        half-life = ln 2 / λ          (NaN unless λ > 0)
+
+    β < 0 (significant) means units starting lower grow faster. ``se`` and
+    ``p_value`` are linregress's (two-sided, H0: β = 0). Units with NaN or y ≤ 0
+    at either end are dropped; fewer than 3 units (or equal starting levels)
+    give NaN.
+
+    Source: METHODS.md §8.3; Barro, R. J. & Sala-i-Martin, X. (1992) Convergence,
+    JPE 100(2):223–251 (eq. for the average growth rate; λ from 1 − e^{−λT} = −βT).
+    """
+    Y = np.asarray(Y, dtype=np.float64)
+    if Y.ndim != 2 or Y.shape[1] < 2:
+        raise ValueError(f"Y must be (n_units, n_years ≥ 2), got shape {Y.shape}")
+    yrs = np.arange(Y.shape[1], dtype=np.float64) if years is None else np.asarray(years, float)
+    span = float(yrs[-1] - yrs[0])
+    if not span > 0:
+        raise ValueError(f"years must increase, got {yrs!r}")
+    res = _beta_one(Y[:, 0], Y[:, -1], span)
+    if groups is None:
+        return res
+    labels = list(groups.tolist() if isinstance(groups, np.ndarray) else groups)
+    if len(labels) != Y.shape[0]:
+        raise ValueError(f"groups has {len(labels)} labels for {Y.shape[0]} units")
+    arr = np.array(labels, dtype=object)
+    per: dict[Any, Beta] = {}
+    for g in dict.fromkeys(labels):
+        m = arr == g
+        per[g] = _beta_one(Y[m, 0], Y[m, -1], span)
+    return Beta(**{f: getattr(res, f) for f in Beta.__dataclass_fields__ if f != "groups"},
+                groups=per)

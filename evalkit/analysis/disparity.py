@@ -1,0 +1,386 @@
+"""Regional disparity 区域差异: Theil T and L, Dagum Gini, coefficient of variation.
+
+Every function takes one cross-section y (n,) — the scores of one year and one
+node — and optional group labels (n,), e.g. provinces. :func:`disparity_table`
+loops over many cross-sections (years × nodes) for disparity.csv.
+
+Source: SPEC.md "Outputs" (disparity.csv); METHODS.md §8; Theil (1967) *Economics
+and Information Theory*; Shorrocks (1980) Econometrica 48(3):613–625; Dagum (1997)
+Empirical Economics 22:515–531.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+__all__ = [
+    "Theil",
+    "DagumGini",
+    "theil",
+    "dagum_gini",
+    "cv",
+    "gini",
+    "disparity_table",
+    "DISPARITY_COLUMNS",
+]
+
+DISPARITY_COLUMNS = (
+    "theil",
+    "theil_within",
+    "theil_between",
+    "gini",
+    "gini_within",
+    "gini_between",
+    "gini_trans",
+    "cv",
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Theil:
+    """Result of :func:`theil`; per-group arrays follow ``groups`` (first-appearance order)."""
+
+    T: float
+    T_within: float
+    T_between: float
+    L: float
+    L_within: float
+    L_between: float
+    groups: tuple[Any, ...]
+    n: np.ndarray
+    mean: np.ndarray
+    T_g: np.ndarray
+    L_g: np.ndarray
+    score_share: np.ndarray  # s_g = n_g μ_g / (n μ)
+    pop_share: np.ndarray  # p_g = n_g / n
+    contribution_T: np.ndarray  # s_g T_g
+    contribution_L: np.ndarray  # p_g L_g
+    n_used: int
+    n_missing: int  # NaN units dropped
+    n_nonpositive: int  # y ≤ 0: dropped (floor=None) or raised to the floor
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DagumGini:
+    """Result of :func:`dagum_gini`; groups ordered by mean, richest first.
+
+    Per-group arrays (k,); pair arrays (k, k), symmetric, indexed in ``groups``
+    order: G_jh (diagonal = G_jj), d_jh = E[(y_rich − y_poor)⁺],
+    p_jh = E[(y_poor − y_rich)⁺], D_jh, weight = p_j s_h + p_h s_j
+    (diagonals of d, p, D and weight are NaN).
+    """
+
+    G: float
+    G_within: float
+    G_net_between: float
+    G_trans: float
+    groups: tuple[Any, ...]
+    n: np.ndarray
+    mean: np.ndarray
+    p: np.ndarray
+    s: np.ndarray
+    G_jj: np.ndarray
+    G_jh: np.ndarray
+    d_jh: np.ndarray
+    p_jh: np.ndarray
+    D_jh: np.ndarray
+    weight: np.ndarray
+    n_used: int
+    n_missing: int
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Contributions as shares of G: within, net_between, transvariation."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {
+                "within": self.G_within / self.G,
+                "net_between": self.G_net_between / self.G,
+                "transvariation": self.G_trans / self.G,
+            }
+
+
+def _codes(groups: Sequence[Any] | np.ndarray | None, n: int) -> tuple[np.ndarray, tuple[Any, ...]]:
+    """Integer group codes (first-appearance order) and the labels."""
+    if groups is None:
+        return np.zeros(n, dtype=np.int64), (None,)
+    labels = list(groups.tolist() if isinstance(groups, np.ndarray) else groups)
+    if len(labels) != n:
+        raise ValueError(f"groups has {len(labels)} labels for {n} values")
+    index: dict[Any, int] = {}
+    codes = np.fromiter((index.setdefault(g, len(index)) for g in labels), dtype=np.int64, count=n)
+    return codes, tuple(index)
+
+
+def _clean(y: np.ndarray) -> np.ndarray:
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim != 1:
+        raise ValueError(f"y must be one cross-section (n,), got shape {y.shape}")
+    return y
+
+
+def theil(
+    y: np.ndarray,
+    groups: Sequence[Any] | np.ndarray | None = None,
+    *,
+    floor: float | None = None,
+) -> Theil:
+    """Theil T (GE(1)) and Theil L (GE(0), MLD) with within/between decomposition.
+
+    y : ndarray (n,), scores of one year; groups : labels (n,) or None (one group).
+    Each unit counts once (no population weights)::
+
+        T   = (1/n) Σ_i (y_i/μ) ln(y_i/μ)
+        T_w = Σ_g s_g T_g ,  T_b = Σ_g s_g ln(μ_g/μ),   s_g = n_g μ_g / (n μ)
+        L   = (1/n) Σ_i ln(μ/y_i)
+        L_w = Σ_g p_g L_g ,  L_b = Σ_g p_g ln(μ/μ_g),   p_g = n_g / n
+        T = T_w + T_b and L = L_w + L_b exactly.
+
+    NaN units are dropped (``n_missing``). Both indices need y > 0: with
+    ``floor=None`` units with y ≤ 0 are dropped, otherwise y ← max(y, floor);
+    either way ``n_nonpositive`` says how many. A one-unit group has T_g = L_g = 0.
+    A group left empty has n 0 and NaN mean, T_g and L_g, and shares 0.
+    Nothing left at all: every index is NaN.
+
+    Source: METHODS.md §8.1; Theil (1967); Shorrocks (1980) Econometrica 48:613–625
+    (additive decomposability of GE(0), GE(1)); vectors/theil.json.
+    """
+    y = _clean(y)
+    codes, labels = _codes(groups, y.size)
+    k = len(labels)
+    keep = ~np.isnan(y)
+    n_missing = int((~keep).sum())
+    nonpos = keep & (y <= 0)
+    n_nonpositive = int(nonpos.sum())
+    if floor is None:
+        keep &= ~nonpos
+    else:
+        if not floor > 0:
+            raise ValueError(f"floor must be > 0, got {floor!r}")
+        y = np.where(nonpos, floor, y)
+    y, c = y[keep], codes[keep]
+    n = y.size
+    n_g = np.bincount(c, minlength=k).astype(np.float64)
+    nan = float("nan")
+    if n == 0:
+        z = np.full(k, nan)
+        return Theil(nan, nan, nan, nan, nan, nan, labels, n_g, z, z, z, z, z, z, z,
+                     0, n_missing, n_nonpositive)
+    mu = y.mean()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu_g = np.bincount(c, weights=y, minlength=k) / n_g
+        r = y / mu
+        T = float(np.mean(r * np.log(r)))
+        L = float(np.mean(-np.log(r)))
+        rg = y / mu_g[c]
+        T_g = np.bincount(c, weights=rg * np.log(rg), minlength=k) / n_g
+        L_g = np.bincount(c, weights=-np.log(rg), minlength=k) / n_g
+        p_g = n_g / n
+        s_g = p_g * mu_g / mu
+        s_g = np.where(n_g > 0, s_g, 0.0)
+        ln_ratio = np.where(n_g > 0, np.log(mu_g / mu), 0.0)
+    cT = np.where(n_g > 0, s_g * T_g, 0.0)
+    cL = np.where(n_g > 0, p_g * L_g, 0.0)
+    return Theil(
+        T=T,
+        T_within=float(cT.sum()),
+        T_between=float((s_g * ln_ratio).sum()),
+        L=L,
+        L_within=float(cL.sum()),
+        L_between=float(-(p_g * ln_ratio).sum()),
+        groups=labels,
+        n=n_g,
+        mean=mu_g,
+        T_g=T_g,
+        L_g=L_g,
+        score_share=s_g,
+        pop_share=p_g,
+        contribution_T=cT,
+        contribution_L=cL,
+        n_used=n,
+        n_missing=n_missing,
+        n_nonpositive=n_nonpositive,
+    )
+
+
+def _abs_sum_within(y_sorted: np.ndarray) -> float:
+    """Σ_i Σ_r |y_i − y_r| over ordered pairs of one sorted sample, O(n).
+
+    As 2 Σ_k k (n − k) (y_(k) − y_(k−1)): non-negative terms, so exactly 0 for equal values.
+    """
+    n = y_sorted.size
+    k = np.arange(1, n, dtype=np.float64)
+    return float(2.0 * np.dot(k * (n - k), np.diff(y_sorted)))
+
+
+def _pos_sum(a: np.ndarray, b_sorted: np.ndarray, b_cum: np.ndarray) -> float:
+    """Σ_a Σ_b (a − b)⁺ with b sorted and b_cum = [0, cumsum(b)], O((n_a + n_b) log n_b)."""
+    cnt = np.searchsorted(b_sorted, a, side="left")  # number of b strictly below a
+    return float(np.dot(a, cnt) - b_cum[cnt].sum())
+
+
+def gini(y: np.ndarray) -> float:
+    """Gini coefficient G = Σ_i Σ_r |y_i − y_r| / (2 n² μ) of one cross-section (NaN dropped).
+
+    Sort-based, O(n log n). μ = 0 or no data gives NaN.
+
+    Source: METHODS.md §8.2 (G of Dagum 1997).
+    """
+    y = _clean(y)
+    y = np.sort(y[~np.isnan(y)])
+    if y.size == 0 or y.mean() == 0:
+        return float("nan")
+    return _abs_sum_within(y) / (2.0 * y.size**2 * y.mean())
+
+
+def dagum_gini(y: np.ndarray, groups: Sequence[Any] | np.ndarray | None = None) -> DagumGini:
+    """Dagum (1997) Gini decomposition G = G_w + G_nb + G_t by groups.
+
+    y : ndarray (n,), scores of one year (≥ 0); groups : labels (n,) or None.
+    Groups are ordered by mean, richest first (ties: first appearance)::
+
+        G    = Σ_j Σ_h Σ_i Σ_r |y_ji − y_hr| / (2 n² μ)
+        G_jj = Σ_i Σ_r |y_ji − y_jr| / (2 n_j² μ_j)
+        G_w  = Σ_j G_jj p_j s_j ,    p_j = n_j/n ,  s_j = n_j μ_j /(n μ)
+        G_jh = Σ_i Σ_r |y_ji − y_hr| / (n_j n_h (μ_j + μ_h))  = (d_jh + p_jh)/(μ_j + μ_h)
+        d_jh = E[(y_rich − y_poor)⁺],  p_jh = E[(y_poor − y_rich)⁺]  (cross-group pairs)
+        D_jh = (d_jh − p_jh)/(d_jh + p_jh)   (0 when d_jh + p_jh = 0)
+        G_nb = Σ_{j>h} G_jh (p_j s_h + p_h s_j) D_jh ,  G_t = Σ_{j>h} G_jh (p_j s_h + p_h s_j)(1 − D_jh)
+
+    No n × n matrix is formed: within a sorted sample Σ|y_i − y_r| =
+    2 Σ_k k (n − k) (y_(k) − y_(k−1)), and across two groups Σ_a Σ_b (a − b)⁺ =
+    Σ_a (a · #{b < a} − Σ_{b < a} b) by binary search in the sorted other group
+    with its prefix sums — O(n log n) for every pair of groups, so k groups cost
+    O(k n log n), not O(n²).
+
+    NaN units are dropped (``n_missing``); an empty group is dropped. μ = 0 (or
+    no data) gives NaN indices. A one-unit group has G_jj = 0.
+
+    Source: METHODS.md §8.2; Dagum, C. (1997) A new approach to the decomposition
+    of the Gini income inequality ratio, Empirical Economics 22:515–531;
+    vectors/dagum_gini.json.
+    """
+    y = _clean(y)
+    codes, labels = _codes(groups, y.size)
+    keep = ~np.isnan(y)
+    n_missing = int((~keep).sum())
+    y, codes = y[keep], codes[keep]
+    n = y.size
+    present = np.unique(codes)
+    parts = [np.sort(y[codes == g]) for g in present]
+    means = np.array([p.mean() for p in parts])
+    order = np.argsort(-means, kind="stable")
+    parts = [parts[i] for i in order]
+    labels = tuple(labels[present[i]] for i in order)
+    k = len(parts)
+    nan = float("nan")
+    mu = y.mean() if n else nan
+    n_g = np.array([p.size for p in parts], dtype=np.float64)
+    mu_g = means[order]
+    nanmat = np.full((k, k), nan)
+    if n == 0 or mu == 0:
+        vec = np.full(k, nan)
+        return DagumGini(nan, nan, nan, nan, labels, n_g, mu_g, vec, vec, vec, nanmat,
+                         nanmat, nanmat, nanmat, nanmat, n, n_missing)
+    p_g = n_g / n
+    s_g = n_g * mu_g / (n * mu)
+    G = _abs_sum_within(np.sort(y)) / (2.0 * n * n * mu)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        G_jj = np.array([_abs_sum_within(p) for p in parts]) / (2.0 * n_g**2 * mu_g)
+    G_jj = np.where(mu_g == 0, 0.0, G_jj)  # a group of zeros has no inequality
+    cums = [np.concatenate([[0.0], np.cumsum(p)]) for p in parts]
+    G_jh = nanmat.copy()
+    d_jh, p_jh, D_jh, weight = nanmat.copy(), nanmat.copy(), nanmat.copy(), nanmat.copy()
+    np.fill_diagonal(G_jh, G_jj)
+    G_nb = G_t = 0.0
+    for j in range(k):
+        for h in range(j + 1, k):  # j richer (or equal mean, earlier)
+            nn = n_g[j] * n_g[h]
+            d = _pos_sum(parts[j], parts[h], cums[h]) / nn
+            p = _pos_sum(parts[h], parts[j], cums[j]) / nn
+            g_jh = (d + p) / (mu_g[j] + mu_g[h]) if mu_g[j] + mu_g[h] > 0 else 0.0
+            D = (d - p) / (d + p) if d + p > 0 else 0.0
+            w = p_g[j] * s_g[h] + p_g[h] * s_g[j]
+            G_jh[j, h] = G_jh[h, j] = g_jh
+            d_jh[j, h] = d_jh[h, j] = d
+            p_jh[j, h] = p_jh[h, j] = p
+            D_jh[j, h] = D_jh[h, j] = D
+            weight[j, h] = weight[h, j] = w
+            G_nb += g_jh * w * D
+            G_t += g_jh * w * (1.0 - D)
+    return DagumGini(
+        G=float(G),
+        G_within=float((G_jj * p_g * s_g).sum()),
+        G_net_between=float(G_nb),
+        G_trans=float(G_t),
+        groups=labels,
+        n=n_g,
+        mean=mu_g,
+        p=p_g,
+        s=s_g,
+        G_jj=G_jj,
+        G_jh=G_jh,
+        d_jh=d_jh,
+        p_jh=p_jh,
+        D_jh=D_jh,
+        weight=weight,
+        n_used=n,
+        n_missing=n_missing,
+    )
+
+
+def cv(y: np.ndarray, *, ddof: int = 0) -> float:
+    """Coefficient of variation CV = sd / mean of one cross-section (NaN dropped).
+
+    ``ddof=0`` (default): population sd; ``ddof=1``: sample sd — report which.
+    mean = 0 or fewer than ddof + 1 values: NaN.
+
+    Source: METHODS.md §8.3.
+    """
+    y = _clean(y)
+    y = y[~np.isnan(y)]
+    if y.size <= ddof:
+        return float("nan")
+    m = y.mean()
+    if m == 0:
+        return float("nan")
+    return float(y.std(ddof=ddof) / m)
+
+
+def disparity_table(
+    Y: np.ndarray,
+    groups: Sequence[Any] | np.ndarray | None = None,
+    *,
+    ddof: int = 0,
+    floor: float | None = None,
+) -> dict[str, np.ndarray]:
+    """The disparity.csv columns for many cross-sections at once.
+
+    Y : ndarray (n_units, ...) — e.g. (n_units, n_years) or (n_units, n_years, n_nodes);
+    each slice Y[:, i...] is one cross-section. groups : labels (n_units,).
+    Returns a dict keyed by :data:`DISPARITY_COLUMNS` (theil, theil_within,
+    theil_between = T, T_w, T_b of :func:`theil`; gini, gini_within,
+    gini_between, gini_trans = G, G_w, G_nb, G_t of :func:`dagum_gini`; cv),
+    each of shape Y.shape[1:]. ``floor`` goes to :func:`theil`, ``ddof`` to :func:`cv`.
+
+    Cost: O(k² n log n) per cross-section (k groups); the loop over
+    cross-sections is in Python (one sort per group per cross-section).
+
+    Source: SPEC.md "Outputs" disparity.csv; METHODS.md §8.
+    """
+    Y = np.asarray(Y, dtype=np.float64)
+    flat = Y.reshape(Y.shape[0], -1)
+    out = {c: np.full(flat.shape[1], np.nan) for c in DISPARITY_COLUMNS}
+    if groups is not None:
+        groups = list(groups.tolist() if isinstance(groups, np.ndarray) else groups)
+    for i in range(flat.shape[1]):
+        y = flat[:, i]
+        t = theil(y, groups, floor=floor)
+        g = dagum_gini(y, groups)
+        out["theil"][i], out["theil_within"][i], out["theil_between"][i] = t.T, t.T_within, t.T_between
+        out["gini"][i], out["gini_within"][i] = g.G, g.G_within
+        out["gini_between"][i], out["gini_trans"][i] = g.G_net_between, g.G_trans
+        out["cv"][i] = cv(y, ddof=ddof)
+    return {c: v.reshape(Y.shape[1:]) for c, v in out.items()}

@@ -1,0 +1,135 @@
+"""Obstacle degree model 障碍度模型: which indicators hold a unit back.
+
+Source: SPEC.md "Outputs" (obstacles.csv); METHODS.md §7; the obstacle model as
+implemented in zhjx19/mathmodels ``obstacle_degree`` (read to confirm, not copied).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["Obstacle", "obstacle_degree", "group_obstacle", "top_factors"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Obstacle:
+    """Result of :func:`obstacle_degree`.
+
+    I, O : (n_units, n_years, n_ind); deficit : (n_units, n_years).
+    """
+
+    I: np.ndarray  # noqa: E741  (METHODS letter)
+    O: np.ndarray  # noqa: E741
+    deficit: np.ndarray
+
+
+def obstacle_degree(z: np.ndarray, F: np.ndarray) -> Obstacle:
+    """Obstacle degree O of every indicator for every unit-year.
+
+    z : ndarray of shape (n_units, n_years, n_ind), standardised values in [0, 1]
+        from the SAME standardisation as the score (larger = better).
+    F : ndarray of shape (n_ind,), global weights of the indicators (factor
+        contribution 因子贡献度, F_j = W_domain(j) × w_local(j)), ≥ 0.
+
+    ::
+
+        I_ij   = 1 − z_ij                                   (deviation 偏离度)
+        deficit_i = Σ_j F_j I_ij                            (absolute deficit)
+        O_ij   = F_j I_ij / Σ_j F_j I_ij                    (a share, not a %)
+
+    A unit best on every indicator has deficit 0: O = 0 there (METHODS §7).
+    Shares of a leader look large on a small total: report ``deficit`` beside O.
+
+    NaN z (missing): the cell is excluded — its I and O are NaN, it adds nothing
+    to the deficit, and the other shares of the row still sum to 1. A row with
+    every z missing has deficit NaN.
+
+    Source: METHODS.md §7; vectors/obstacle_degree.json.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    F = np.asarray(F, dtype=np.float64)
+    if z.ndim != 3:
+        raise ValueError(f"z must be (n_units, n_years, n_ind), got shape {z.shape}")
+    if F.shape != (z.shape[2],) or not np.all(np.isfinite(F)) or np.any(F < 0):
+        raise ValueError(f"F must be {z.shape[2]} finite non-negative weights, got shape {F.shape}")
+    I = 1.0 - z  # noqa: E741
+    FI = F * I
+    missing = np.isnan(z)
+    deficit = np.where(missing, 0.0, FI).sum(axis=2)
+    deficit = np.where(missing.all(axis=2), np.nan, deficit)
+    positive = deficit > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        O = np.where(positive[..., None], FI / np.where(positive, deficit, 1.0)[..., None], 0.0)
+    O = np.where(missing, np.nan, O)
+    return Obstacle(I=I, O=O, deficit=deficit)
+
+
+def _group_index(groups: Sequence[int] | Mapping[int, int] | np.ndarray, n_ind: int) -> np.ndarray:
+    if isinstance(groups, Mapping):
+        g = np.full(n_ind, -1, dtype=np.int64)
+        for j, k in groups.items():
+            g[int(j)] = int(k)
+    else:
+        g = np.asarray(groups, dtype=np.int64)
+    if g.shape != (n_ind,) or np.any(g < 0):
+        raise ValueError(f"groups must map each of the {n_ind} indicators to a group index ≥ 0")
+    return g
+
+
+def group_obstacle(
+    O: np.ndarray,
+    groups: Sequence[int] | Mapping[int, int] | np.ndarray,
+    *,
+    n_groups: int | None = None,
+) -> np.ndarray:
+    """Obstacle degree of groups of indicators (stages, domains): sums of O.
+
+    O : ndarray of shape (n_units, n_years, n_ind), from :func:`obstacle_degree`.
+    groups : group index (0 … n_groups−1) of each indicator, as a sequence of
+        length n_ind or a mapping indicator index → group index (every indicator).
+    Returns (n_units, n_years, n_groups)::
+
+        U_ik = Σ_{j ∈ group k} O_ij          (准则层障碍度)
+
+    Missing indicators (NaN O) count as 0; a group whose indicators are all
+    missing for a unit-year is NaN; an empty group is 0.
+
+    Source: METHODS.md §7 (domain-level obstacle degree).
+    """
+    O = np.asarray(O, dtype=np.float64)
+    g = _group_index(groups, O.shape[-1])
+    k = int(g.max()) + 1 if n_groups is None else int(n_groups)
+    if g.size and g.max() >= k:
+        raise ValueError(f"group index {g.max()} out of range for n_groups={k}")
+    member = np.zeros((O.shape[-1], k))
+    member[np.arange(O.shape[-1]), g] = 1.0
+    present = ~np.isnan(O)
+    sums = np.where(present, O, 0.0) @ member
+    n_present = present.astype(np.float64) @ member
+    empty = member.sum(axis=0) == 0
+    return np.where((n_present == 0) & ~empty, np.nan, sums)
+
+
+def top_factors(O: np.ndarray, *, k: int = 3) -> np.ndarray:
+    """Indices of the k largest obstacle degrees per unit-year (主要障碍因子).
+
+    O : ndarray of shape (..., n_ind). Returns int array (..., k), largest first;
+    ties keep indicator order. Only factors with O > 0 count as obstacles: slots
+    beyond them (a unit best on most indicators, a missing value) are −1.
+
+    Source: METHODS.md §7 ("rank the O_ij within each city to report its top-3").
+    """
+    O = np.asarray(O, dtype=np.float64)
+    if k < 1:
+        raise ValueError(f"k must be ≥ 1, got {k}")
+    key = np.where(O > 0, -O, np.inf)  # NaN > 0 is False: missing sorts last
+    order = np.argsort(key, axis=-1, kind="stable")[..., :k]
+    valid = np.take_along_axis(O, order, axis=-1) > 0
+    out = np.where(valid, order, -1)
+    if out.shape[-1] < k:  # fewer indicators than k
+        pad = np.full(out.shape[:-1] + (k - out.shape[-1],), -1)
+        out = np.concatenate([out, pad], axis=-1)
+    return out.astype(np.int64)

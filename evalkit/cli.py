@@ -1,0 +1,213 @@
+"""The command line: the only module that prints or exits.
+
+Exit codes: 0 done; 1 the input has problems (each on its own line on stderr);
+2 bad command line (argparse); 3 an internal error (a bug of ours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import traceback
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import __version__
+from .errors import Pos, Problem, UserError
+
+
+class CommandError(Exception):
+    """A user-side problem found by a command itself (bad argument values, existing folder ...)."""
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _print_warnings(problems) -> None:
+    for p in sorted(problems, key=Problem.sort_key):
+        _err(str(p))
+
+
+def progress_printer(label: str) -> Callable[[int, int], None]:
+    """A one-line progress counter on a terminal; silent when stderr is not a terminal."""
+    tty = sys.stderr.isatty()
+
+    def report(done: int, total: int) -> None:
+        if tty:
+            end = "\n" if done >= total else ""
+            print(f"\r{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_validate(args) -> int:
+    from .load import load_inputs
+    from .pipeline import score
+    from .summary import coverage_summary
+
+    inputs = load_inputs(_project(args))
+    result = score(inputs)  # AHP consistency is part of validation
+    _print_warnings(result.notes)
+    print(coverage_summary(result))
+    print(f"ok: {len(inputs.units.ids)} units, {len(inputs.panel.years)} years "
+          f"({inputs.panel.years[0]}-{inputs.panel.years[-1]}), {len(inputs.tree.leaves)} indicators, "
+          f"{len(inputs.tree.inner)} groups")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .run import run_project
+
+    summary = run_project(_project(args), out=args.out, years=args.year, lang=args.lang, jobs=args.jobs,
+                          pdf=args.pdf, progress=progress_printer("rendering"), warn=_print_warnings)
+    print(f"wrote {summary['output']}: {summary['pages']} pages for {', '.join(map(str, summary['years']))}"
+          + (" (demonstration data)" if summary.get("synthetic") else ""))
+    for failure in summary.get("failures", []):
+        _err(f"failed: {failure}")
+    return 1 if summary.get("failures") else 0
+
+
+def cmd_weights(args) -> int:
+    from .load import load_inputs
+    from .pipeline import score
+    from .summary import weights_table
+
+    inputs = load_inputs(_project(args))
+    result = score(inputs)
+    _print_warnings(result.notes)
+    print(weights_table(result, lang=args.lang or inputs.project.lang))
+    return 0
+
+
+def cmd_init(args) -> int:
+    from .run import init_project
+
+    path = init_project(Path(args.dir))
+    print(f"created {path}; run it with: evalkit run {path}")
+    return 0
+
+
+COMMANDS: dict[str, Callable] = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show the traceback of an internal error")
+    p = argparse.ArgumentParser(
+        prog="evalkit", parents=[debug],
+        description="Score indicator data for many units and years into weighted composite scores and "
+                    "per-unit performance reports.",
+        epilog="PROJECT defaults to the bundled demo (which writes ./out). Exit codes: 0 done, 1 input problems, "
+               "2 bad command line, 3 internal error.")
+    p.add_argument("--version", action="version", version=f"evalkit {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name, func, help_):
+        sp = sub.add_parser(name, help=help_, description=help_, parents=[debug])
+        sp.set_defaults(func=func)
+        return sp
+
+    r = add("run", cmd_run, "validate, score and write results, tables and reports")
+    r.add_argument("project", nargs="?", help="evalkit.yaml (default: the bundled demo)")
+    r.add_argument("--out", help="output folder (default: the project's output)")
+    r.add_argument("--year", type=int, action="append", help="report year (repeatable; default: the last year)")
+    r.add_argument("--lang", choices=("zh", "en"), help="report language (default: the project's)")
+    r.add_argument("--jobs", type=_positive_int, default=1, help="processes for rendering (default 1)")
+    r.add_argument("--pdf", action="store_true", help="also write PDFs (needs the optional extra evalkit[pdf])")
+
+    v = add("validate", cmd_validate, "check every input file and report all problems")
+    v.add_argument("project", nargs="?", help="evalkit.yaml (default: the bundled demo)")
+
+    w = add("weights", cmd_weights, "print the weight table (node, method, local, global, CR)")
+    w.add_argument("project", nargs="?", help="evalkit.yaml (default: the bundled demo)")
+    w.add_argument("--lang", choices=("zh", "en"))
+
+    i = add("init", cmd_init, "create a new project to edit, copied from the demo")
+    i.add_argument("dir", help="an empty or new folder")
+
+    for name, (func, configure, help_) in EXTRA_COMMANDS.items():
+        configure(add(name, func, help_))
+    return p
+
+
+EXTRA_COMMANDS: dict[str, tuple[Callable, Callable, str]] = {}
+
+
+def register(name: str, help_: str):
+    """Decorator for commands defined in other modules: ``@register("plan", "...")``."""
+
+    def deco(configure):
+        def wrap(func):
+            EXTRA_COMMANDS[name] = (func, configure, help_)
+            return func
+        return wrap
+    return deco
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number")
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def _project(args) -> Path | None:
+    return Path(args.project) if getattr(args, "project", None) else None
+
+
+def _load_extra_commands() -> None:
+    """Import the modules that register further commands (kept out of the core import path)."""
+    import importlib
+
+    for mod in ("evalkit.commands",):
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        _load_extra_commands()
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        return int(args.func(args) or 0)
+    except UserError as e:
+        for line in e.lines():
+            _err(line)
+        n = sum(p.severity == "error" for p in e.problems)
+        _err(f"evalkit: {n} problem{'s' if n != 1 else ''} found; nothing was written")
+        return 1
+    except CommandError as e:
+        _err(f"evalkit: {e}")
+        return 1
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        _err("evalkit: interrupted; nothing was changed in the output folder")
+        return 130
+    except SystemExit as e:  # argparse
+        return int(e.code or 0) if not isinstance(e.code, str) else 2
+    except Exception as e:  # a bug of ours
+        if debug:
+            traceback.print_exc()
+        _err(f"evalkit: internal error ({type(e).__name__}: {str(e)[:200]}); this is a bug in evalkit — rerun with "
+             "--debug for the traceback and report it")
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

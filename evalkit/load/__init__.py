@@ -1,0 +1,83 @@
+"""Loading: YAML definitions and data files, read with located problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import Problems
+from ..panel import Panel
+from ..project import Project
+from ..scheme import Scheme
+from ..tree import Tree
+from .data import Units, load_targets, load_units, load_values
+from .project import demo_project_path, load_project
+from .scheme import load_scheme
+from .tree import load_tree
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """Everything a run reads, validated together."""
+
+    project: Project
+    tree: Tree
+    scheme: Scheme
+    units: Units
+    panel: Panel
+    targets: pd.DataFrame | None
+    warnings: tuple = ()
+
+
+def load_inputs(project_path: Path | None, problems: Problems | None = None) -> Inputs:
+    """Read and cross-check every input; raises one UserError listing all problems."""
+    problems = problems if problems is not None else Problems()
+    project = load_project(project_path, problems)
+    tree = scheme = units = panel = targets = None
+    if project is not None:
+        tree = load_tree(project.framework, problems)
+        scheme = load_scheme(project.weights, tree, problems)
+        units = load_units(project.units, problems)
+        if tree is not None:
+            _check_project_against_tree(project, tree, problems)
+        if tree is not None and units is not None:
+            panel = load_values(project.values, tree, units, project.years, problems)
+            if panel is not None and project.targets is not None:
+                targets = load_targets(project.targets, tree, units, panel.years, problems)
+    problems.raise_if_errors()
+    return Inputs(project, tree, scheme, units, panel, targets, tuple(problems.warnings))
+
+
+def _check_project_against_tree(project: Project, tree: Tree, problems: Problems) -> None:
+    from ..errors import did_you_mean
+
+    pos = project.pos
+    leaves = set(tree.leaf_ids)
+    prep = project.settings.prepare
+    for ind in (prep.get("impute", {}) or {}).get("indicators", {}):
+        if ind not in leaves and ind not in {v.id for v in tree.variables}:
+            problems.add(pos["prepare"], f"prepare.impute names unknown indicator '{ind}'{did_you_mean(ind, leaves)}",
+                         "unknown-indicator")
+    for key in ("indicators", "exclude"):
+        for ind in (prep.get("treat", {}) or {}).get(key, []):
+            if ind not in leaves:
+                problems.add(pos["prepare"], f"prepare.treat.{key} names unknown indicator '{ind}'"
+                             f"{did_you_mean(ind, leaves)}", "unknown-indicator")
+    coord = project.settings.analysis.get("coordination")
+    if coord and coord.get("nodes"):
+        for nid in coord["nodes"]:
+            if nid not in tree.by_id:
+                problems.add(pos["analysis"], f"analysis.coordination names unknown node '{nid}'"
+                             f"{did_you_mean(nid, tree.by_id)}", "unknown-node")
+    if project.settings.normalize == "goalpost":
+        lacking = [n.id for n in tree.leaves if n.goalposts is None]
+        if lacking:
+            problems.warn(pos.get("normalize", pos.get("framework")),
+                          f"normalize: goalpost, but {len(lacking)} indicator(s) have no goalposts and fall back to "
+                          f"minmax: {', '.join(lacking[:5])}{' ...' if len(lacking) > 5 else ''}", "no-goalposts")
+
+
+__all__ = ["Inputs", "load_inputs", "load_project", "load_tree", "load_scheme", "load_units", "load_values",
+           "demo_project_path", "Units"]

@@ -1,0 +1,341 @@
+"""Weight scheme YAML -> :class:`evalkit.scheme.Scheme`, checked against the tree."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import yaml
+
+from ..errors import Problems, did_you_mean, quote
+from ..scheme import (DEFAULT_METHODS, NODE_METHODS, OBJECTIVE_METHODS, SUBJECTIVE_METHODS, AhpSettings, Expert,
+                      Judgment, Scheme, Weighting)
+from ..tree import Tree
+from .yamlnodes import Doc, Key, compose, display_path
+
+AHP_METHODS = ("eigenvector", "geometric")
+COMBINE_RULES = ("mdi", "multiplicative", "linear", "game_theory")
+FIXED_TOLERANCE = 1e-6
+
+
+def ri_table_names() -> tuple[str, ...]:
+    from ..weight.ahp import RI_TABLES
+
+    return tuple(RI_TABLES)
+
+
+SCHEME_KEYS = {
+    "default": Key(dict, False, "weighting for every node not listed: equal | entropy | critic | cv"),
+    "ahp": Key(dict, False, "{method: eigenvector | geometric, max_cr: 0.10, ri: cn_textbook}"),
+    "nodes": Key(dict, False, "node id -> its weighting"),
+}
+AHP_KEYS = {
+    "method": Key(str, False, "eigenvector | geometric"),
+    "max_cr": Key(float, False, "largest acceptable consistency ratio"),
+    "ri": Key(str, False, "random index table"),
+}
+WEIGHTING_KEYS = {
+    "method": Key(str, True, "equal | fixed | entropy | critic | cv | ahp | combined"),
+    "weights": Key(dict, False, "fixed: child id -> weight, summing to 1"),
+    "judgments": Key(list, False, "ahp: [a, b, x] pairs"),
+    "experts": Key(list, False, "group ahp: a list of {name, judgments}"),
+    "complete": Key(bool, False, "ahp: false = missing judgments are estimated"),
+    "ahp": Key(dict, False, "ahp settings for this node"),
+    "shift": Key(float, False, "entropy: added to z before p = z / sum z"),
+    "subjective": Key(dict, False, "combined: the subjective part (ahp or fixed)"),
+    "objective": Key(dict, False, "combined: the objective part (entropy, critic, cv)"),
+    "rule": Key(str, False, "combined: mdi | multiplicative | linear | game_theory"),
+    "alpha": Key(float, False, "combined linear: share of the subjective weights"),
+}
+EXPERT_KEYS = {
+    "name": Key(str, False, "who gave the judgments"),
+    "weight": Key(float, False, "the expert's weight in the group (default equal)"),
+    "judgments": Key(list, True, "[a, b, x] pairs"),
+}
+
+
+def load_scheme(path: Path, tree: Tree | None, problems: Problems) -> Scheme | None:
+    root = compose(path, problems)
+    if root is None:
+        return None
+    doc = Doc(display_path(path), problems)
+    m = doc.mapping(root, SCHEME_KEYS, "the weight scheme")
+    if m is None:
+        return None
+    ahp = AhpSettings()
+    if "ahp" in m:
+        ahp = _read_ahp(doc, m["ahp"][1], ahp) or ahp
+    default = Weighting("equal")
+    if "default" in m:
+        dm = doc.mapping(m["default"][1], WEIGHTING_KEYS, "default")
+        if dm is not None and "method" in dm:
+            meth = doc.choice(dm["method"][1], "default method", DEFAULT_METHODS)
+            if meth is not None:
+                default = _read_weighting(doc, m["default"][1], dm, meth, None, tree, ahp, "default") or default
+    nodes: dict[str, Weighting] = {}
+    if "nodes" in m:
+        nm = doc.mapping(m["nodes"][1], None, "nodes")
+        for nid, (knode, vnode) in (nm or {}).items():
+            node = tree.by_id.get(nid) if tree is not None else None
+            if tree is not None:
+                if node is None:
+                    doc.error(knode, f"unknown node '{nid}' in the weight scheme{did_you_mean(nid, tree.by_id)}",
+                              "unknown-node")
+                    continue
+                if node.is_leaf:
+                    doc.error(knode, f"'{nid}' is an indicator: weights are given at the nodes above indicators",
+                              "weights-on-leaf")
+                    continue
+            wm = doc.mapping(vnode, WEIGHTING_KEYS, f"the weighting of '{nid}'")
+            if wm is None or "method" not in wm:
+                continue
+            meth = doc.choice(wm["method"][1], f"method of '{nid}'", NODE_METHODS)
+            if meth is None:
+                continue
+            w = _read_weighting(doc, vnode, wm, meth, nid, tree, ahp, f"'{nid}'")
+            if w is not None:
+                nodes[nid] = w
+    return Scheme(default=default, ahp=ahp, nodes=nodes, file=doc.file)
+
+
+def _read_ahp(doc: Doc, node, base: AhpSettings) -> AhpSettings | None:
+    am = doc.mapping(node, AHP_KEYS, "ahp")
+    if am is None:
+        return None
+    method, max_cr, ri = base.method, base.max_cr, base.ri
+    if "method" in am:
+        method = doc.choice(am["method"][1], "ahp method", AHP_METHODS) or method
+    if "max_cr" in am:
+        v = doc.number(am["max_cr"][1], "max_cr")
+        if v is not None and v <= 0:
+            doc.error(am["max_cr"][1], f"max_cr must be > 0, found {v:g}", "bad-max-cr")
+        elif v is not None:
+            max_cr = v
+    if "ri" in am:
+        ri = doc.choice(am["ri"][1], "ri table", ri_table_names()) or ri
+    return AhpSettings(method, max_cr, ri)
+
+
+def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree | None, ahp: AhpSettings,
+                    label: str) -> Weighting | None:
+    children = [c.id for c in tree.by_id[nid].children] if (tree is not None and nid is not None) else None
+    pos = doc.pos(node)
+    allowed = {
+        "equal": {"method"}, "entropy": {"method", "shift"}, "critic": {"method"}, "cv": {"method"},
+        "fixed": {"method", "weights"}, "ahp": {"method", "judgments", "experts", "complete", "ahp"},
+        "combined": {"method", "subjective", "objective", "rule", "alpha"},
+    }[method]
+    ok = True
+    for key, (knode, _) in m.items():
+        if key not in allowed:
+            doc.error(knode, f"'{key}' does not apply to method {method} at {label} "
+                      f"(it takes: {', '.join(sorted(allowed - {'method'})) or 'nothing else'})", "key-not-for-method")
+            ok = False
+    if method == "fixed":
+        if "weights" not in m:
+            doc.error(node, f"fixed weights at {label} need weights: {{child: weight, ...}}", "missing-key")
+            return None
+        weights = _read_fixed(doc, m["weights"][1], children, label)
+        return Weighting("fixed", weights=weights, pos=pos) if (weights is not None and ok) else None
+    if method == "entropy":
+        shift = 0.0
+        if "shift" in m:
+            s = doc.number(m["shift"][1], "shift")
+            if s is not None and s < 0:
+                doc.error(m["shift"][1], f"shift must be >= 0, found {s:g}", "bad-shift")
+                ok = False
+            shift = s or 0.0
+        return Weighting("entropy", shift=shift, pos=pos) if ok else None
+    if method == "ahp":
+        node_ahp = _read_ahp(doc, m["ahp"][1], ahp) if "ahp" in m else None
+        complete = True
+        if "complete" in m:
+            c = doc.boolean(m["complete"][1], "complete")
+            complete = True if c is None else c
+        if ("judgments" in m) == ("experts" in m):
+            doc.error(node, f"ahp at {label} needs either judgments: or experts: (one of them)", "ahp-judgments")
+            return None
+        if "judgments" in m:
+            js = _read_judgments(doc, m["judgments"][1], children, label, complete)
+            return Weighting("ahp", judgments=js, complete=complete, ahp=node_ahp, pos=doc.pos(m["judgments"][0])) \
+                if (js is not None and ok) else None
+        experts = _read_experts(doc, m["experts"][1], children, label, complete)
+        return Weighting("ahp", experts=experts, complete=complete, ahp=node_ahp, pos=doc.pos(m["experts"][0])) \
+            if (experts is not None and ok) else None
+    if method == "combined":
+        parts = {}
+        for part, options in (("subjective", SUBJECTIVE_METHODS), ("objective", OBJECTIVE_METHODS)):
+            if part not in m:
+                doc.error(node, f"combined weights at {label} need a {part}: part", "missing-key")
+                ok = False
+                continue
+            pm = doc.mapping(m[part][1], WEIGHTING_KEYS, f"{part} at {label}")
+            if pm is None or "method" not in pm:
+                ok = False
+                continue
+            pmeth = doc.choice(pm["method"][1], f"{part} method at {label}", options)
+            if pmeth is None:
+                ok = False
+                continue
+            parts[part] = _read_weighting(doc, m[part][1], pm, pmeth, nid, tree, ahp, f"{label} ({part})")
+            ok &= parts[part] is not None
+        rule = "mdi"
+        if "rule" in m:
+            rule = doc.choice(m["rule"][1], f"rule at {label}", COMBINE_RULES) or rule
+        alpha = 0.5
+        if "alpha" in m:
+            a = doc.number(m["alpha"][1], "alpha")
+            if a is not None and not 0 <= a <= 1:
+                doc.error(m["alpha"][1], f"alpha must be in [0, 1], found {a:g}", "bad-alpha")
+                ok = False
+            alpha = a if a is not None else alpha
+            if rule != "linear":
+                doc.warn(m["alpha"][0], f"alpha is used only by rule: linear (the rule at {label} is {rule})",
+                         "alpha-unused")
+        if not ok:
+            return None
+        return Weighting("combined", subjective=parts["subjective"], objective=parts["objective"], rule=rule,
+                         alpha=alpha, pos=pos)
+    return Weighting(method, pos=pos) if ok else None
+
+
+def _read_fixed(doc: Doc, node, children, label) -> dict[str, float] | None:
+    wm = doc.mapping(node, None, f"weights at {label}")
+    if wm is None:
+        return None
+    out: dict[str, float] = {}
+    ok = True
+    for cid, (knode, vnode) in wm.items():
+        if children is not None and cid not in children:
+            doc.error(knode, f"'{cid}' is not a child of {label}{did_you_mean(cid, children)}", "unknown-child")
+            ok = False
+            continue
+        v = doc.number(vnode, f"weight of '{cid}'", fractions=True)
+        if v is None:
+            ok = False
+            continue
+        if v < 0:
+            doc.error(vnode, f"weight of '{cid}' must be >= 0, found {v:g}", "negative-weight")
+            ok = False
+        out[cid] = v
+    if children is not None:
+        missing = [c for c in children if c not in wm]
+        if missing:
+            doc.error(node, f"fixed weights at {label} give no weight for {', '.join(missing)} "
+                      "(give every child a weight; 0 is allowed)", "fixed-missing-child")
+            ok = False
+    total = sum(out.values())
+    if ok and abs(total - 1) > FIXED_TOLERANCE:
+        doc.error(node, f"fixed weights at {label} sum to {total:.6g}, not 1 (they are never rescaled silently)",
+                  "fixed-sum")
+        ok = False
+    return out if ok else None
+
+
+def _read_judgments(doc: Doc, node, children, label, complete: bool) -> tuple[Judgment, ...] | None:
+    items = doc.sequence(node, f"judgments at {label}")
+    if items is None:
+        return None
+    out: list[Judgment] = []
+    seen: dict[frozenset, Judgment] = {}
+    ok = True
+    for item in items:
+        triple = doc.sequence(item, "a judgment")
+        if triple is None:
+            ok = False
+            continue
+        if len(triple) != 3:
+            doc.error(item, f"a judgment is [a, b, x] (three values), found {len(triple)}", "bad-judgment")
+            ok = False
+            continue
+        a = doc.text(triple[0], "judgment element")
+        b = doc.text(triple[1], "judgment element")
+        v = doc.number(triple[2], "judgment value", fractions=True)
+        text = "[" + ", ".join(str(t.value) for t in triple) + "]"
+        for name, tnode in ((a, triple[0]), (b, triple[1])):
+            if name is not None and children is not None and name not in children:
+                doc.error(tnode, f"judgment {text} at {label} names '{name}', which is not a child of {label}"
+                          f"{did_you_mean(name, children)}", "unknown-child")
+                ok = False
+        if a is not None and a == b:
+            doc.error(item, f"judgment {text} compares '{a}' with itself", "self-judgment")
+            ok = False
+            continue
+        if v is not None and not (1 / 9 - 1e-9 <= v <= 9 + 1e-9):
+            doc.error(triple[2], f"judgment value {quote(triple[2].value)} in {text} is outside the 1-9 scale "
+                      "(1/9 .. 9)", "judgment-range")
+            ok = False
+            continue
+        if a is None or b is None or v is None:
+            ok = False
+            continue
+        key = frozenset((a, b))
+        if key in seen:
+            doc.error(item, f"the pair ({a}, {b}) is judged twice at {label} (first {seen[key].text} at line "
+                      f"{seen[key].pos.line})", "duplicate-judgment")
+            ok = False
+            continue
+        j = Judgment(a, b, v, text, doc.pos(item))
+        seen[key] = j
+        out.append(j)
+    if ok and children is not None and complete:
+        missing = [(x, y) for i, x in enumerate(children) for y in children[i + 1:] if frozenset((x, y)) not in seen]
+        if missing:
+            shown = ", ".join(f"[{x}, {y}]" for x, y in missing[:5]) + (" ..." if len(missing) > 5 else "")
+            doc.error(node, f"judgments at {label} miss {len(missing)} pair{'s' if len(missing) > 1 else ''}: {shown} "
+                      "(add them, or set complete: false to estimate them)", "judgments-incomplete")
+            ok = False
+    if ok and children is not None and not complete:
+        if not _connected(children, seen):
+            doc.error(node, f"judgments at {label} do not connect every child: the missing ones cannot be "
+                      "estimated (each child must be compared, directly or through others)", "judgments-disconnected")
+            ok = False
+    return tuple(out) if ok else None
+
+
+def _connected(children, seen) -> bool:
+    if len(children) <= 1:
+        return True
+    adj = {c: set() for c in children}
+    for pair in seen:
+        a, b = tuple(pair)
+        adj[a].add(b)
+        adj[b].add(a)
+    stack, found = [children[0]], {children[0]}
+    while stack:
+        for n in adj[stack.pop()]:
+            if n not in found:
+                found.add(n)
+                stack.append(n)
+    return len(found) == len(children)
+
+
+def _read_experts(doc: Doc, node, children, label, complete) -> tuple[Expert, ...] | None:
+    items = doc.sequence(node, f"experts at {label}")
+    if not items:
+        if items is not None:
+            doc.error(node, f"experts at {label} is empty", "no-experts")
+        return None
+    out = []
+    ok = True
+    for k, item in enumerate(items, 1):
+        em = doc.mapping(item, EXPERT_KEYS, "an expert")
+        if em is None or "judgments" not in em:
+            ok = False
+            continue
+        name = (doc.text(em["name"][1], "expert name") if "name" in em else None) or f"expert {k}"
+        weight = 1.0
+        if "weight" in em:
+            wv = doc.number(em["weight"][1], "expert weight", fractions=True)
+            if wv is None or wv <= 0 or not math.isfinite(wv):
+                if wv is not None:
+                    doc.error(em["weight"][1], f"expert weight must be > 0, found {wv:g}", "bad-expert-weight")
+                ok = False
+            else:
+                weight = wv
+        js = _read_judgments(doc, em["judgments"][1], children, f"{label} ({name})", complete)
+        if js is None:
+            ok = False
+            continue
+        out.append(Expert(name, js, weight, doc.pos(item)))
+    return tuple(out) if ok else None

@@ -1,0 +1,597 @@
+"""The scoring pipeline: prepare -> normalise -> weight + aggregate per node, with a step log.
+
+Every step records its resolved parameters in a :class:`StepRecord` whose
+``key`` hashes those parameters together with the keys of the steps it reads.
+:func:`rescore` replays the plan with some settings changed and reuses every
+cached array whose key did not change, so a what-if on one node recomputes
+only that node and its ancestors (COINr's ``Regen``, typed and keyed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import aggregate as agg
+from . import normalise as norm
+from .errors import Pos, Problem, Problems, UserError, quote
+from .load import Inputs
+from .panel import IMPUTED, PROVISIONAL, TREATED, Panel
+from .prepare import derive, impute, parse_formula, screen, treat
+from .project import Settings
+from .scheme import AhpSettings, Scheme, Weighting
+from .tree import Node, Tree
+from .weight.ahp import RI_TABLES, ahp, complete_harker, group_aij, matrix_from_judgments, most_inconsistent
+from .weight.combine import combine
+from .weight.critic import critic, cv
+from .weight.entropy import entropy
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    step: str  # "prepare", "normalise", "weight+aggregate"
+    target: str  # node id, or "*" for the whole panel
+    params: Mapping[str, Any]  # resolved: every default filled in, JSON-able
+    source: Pos | None  # the YAML line that asked for it
+    key: str  # sha256 of params + the keys of the steps it reads
+
+
+@dataclass(frozen=True, eq=False)
+class NodeWeights:
+    """What weighting learned at one node: local weights of its children and how."""
+
+    node: str
+    children: tuple[str, ...]
+    method: str  # as in weights.csv: "entropy", "ahp", "combined:mdi", ...
+    w: np.ndarray
+    cr: float | None = None
+    ri_table: str | None = None
+    lambda_max: float | None = None
+    ci: float | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """The panel after derived indicators, screening, imputation and treatment."""
+
+    x: np.ndarray  # (n_units, n_years, n_leaves) raw indicator values, prepared
+    flags: np.ndarray  # uint8 like x: 1 imputed, 2 treated, 4 provisional
+    units: tuple[str, ...]  # units kept (screening may drop some)
+    unit_index: np.ndarray  # positions of the kept units in the input panel
+    records: Mapping[str, Any]  # what each preparation step did (JSON-able summary)
+    x_raw: np.ndarray  # (n_units, n_years, n_leaves) before imputation/treatment (derived computed)
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """A scored project.  ``scores[u, t, k]`` is unit u, year t, node ``tree.nodes[k]``."""
+
+    inputs: Inputs
+    settings: Settings
+    scheme: Scheme
+    prepared: Prepared
+    z: np.ndarray  # (U, Y, L) leaf scores in [0, 1]
+    norm_info: Any
+    scores: np.ndarray  # (U, Y, N) on the scale, NaN = missing
+    present_share: np.ndarray  # (U, Y, N) share of the children's weight present
+    local_weight: np.ndarray  # (N,)
+    global_weight: np.ndarray  # (N,)
+    weighting: Mapping[str, NodeWeights]
+    log: tuple[StepRecord, ...]
+    notes: tuple[Problem, ...]
+    computed: tuple[str, ...]  # node ids (re)computed by this call, for what-if checks
+    cache: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    # ------------------------------------------------------------------ labels
+    @property
+    def tree(self) -> Tree:
+        return self.inputs.tree
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        return self.prepared.units
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return self.inputs.panel.years
+
+    @property
+    def node_ids(self) -> tuple[str, ...]:
+        return tuple(n.id for n in self.tree.nodes)
+
+    def node_scores(self, node_id: str) -> np.ndarray:
+        """(n_units, n_years) scores of one node."""
+        return self.scores[:, :, self.tree.index[node_id]]
+
+    # ------------------------------------------------------------------ derived
+    def rank_scores(self) -> np.ndarray:
+        """Scores as ranked: rounded to ``ranks.round`` decimals when the project asks."""
+        s = self.scores
+        if self.settings.rank_round is not None:
+            s = np.round(s, self.settings.rank_round)
+        return s
+
+    def ranks(self, by: str | None = None) -> np.ndarray:
+        """Ranks (1 = best) among units of the same year, ties sharing the best rank.
+
+        ``by="group"``: within each unit's group.  NaN scores get NaN ranks.
+        """
+        s = self.rank_scores()
+        if by is None:
+            return rank_min(s, axis=0)
+        groups = self.unit_groups()
+        out = np.full(s.shape, np.nan)
+        for g in np.unique(groups):
+            m = groups == g
+            out[m] = rank_min(s[m], axis=0)
+        return out
+
+    def unit_groups(self) -> np.ndarray:
+        table = self.inputs.units.table.set_index("id")
+        return pd.factorize(table.loc[list(self.units), "group"])[0]
+
+    def imputed_share(self) -> np.ndarray:
+        """(U, Y, N): weighted share of each node's present leaves that were imputed."""
+        return self._flag_share(IMPUTED)
+
+    def provisional(self) -> np.ndarray:
+        """(U, Y, N) bool: some leaf under the node is provisional."""
+        return self._flag_share(PROVISIONAL) > 0
+
+    def _flag_share(self, bit: int) -> np.ndarray:
+        tree = self.tree
+        leaf_ids = tree.leaf_ids
+        m = np.zeros((len(leaf_ids), len(tree.nodes)))
+        gw = self.global_weight
+        idx = tree.index
+        for k, n in enumerate(tree.nodes):
+            for leaf in tree.leaves_under(n.id):
+                m[leaf_ids.index(leaf), k] = gw[idx[leaf]] if gw[idx[n.id]] > 0 else 1.0
+        present = np.isfinite(self.z).astype(float)
+        flagged = ((self.prepared.flags & bit) > 0).astype(float) * present
+        with np.errstate(invalid="ignore", divide="ignore"):
+            num = flagged @ m
+            den = present @ m
+            return np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+
+    def grades(self) -> np.ndarray:
+        """(U, Y, N) grade labels ('' without grades or score)."""
+        grades = self.inputs.project.grades
+        out = np.full(self.scores.shape, "", dtype=object)
+        if not grades:
+            return out
+        s = self.scores
+        assigned = np.zeros(s.shape, bool)
+        for label, lower in grades:  # best first
+            hit = ~assigned & (s >= lower)
+            out[hit] = label
+            assigned |= hit
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """results.csv in memory: unit, year, node, score, rank, group_rank, then optional columns."""
+        U, Y, N = self.scores.shape
+        units = np.array(self.units, dtype=object)
+        years = np.array(self.years)
+        nodes = np.array(self.node_ids, dtype=object)
+        uu, yy, nn = np.meshgrid(np.arange(U), np.arange(Y), np.arange(N), indexing="ij")
+        df = pd.DataFrame({
+            "unit": units[uu.ravel()],
+            "year": years[yy.ravel()],
+            "node": nodes[nn.ravel()],
+            "score": self.scores.ravel(),
+            "rank": _int_or_na(self.ranks().ravel()),
+            "group_rank": _int_or_na(self.ranks(by="group").ravel()),
+        })
+        if self.inputs.project.grades:
+            df["grade"] = self.grades().ravel()
+        df["imputed_share"] = self.imputed_share().ravel()
+        df["provisional"] = self.provisional().ravel()
+        return df
+
+    def weights_frame(self) -> pd.DataFrame:
+        """weights.csv: node, parent, method, local_weight, global_weight, cr, ri_table."""
+        tree = self.tree
+        rows = []
+        for n in tree.root.walk():
+            parent = tree.parent[n.id]
+            nw = self.weighting.get(parent) if parent else None
+            k = tree.index[n.id]
+            rows.append({
+                "node": n.id,
+                "parent": parent or "",
+                "method": nw.method if nw else "",
+                "local_weight": float(self.local_weight[k]),
+                "global_weight": float(self.global_weight[k]),
+                "cr": nw.cr if (nw and nw.cr is not None) else np.nan,
+                "ri_table": nw.ri_table if (nw and nw.ri_table) else "",
+            })
+        return pd.DataFrame(rows)
+
+
+def _int_or_na(a: np.ndarray) -> pd.arrays.IntegerArray:
+    ok = np.isfinite(a)
+    return pd.arrays.IntegerArray(np.where(ok, a, 0).astype(np.int64), mask=~ok)
+
+
+def rank_min(s: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Descending ranks along ``axis``, ties sharing the best rank (1, 2, 2, 4); NaN stays NaN."""
+    from scipy.stats import rankdata
+
+    filled = np.where(np.isfinite(s), -s, np.inf)
+    r = rankdata(filled, method="min", axis=axis).astype(float)
+    r[~np.isfinite(s)] = np.nan
+    return r
+
+
+def _key(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# =========================================================================== scoring
+
+
+def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | None = None,
+          cache: Mapping[str, Any] | None = None) -> Result:
+    """Score a loaded project.  Raises UserError for problems found while computing (AHP CR)."""
+    scheme = scheme or inputs.scheme
+    settings = settings or inputs.project.settings
+    cache = dict(cache or {})
+    problems = Problems()
+    problems.extend(inputs.warnings)
+    tree = inputs.tree
+    log: list[StepRecord] = []
+
+    # ---- prepare
+    prep_params = settings.to_dict()["prepare"]
+    prep_key = _key("prepare", prep_params, id(inputs.panel))
+    log.append(StepRecord("prepare", "*", prep_params, inputs.project.pos.get("prepare"), prep_key))
+    prepared = cache.get(prep_key)
+    if prepared is None:
+        prep_problems = Problems()
+        prepared = prepare(inputs, settings, prep_problems)
+        cache[prep_key] = prepared
+        cache[prep_key + ":notes"] = tuple(prep_problems.items)
+    problems.extend(cache[prep_key + ":notes"])
+
+    # ---- normalise
+    lo, hi = settings.scale
+    norm_params = {"method": settings.normalize, "scope": settings.scope, "scale": [lo, hi]}
+    norm_key = _key("normalise", norm_params, prep_key)
+    log.append(StepRecord("normalise", "*", norm_params, inputs.project.pos.get("normalize"), norm_key))
+    if norm_key in cache:
+        z, info = cache[norm_key]
+    else:
+        z, info = normalise_leaves(tree, prepared.x, settings.normalize, settings.scope)
+        cache[norm_key] = (z, info)
+    for j in info.constant_indicators:
+        problems.warn(tree.leaves[j].pos, f"indicator '{tree.leaves[j].id}' is constant "
+                      f"({'in some year' if settings.scope == 'year' else 'over the panel'}): every unit gets the "
+                      "middle of the scale", "constant-indicator")
+    # entropy / CRITIC read direction-adjusted panel min-max z of the raw leaves
+    ez_key = _key("entropy-z", prep_key)
+    if ez_key in cache:
+        z_panel = cache[ez_key]
+    else:
+        z_panel = normalise_leaves(tree, prepared.x, "minmax", "panel")[0]
+        cache[ez_key] = z_panel
+
+    # ---- weight + aggregate, bottom-up
+    U, Y = prepared.x.shape[:2]
+    N = len(tree.nodes)
+    scores = np.full((U, Y, N), np.nan)
+    share = np.ones((U, Y, N))
+    local = np.ones(N)
+    weighting: dict[str, NodeWeights] = {}
+    keys: dict[str, str] = {}
+    computed: list[str] = []
+    leaf_pos = {lid: j for j, lid in enumerate(tree.leaf_ids)}
+    s_leaf = norm.to_scale(z, lo, hi)
+    for k, node in enumerate(tree.nodes):
+        if node.is_leaf:
+            j = leaf_pos[node.id]
+            scores[:, :, k] = s_leaf[:, :, j]
+            share[:, :, k] = np.isfinite(z[:, :, j])
+            keys[node.id] = _key("leaf", node.id, norm_key)
+            continue
+        wt = scheme.for_node(node.id)
+        method = node.aggregate or settings.aggregate
+        params = {"weighting": wt.params(), "ahp": _ahp_settings(wt, scheme).__repr__(), "aggregate": method,
+                  "min_share": settings.min_share, "scale": [lo, hi]}
+        key = _key("node", node.id, params, [keys[c.id] for c in node.children], ez_key)
+        keys[node.id] = key
+        log.append(StepRecord("weight+aggregate", node.id, params, wt.pos if wt.pos.line else None, key))
+        hit = cache.get(key)
+        if hit is None:
+            cols = [tree.index[c.id] for c in node.children]
+            child_scores = scores[:, :, cols]
+            nw, node_problems = weigh_node(node, wt, scheme, child_scores, z_panel, prepared.x, tree, (lo, hi))
+            if node_problems:
+                cache[key + ":problems"] = node_problems
+            s, present = agg.METHODS[method](child_scores, nw.w, lo=lo, hi=hi, min_share=settings.min_share)
+            hit = (nw, s, present)
+            cache[key] = hit
+            computed.append(node.id)
+        nw, s, present = hit
+        for p in cache.get(key + ":problems", ()):
+            problems.items.append(p)
+        weighting[node.id] = nw
+        scores[:, :, k] = s
+        share[:, :, k] = present
+        for c, wc in zip(node.children, nw.w):
+            local[tree.index[c.id]] = wc
+    problems.raise_if_errors()
+
+    gw = np.ones(N)
+    for node in reversed(tree.nodes):  # root first
+        p = tree.parent[node.id]
+        gw[tree.index[node.id]] = local[tree.index[node.id]] * (gw[tree.index[p]] if p else 1.0)
+
+    return Result(inputs=inputs, settings=settings, scheme=scheme, prepared=prepared, z=z, norm_info=info,
+                  scores=scores, present_share=share, local_weight=local, global_weight=gw, weighting=weighting,
+                  log=tuple(log), notes=tuple(problems.warnings), computed=tuple(computed), cache=cache)
+
+
+def rescore(result: Result, *, scheme: Scheme | None = None, settings: Settings | None = None) -> Result:
+    """Re-score with another scheme or settings, reusing every unchanged step."""
+    return score(result.inputs, scheme=scheme or result.scheme, settings=settings or result.settings,
+                 cache=result.cache)
+
+
+# =========================================================================== prepare
+
+
+def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
+    """Derived indicators, screening, imputation and outlier treatment (COINr's order)."""
+    tree, panel = inputs.tree, inputs.panel
+    leaf_ids = tree.leaf_ids
+    L = len(leaf_ids)
+    values = np.array(panel.values[:, :, :L])
+    flags = np.array(panel.flags[:, :, :L])
+    records: dict[str, Any] = {}
+
+    if tree.derived:
+        formulas = [parse_formula(n.formula) for n in tree.derived]
+        x_der, recs = derive(panel.values, panel.columns, formulas)
+        for n, f, r, k in zip(tree.derived, formulas, recs, range(len(formulas))):
+            j = leaf_ids.index(n.id)
+            values[:, :, j] = x_der[:, :, k]
+            # a derived cell is provisional when any of its inputs is
+            used = [panel.columns.index(v) for v in f.names]
+            flags[:, :, j] = np.bitwise_or.reduce(panel.flags[:, :, used] & PROVISIONAL, axis=2)
+        records["derived"] = [{"indicator": n.id, "formula": n.formula,
+                               "invalid_cells": int(getattr(r, "n_invalid", 0) or 0)}
+                              for n, r in zip(tree.derived, recs)]
+        for n, r in zip(tree.derived, recs):
+            bad = int(getattr(r, "n_invalid", 0) or 0)
+            if bad:
+                problems.warn(n.pos, f"formula of '{n.id}' gave no valid value for {bad} cell(s) (division by zero, "
+                              "log of a non-positive number ...): they are missing", "formula-invalid-cells")
+
+    unit_index = np.arange(len(panel.units))
+    units = panel.units
+    prep = settings.prepare
+    if "screen" in prep:
+        sc = prep["screen"]
+        values, rec = screen(values, min_coverage_unit=sc["min_coverage_unit"],
+                             min_coverage_indicator=sc["min_coverage_indicator"], by=sc["by"])
+        dropped_units = [units[i] for i, _ in rec.dropped_units]
+        dropped_ind = [leaf_ids[j] for j, _ in rec.dropped_indicators]
+        records["screen"] = {"params": dict(sc), "dropped_units": [[units[i], c] for i, c in rec.dropped_units],
+                             "dropped_indicators": [[leaf_ids[j], c] for j, c in rec.dropped_indicators],
+                             "blanked_unit_years": [[units[u], panel.years[t], c]
+                                                    for u, t, c in rec.blanked_unit_years]}
+        for j in [leaf_ids.index(i) for i in dropped_ind]:
+            values[:, :, j] = np.nan
+        if dropped_ind:
+            problems.warn(Pos(inputs.project.pos["prepare"].file, inputs.project.pos["prepare"].line),
+                          f"screening set {len(dropped_ind)} indicator(s) aside for low coverage: "
+                          f"{', '.join(dropped_ind)}", "screened-indicator")
+        if dropped_units:
+            keep = np.asarray(rec.units_kept, bool)
+            unit_index = unit_index[keep]
+            values, flags = values[keep], flags[keep]
+            units = tuple(u for u, k in zip(units, keep) if k)
+            labels = ", ".join(inputs.units.label(u) for u in dropped_units[:10])
+            problems.warn(inputs.project.pos["prepare"], f"screening dropped {len(dropped_units)} unit(s) for low "
+                          f"coverage: {labels}", "screened-unit")
+    x_raw = values.copy()
+    if "impute" in prep:
+        im = prep["impute"]
+        groups = pd.factorize(inputs.units.table.set_index("id").loc[list(units), "group"])[0]
+        per = {leaf_ids.index(k): v for k, v in im.get("indicators", {}).items() if k in leaf_ids}
+        # derived indicators are computed from their inputs; they are imputed like any indicator
+        values, flags, rec = impute(values, chain=im["chain"], per_indicator=per, groups=groups,
+                                    years=list(panel.years), flags=flags)
+        records["impute"] = {"params": {"chain": list(im["chain"]), "indicators": dict(im.get("indicators", {}))},
+                             "cells": int(((flags & IMPUTED) > 0).sum()),
+                             "by_step": _plainify(getattr(rec, "by_step", {}))}
+    if "treat" in prep:
+        tr = prep["treat"]
+        sel = np.ones(L, bool)
+        if tr.get("indicators"):
+            sel[:] = False
+            sel[[leaf_ids.index(i) for i in tr["indicators"]]] = True
+        for i in tr.get("exclude", []):
+            sel[leaf_ids.index(i)] = False
+        # target indicators are scored by distance to the optimum: skew says little there
+        for j, leaf in enumerate(tree.leaves):
+            if leaf.direction == "target":
+                sel[j] = False
+        values, flags, rec = treat(values, winmax=tr["winmax"], skew_thresh=tr["skew"], kurt_thresh=tr["kurt"],
+                                   log_fallback=tr["log"], indicators=sel, flags=flags)
+        treated = []
+        for c in getattr(rec, "columns", ()):
+            if getattr(c, "winsorised", 0) or getattr(c, "log", False) or getattr(c, "n_win", 0):
+                treated.append(_plainify(c))
+        records["treat"] = {"params": dict(tr), "cells": int(((flags & TREATED) > 0).sum()),
+                            "columns": treated}
+    return Prepared(x=values, flags=flags, units=units, unit_index=unit_index, records=records, x_raw=x_raw)
+
+
+def _plainify(obj: Any) -> Any:
+    """A JSON-able view of a record (dataclass, mapping, array)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _plainify(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): _plainify(v) for k, v in obj.items()}
+    if isinstance(obj, np.ndarray):
+        return obj.tolist() if obj.size <= 64 else f"array{obj.shape}"
+    if isinstance(obj, (list, tuple)):
+        return [_plainify(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    return obj
+
+
+# =========================================================================== normalise
+
+
+def leaf_meta(tree: Tree) -> dict[str, np.ndarray]:
+    leaves = tree.leaves
+    nan = np.nan
+    return {
+        "direction": np.array([n.direction for n in leaves], dtype=object),
+        "target_lo": np.array([n.target[0] if n.target else nan for n in leaves]),
+        "target_hi": np.array([n.target[1] if n.target else nan for n in leaves]),
+        "goalpost_lo": np.array([n.goalposts[0] if n.goalposts else nan for n in leaves]),
+        "goalpost_hi": np.array([n.goalposts[1] if n.goalposts else nan for n in leaves]),
+    }
+
+
+def normalise_leaves(tree: Tree, x: np.ndarray, method: str, scope: str):
+    meta = leaf_meta(tree)
+    return norm.METHODS[method](x, scope=scope, **meta)
+
+
+# =========================================================================== weights
+
+
+def _ahp_settings(wt: Weighting, scheme: Scheme) -> AhpSettings:
+    if wt.method == "combined" and wt.subjective is not None:
+        wt = wt.subjective
+    return wt.ahp or scheme.ahp
+
+
+def weigh_node(node: Node, wt: Weighting, scheme: Scheme, child_scores: np.ndarray, z_panel: np.ndarray,
+               x: np.ndarray, tree: Tree, scale: tuple[float, float]) -> tuple[NodeWeights, list[Problem]]:
+    """Local weights of a node's children by its weighting."""
+    children = tuple(c.id for c in node.children)
+    problems = Problems()
+    w, info = _weights(node, wt, scheme, child_scores, z_panel, x, tree, scale, problems)
+    method = wt.method if wt.method != "combined" else f"combined:{wt.rule}"
+    return NodeWeights(node=node.id, children=children, method=method, w=w, **info), problems.items
+
+
+def _child_z(node: Node, child_scores: np.ndarray, z_panel: np.ndarray, tree: Tree) -> np.ndarray:
+    """(n_obs, k): direction-adjusted panel min-max z of each child (SPEC entropy)."""
+    cols = []
+    leaf_pos = {lid: j for j, lid in enumerate(tree.leaf_ids)}
+    for k, c in enumerate(node.children):
+        if c.is_leaf:
+            cols.append(z_panel[:, :, leaf_pos[c.id]])
+        else:
+            s = child_scores[:, :, k]
+            lo, hi = np.nanmin(s) if np.isfinite(s).any() else np.nan, np.nanmax(s) if np.isfinite(s).any() else np.nan
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cols.append(np.where(hi - lo > 0, (s - lo) / (hi - lo if hi - lo > 0 else 1), 0.0 * s))
+    return np.stack(cols, axis=2).reshape(-1, len(cols))
+
+
+def _child_raw(node: Node, child_scores: np.ndarray, x: np.ndarray, tree: Tree) -> np.ndarray:
+    leaf_pos = {lid: j for j, lid in enumerate(tree.leaf_ids)}
+    cols = [x[:, :, leaf_pos[c.id]] if c.is_leaf else child_scores[:, :, k] for k, c in enumerate(node.children)]
+    return np.stack(cols, axis=2).reshape(-1, len(cols))
+
+
+def _weights(node, wt: Weighting, scheme, child_scores, z_panel, x, tree, scale, problems):
+    n = len(node.children)
+    if wt.method == "equal":
+        return np.full(n, 1.0 / n), {}
+    if wt.method == "fixed":
+        return np.array([wt.weights[c.id] for c in node.children], dtype=float), {}
+    if wt.method == "entropy":
+        r = entropy(_child_z(node, child_scores, z_panel, tree), shift=wt.shift)
+        return r.w, {"details": {"e": r.e.tolist(), "d": r.d.tolist(), "shift": wt.shift}}
+    if wt.method == "critic":
+        r = critic(_child_z(node, child_scores, z_panel, tree))
+        return r.w, {"details": {"c": r.c.tolist()}}
+    if wt.method == "cv":
+        r = cv(_child_raw(node, child_scores, x, tree))
+        return r.w, {"details": {}}
+    if wt.method == "ahp":
+        return _ahp_weights(node, wt, scheme, problems)
+    if wt.method == "combined":
+        s, sinfo = _weights(node, wt.subjective, scheme, child_scores, z_panel, x, tree, scale, problems)
+        o, oinfo = _weights(node, wt.objective, scheme, child_scores, z_panel, x, tree, scale, problems)
+        r = combine(s, o, rule=wt.rule, alpha=wt.alpha)
+        details = {"subjective": s.tolist(), "objective": o.tolist(), **_jsonable(dict(r.details))}
+        if r.details.get("fallback"):
+            problems.warn(wt.pos, f"combined weights at '{node.id}': {r.details.get('reason', 'no common support')}; "
+                          "used the linear rule instead", "combine-fallback")
+        info = {k: v for k, v in sinfo.items() if k in ("cr", "ri_table", "lambda_max", "ci")}
+        info["details"] = {**sinfo.get("details", {}), **details}
+        return r.w, info
+    raise ValueError(f"unknown weighting method {wt.method!r}")  # the loader checks methods
+
+
+def _jsonable(d: dict) -> dict:
+    return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in d.items()}
+
+
+def _ahp_weights(node: Node, wt: Weighting, scheme: Scheme, problems: Problems):
+    settings = wt.ahp or scheme.ahp
+    names = [c.id for c in node.children]
+    if len(names) > len(RI_TABLES[settings.ri]):
+        problems.add(wt.pos, f"ahp at '{node.id}' compares {len(names)} children; the RI tables cover at most "
+                     f"{len(RI_TABLES[settings.ri])} (split the node)", "ahp-too-large")
+        return np.full(len(names), 1 / len(names)), {}
+
+    def matrix(judgments):
+        a, missing = matrix_from_judgments(names, [(j.a, j.b, j.value) for j in judgments])
+        if missing.any():
+            a = complete_harker(a)
+        return a
+
+    details: dict[str, Any] = {}
+    if wt.experts is not None:
+        mats = [matrix(e.judgments) for e in wt.experts]
+        own = []
+        for e, a in zip(wt.experts, mats):
+            r = ahp(a, method=settings.method, ri=settings.ri)
+            own.append({"expert": e.name, "cr": r.cr, "weights": r.w.tolist()})
+            if r.cr - settings.max_cr > 1e-12:
+                problems.warn(e.pos, f"expert '{e.name}' at '{node.id}' is inconsistent on their own: CR {r.cr:.3f} > "
+                              f"max_cr {settings.max_cr:g} (RI {settings.ri}); the group matrix is what counts",
+                              "expert-inconsistent")
+        a = group_aij(mats, expert_weights=[e.weight for e in wt.experts])
+        details["experts"] = own
+        judgments = [j for e in wt.experts for j in e.judgments]
+    else:
+        a = matrix(wt.judgments)
+        judgments = list(wt.judgments)
+    r = ahp(a, method=settings.method, ri=settings.ri)
+    if r.cr - settings.max_cr > 1e-12:
+        worst = most_inconsistent(a, r.w, k=3)
+        parts = []
+        for i, j, _ in worst:
+            jd = next((x for x in judgments if {x.a, x.b} == {names[i], names[j]}), None)
+            if jd is not None and wt.experts is None:
+                parts.append(f"{jd.text} (line {jd.pos.line})")
+            else:
+                parts.append(f"[{names[i]}, {names[j]}] (group value {a[i, j]:.3g})")
+        problems.add(wt.pos, f"judgments at '{node.id}' are inconsistent: CR {r.cr:.3f} > max_cr {settings.max_cr:g} "
+                     f"(RI {settings.ri}, n={r.n}); most out of line: {'; '.join(parts)}", "ahp-inconsistent")
+    details["matrix"] = a.tolist()
+    return r.w, {"cr": r.cr, "ri_table": r.ri_table, "lambda_max": r.lambda_max, "ci": r.ci, "details": details}

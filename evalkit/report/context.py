@@ -1,0 +1,954 @@
+"""Turn a :class:`ReportInput` into plain dicts for the templates.
+
+Every number a page shows is computed and formatted here; the templates only
+place strings.  :class:`Prepared` pivots the long tables once (per process)
+into arrays indexed ``[unit, year, node]``; :func:`scorecard` and
+:func:`overview` then build one page's context from them in O(nodes).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from .. import __version__
+from ..tree import STAGES, Node
+from . import charts
+from .charts import ALL, CITY, GROUP, Series
+from .i18n import catalogue, t
+from .inputs import ReportInput
+
+DASH = "—"
+MINUS = "−"
+
+# RI tables by name (SPEC.md "AHP"; METHODS.md §2.3), n = 1..15, for the appendix.
+RI_TABLES: dict[str, tuple[float, ...]] = {
+    "cn_textbook": (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59),
+    "saaty1980": (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59),
+    "cn_xu": (0, 0, 0.52, 0.89, 1.12, 1.26, 1.36, 1.41, 1.46, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59),
+    "saaty2005": (0, 0, 0.52, 0.89, 1.11, 1.25, 1.35, 1.40, 1.45, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59),
+    "alonso_lamata2006": (0, 0, 0.5245, 0.8815, 1.1086, 1.2479, 1.3417, 1.4056, 1.4499, 1.4854, 1.5141,
+                          1.5365, 1.5551, 1.5713, 1.5838),
+}
+
+OPTIONAL_TABLES = ("coordination", "obstacles", "efficiency", "attainment", "robustness")
+
+
+# ---------------------------------------------------------------- formatting
+
+def ok(v: Any) -> bool:
+    try:
+        return v is not None and not isinstance(v, str) and math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_score(v: Any, digits: int = 1) -> str:
+    """A score as shown everywhere: fixed decimals, "—" when missing."""
+    return f"{float(v):.{digits}f}" if ok(v) else DASH
+
+
+def fmt_rank(v: Any) -> str:
+    return str(int(round(float(v)))) if ok(v) else DASH
+
+
+def fmt_pct(v: Any, digits: int = 1) -> str:
+    """A share in [0, 1] as a percentage."""
+    return f"{100 * float(v):.{digits}f}%" if ok(v) else DASH
+
+
+def fmt_raw(v: Any) -> str:
+    """A raw indicator value with precision by magnitude and thousands separators."""
+    if not ok(v):
+        return DASH
+    x = float(v)
+    a = abs(x)
+    if a >= 1000:
+        s = f"{x:,.0f}"
+    elif a >= 100:
+        s = f"{x:,.1f}"
+    elif a >= 1 or a == 0:
+        s = f"{x:.2f}"
+    else:
+        s = f"{x:.3g}"
+    return s.replace("-", MINUS)
+
+
+def fmt_signed(v: Any, digits: int = 1) -> str:
+    if not ok(v):
+        return DASH
+    x = round(float(v), digits)
+    if x == 0:
+        return f"{0:.{digits}f}"
+    return ("+" if x > 0 else MINUS) + f"{abs(x):.{digits}f}"
+
+
+def delta_score(cur: Any, prev: Any) -> dict:
+    """Score change with arrow and css class (up = better)."""
+    if not (ok(cur) and ok(prev)):
+        return {"text": DASH, "arrow": "", "cls": "na"}
+    d = float(cur) - float(prev)
+    r = round(d, 1)
+    cls = "up" if r > 0 else ("down" if r < 0 else "flat")
+    arrow = {"up": "▲", "down": "▼", "flat": "▬"}[cls]
+    return {"text": fmt_signed(d), "arrow": arrow, "cls": cls}
+
+
+def delta_rank(cur: Any, prev: Any, lang: str) -> dict:
+    """Rank change: ``prev − cur`` places (positive = moved up)."""
+    if not (ok(cur) and ok(prev)):
+        return {"text": DASH, "arrow": "", "cls": "na", "title": ""}
+    d = int(round(float(prev) - float(cur)))
+    if d > 0:
+        return {"text": str(d), "arrow": "▲", "cls": "up", "title": t("rank_up", lang, n=d)}
+    if d < 0:
+        return {"text": str(-d), "arrow": "▼", "cls": "down", "title": t("rank_down", lang, n=-d)}
+    return {"text": "0", "arrow": "▬", "cls": "flat", "title": t("rank_same", lang)}
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _truthy(v: Any) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() in ("1", "true", "yes", "y", "t")
+    try:
+        return bool(v) and not (isinstance(v, float) and math.isnan(v))
+    except (TypeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- prepared arrays
+
+@dataclass
+class UnitInfo:
+    id: str
+    name_zh: str
+    name_en: str
+    group: str
+    group_zh: str
+    group_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else (self.name_en or self.name_zh)
+
+    def label(self, lang: str) -> str:
+        """Name and code, never the name alone (苏州 320500 / 宿州 341300)."""
+        return f"{self.name(lang)} {self.id}"
+
+    def group_name(self, lang: str) -> str:
+        return self.group_zh if lang == "zh" else self.group_en
+
+
+class Prepared:
+    """The ReportInput pivoted once into arrays ``[unit, year, node]``."""
+
+    def __init__(self, inp: ReportInput) -> None:
+        self.inp = inp
+        tree = self.tree = inp.tree
+        meta = inp.meta
+        self.scale = tuple(float(x) for x in meta.get("scale", (0.0, 100.0)))
+        self.span = self.scale[1] - self.scale[0]
+        self.grades = dict(meta.get("grades") or {})
+        self.synthetic = bool(meta.get("synthetic", False))
+        self.title = dict(meta.get("title") or {"zh": "绩效评估", "en": "Performance evaluation"})
+
+        u = inp.units
+        cols = set(u.columns)
+        self.units: list[UnitInfo] = []
+        for r in u.itertuples(index=False):
+            d = r._asdict()
+            g = "" if pd.isna(d.get("group")) else str(d.get("group"))
+            gz = d.get("group_zh") if "group_zh" in cols and not pd.isna(d.get("group_zh")) else g
+            ge = d.get("group_en") if "group_en" in cols and not pd.isna(d.get("group_en")) else g
+            self.units.append(UnitInfo(str(d["id"]), str(d.get("name_zh") or ""), str(d.get("name_en") or ""),
+                                       g, str(gz), str(ge)))
+        self.unit_ids = [x.id for x in self.units]
+        self.uidx = {x: i for i, x in enumerate(self.unit_ids)}
+        res = inp.results
+        years = meta.get("years") or sorted(set(int(y) for y in res["year"].unique()))
+        self.years = [int(y) for y in years]
+        self.yidx = {y: i for i, y in enumerate(self.years)}
+        self.nodes = tree.nodes
+        self.nidx = tree.index
+        U, Y, N = len(self.units), len(self.years), len(self.nodes)
+
+        ui = res["unit"].astype(str).map(self.uidx)
+        yi = res["year"].astype(int).map(self.yidx)
+        ni = res["node"].astype(str).map(self.nidx)
+        keep = ui.notna() & yi.notna() & ni.notna()
+        ui, yi, ni = (s[keep].astype(int).to_numpy() for s in (ui, yi, ni))
+        sub = res[keep]
+
+        def cube(col: str) -> np.ndarray:
+            a = np.full((U, Y, N), np.nan)
+            if col in sub.columns:
+                a[ui, yi, ni] = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float)
+            return a
+
+        self.score = cube("score")
+        self.rank = cube("rank")
+        self.grank = cube("group_rank")
+        self.prov = np.zeros((U, Y, N), bool)
+        if "provisional" in sub.columns:
+            self.prov[ui, yi, ni] = [_truthy(v) for v in sub["provisional"]]
+        root = self.nidx[tree.root.id]
+        self.root = root
+        self.grade = np.full((U, Y), "", dtype=object)
+        if "grade" in sub.columns:
+            at_root = ni == root
+            for a, b, g in zip(ui[at_root], yi[at_root], sub["grade"].to_numpy()[at_root]):
+                self.grade[a, b] = "" if (g is None or (isinstance(g, float) and math.isnan(g))) else str(g)
+        elif self.grades:
+            for a in range(U):
+                for b in range(Y):
+                    self.grade[a, b] = self.grade_of(self.score[a, b, root])
+
+        # group structure and averages (NaN-aware; an all-missing column stays NaN)
+        self.groups: list[str] = list(dict.fromkeys(x.group for x in self.units))
+        self.gidx = np.array([self.groups.index(x.group) for x in self.units], dtype=int)
+        self.avg_all = _nanmean(self.score, axis=0)                       # (Y, N)
+        self.avg_group = np.stack([_nanmean(self.score[self.gidx == g], axis=0)
+                                   for g in range(len(self.groups))]) if U else np.zeros((0, Y, N))
+        self.n_ranked = np.sum(~np.isnan(self.score[:, :, root]), axis=0)  # (Y,)
+        self.n_group = np.stack([np.sum(~np.isnan(self.score[self.gidx == g, :, root]), axis=0)
+                                 for g in range(len(self.groups))]) if U else np.zeros((0, Y))
+
+        # raw values and flags, leaves only
+        self.leaves = tree.leaves
+        self.lidx = {n.id: i for i, n in enumerate(self.leaves)}
+        L = len(self.leaves)
+        self.raw = np.full((U, Y, L), np.nan)
+        self.f_imp = np.zeros((U, Y, L), bool)
+        self.f_trt = np.zeros((U, Y, L), bool)
+        self.f_prov = np.zeros((U, Y, L), bool)
+        rw = inp.raw
+        if rw is not None and len(rw):
+            ru = rw["unit"].astype(str).map(self.uidx)
+            ry = rw["year"].astype(int).map(self.yidx)
+            rl = rw["indicator"].astype(str).map(self.lidx)
+            k = ru.notna() & ry.notna() & rl.notna()
+            a, b, c = (s[k].astype(int).to_numpy() for s in (ru, ry, rl))
+            rs = rw[k]
+            self.raw[a, b, c] = pd.to_numeric(rs["value"], errors="coerce").to_numpy(dtype=float)
+            for col, arr in (("imputed", self.f_imp), ("treated", self.f_trt), ("provisional", self.f_prov)):
+                if col in rs.columns:
+                    arr[a, b, c] = rs[col].fillna(False).astype(bool).to_numpy()
+        self.leaf_node_idx = np.array([self.nidx[n.id] for n in self.leaves], dtype=int)
+
+        # optional tables, bucketed by (unit, year)
+        self.tables: dict[str, dict[tuple[str, int], list[dict]]] = {}
+        self.table_years: dict[str, dict[int, list[dict]]] = {}
+        for name in OPTIONAL_TABLES:
+            df = (inp.tables or {}).get(name)
+            if df is None:
+                continue
+            by: dict[tuple[str, int], list[dict]] = {}
+            by_year: dict[int, list[dict]] = {}
+            for rec in df.to_dict("records"):
+                key = (str(rec.get("unit")), int(rec.get("year")))
+                by.setdefault(key, []).append(rec)
+                by_year.setdefault(key[1], []).append(rec)
+            self.tables[name] = by
+            self.table_years[name] = by_year
+
+        wt = inp.weights
+        self.weights: dict[str, dict] = {}
+        if wt is not None and len(wt):
+            for rec in wt.to_dict("records"):
+                self.weights[str(rec.get("node"))] = rec
+        self._method_cache: dict[str, dict] = {}
+
+    # -- small lookups
+    def grade_of(self, s: float) -> str:
+        if not ok(s) or not self.grades:
+            return ""
+        for g, bound in sorted(self.grades.items(), key=lambda kv: -float(kv[1])):
+            if s >= float(bound):
+                return str(g)
+        return ""
+
+    def node_name(self, node_id: str, lang: str) -> str:
+        n = self.tree.by_id.get(node_id)
+        if n is not None:
+            return n.name.get(lang)
+        if node_id in STAGES:
+            return t(f"stage_{node_id}", lang)
+        return node_id
+
+    def unit_label(self, uid: str, lang: str) -> str:
+        i = self.uidx.get(uid)
+        return self.units[i].label(lang) if i is not None else uid
+
+    def dgap(self) -> float:
+        """The 15-point gap of the chain rules, on this project's scale."""
+        return 15.0 * self.span / 100.0
+
+
+def _nanmean(a: np.ndarray, axis: int) -> np.ndarray:
+    cnt = np.sum(~np.isnan(a), axis=axis)
+    tot = np.nansum(a, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+
+
+# ---------------------------------------------------------------- chain diagnosis
+
+def diagnose_chain(stages: Mapping[str, float], averages: Mapping[str, float], *, gap: float, lang: str) -> str:
+    """A plain-language reading of an input → process → output → outcome chain.
+
+    Rules (``gap`` = 15 points on a 0–100 scale), first match wins:
+    a missing stage → incomplete; input − outcome ≥ gap → strong input, weak
+    outcome; outcome − input ≥ gap → efficient; process the lowest of the four
+    and ≥ gap/2 below the others' mean → process bottleneck; output likewise →
+    weak output; spread < gap/1.5 → balanced (above / below the average); else
+    the weakest link.  A sentence on how many stages beat the all-units average
+    follows.
+    """
+    present = [s for s in STAGES if s in stages]
+    if not present:
+        return t("no_stages", lang)
+    vals = {s: stages[s] for s in present}
+    if any(not ok(v) for v in vals.values()) or len(present) < 2:
+        return t("dx_incomplete", lang)
+    out: list[str] = []
+    above = sum(1 for s in present if ok(averages.get(s)) and vals[s] > averages[s])
+    mean_self = sum(vals.values()) / len(vals)
+    mean_avg = [averages[s] for s in present if ok(averages.get(s))]
+    lo_s = min(present, key=lambda s: vals[s])
+    others = [vals[s] for s in present if s != lo_s]
+    spread = max(vals.values()) - min(vals.values())
+    if "input" in vals and "outcome" in vals and vals["input"] - vals["outcome"] >= gap:
+        out.append(t("dx_strong_input", lang, gap=f"{vals['input'] - vals['outcome']:.1f}"))
+    elif "input" in vals and "outcome" in vals and vals["outcome"] - vals["input"] >= gap:
+        out.append(t("dx_efficient", lang, gap=f"{vals['outcome'] - vals['input']:.1f}"))
+    elif lo_s == "process" and others and sum(others) / len(others) - vals["process"] >= gap / 2:
+        out.append(t("dx_process", lang))
+    elif lo_s == "output" and others and sum(others) / len(others) - vals["output"] >= gap / 2:
+        out.append(t("dx_output", lang))
+    elif spread < gap / 1.5:
+        if mean_avg and mean_self >= sum(mean_avg) / len(mean_avg):
+            out.append(t("dx_balanced_high", lang))
+        elif mean_avg:
+            out.append(t("dx_balanced_low", lang))
+        else:
+            out.append(t("dx_balanced", lang))
+    else:
+        out.append(t("dx_weakest", lang, stage=t(f"stage_{lo_s}", lang), score=f"{vals[lo_s]:.1f}"))
+    if mean_avg:
+        out.append(t("dx_above_avg", lang, k=above, n=len(present)))
+    return " ".join(out) if lang == "en" else "".join(out)
+
+
+# ---------------------------------------------------------------- page contexts
+
+def _common(p: Prepared, lang: str, year: int) -> dict:
+    man = p.inp.meta.get("manifest") or {}
+    version = str(man.get("engine_version") or man.get("version") or man.get("evalkit") or __version__)
+    return {
+        "lang": lang,
+        "html_lang": "zh-CN" if lang == "zh" else "en",
+        "L": catalogue(lang),
+        "title": p.title.get(lang) or p.title.get("zh") or "",
+        "title_zh": p.title.get("zh", ""),
+        "title_en": p.title.get("en", ""),
+        "synthetic": p.synthetic,
+        "stamp_zh": t("synthetic_stamp", "zh"),
+        "stamp_en": t("synthetic_stamp", "en"),
+        "year": year,
+        "year_label": t("year_n", lang, year=year),
+        "scale_note": t("scale_note", lang, lo=f"{p.scale[0]:g}", hi=f"{p.scale[1]:g}"),
+        "generated_by": t("generated_by", lang, version=version),
+    }
+
+
+def _domain_stages(domain: Node) -> list[Node]:
+    """The domain's children that carry a stage, in input → outcome order."""
+    kids = [c for c in domain.children if c.stage in STAGES]
+    return sorted(kids, key=lambda c: STAGES.index(c.stage))
+
+
+def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
+    """Everything one city's page shows, formatted."""
+    assert unit_id in p.uidx, unit_id
+    u = p.uidx[unit_id]
+    y = p.yidx[year]
+    info = p.units[u]
+    g = int(p.gidx[u])
+    tree = p.tree
+    root = p.root
+    S = p.score[u, y]
+    R = p.rank[u, y]
+    GR = p.grank[u, y]
+    prev = y - 1 if y > 0 else None
+    Sp = p.score[u, prev] if prev is not None else None
+    Rp = p.rank[u, prev] if prev is not None else None
+    lo, hi = p.scale
+    city = info.label(lang)
+    group_name = info.group_name(lang)
+    ctx = _common(p, lang, year)
+    ctx["unit"] = {
+        "id": info.id, "name_zh": info.name_zh, "name_en": info.name_en, "label": city,
+        "group": group_name, "group_zh": info.group_zh, "group_en": info.group_en,
+    }
+    ctx["page_title"] = f"{city} · {ctx['year_label']} · {ctx['title']}"
+    ctx["root_id"] = tree.root.id
+
+    def ch_s(i: int) -> dict:
+        return delta_score(S[i], Sp[i] if Sp is not None else None)
+
+    def ch_r(i: int) -> dict:
+        return delta_rank(R[i], Rp[i] if Rp is not None else None, lang)
+
+    n_all = int(p.n_ranked[y])
+    n_grp = int(p.n_group[g, y]) if len(p.n_group) else 0
+    ctx["headline"] = {
+        "score": fmt_score(S[root]),
+        "grade": p.grade[u, y] or DASH,
+        "has_grade": bool(p.grades) or "grade" in p.inp.results.columns,
+        "rank": fmt_rank(R[root]),
+        "n": n_all,
+        "rank_label": t("rank_all", lang, n=n_all),
+        "group_rank": fmt_rank(GR[root]),
+        "group_n": n_grp,
+        "group_rank_label": t("rank_group", lang, group=group_name, n=n_grp),
+        "d_score": ch_s(root),
+        "d_rank": ch_r(root),
+        "has_previous": prev is not None,
+        "provisional": bool(p.prov[u, y].any() or p.f_prov[u, y].any()),
+        "avg_all": fmt_score(p.avg_all[y, root]),
+        "avg_group": fmt_score(p.avg_group[g, y, root]),
+        "group_avg_label": t("group_avg", lang, group=group_name),
+    }
+
+    # domains
+    doms = tree.domains
+    didx = [p.nidx[d.id] for d in doms]
+    dnames = [d.name.get(lang) for d in doms]
+    ctx["domains"] = [{
+        "id": d.id, "name": dnames[k], "score": fmt_score(S[i]), "rank": fmt_rank(R[i]),
+        "group_rank": fmt_rank(GR[i]),
+        "avg_group": fmt_score(p.avg_group[g, y, i]), "avg_all": fmt_score(p.avg_all[y, i]),
+        "vs_all": delta_score(S[i], p.avg_all[y, i]),
+        "d_score": ch_s(i), "d_rank": ch_r(i), "provisional": bool(p.prov[u, y, i]),
+    } for k, (d, i) in enumerate(zip(doms, didx))]
+    ser = [Series(t("this_city", lang), [S[i] for i in didx], CITY),
+           Series(t("group_avg", lang, group=group_name), [p.avg_group[g, y, i] for i in didx], GROUP, "5 3",
+                  "square"),
+           Series(t("all_avg", lang), [p.avg_all[y, i] for i in didx], ALL, "2 3", "diamond")]
+    ctx["radar"] = charts.radar(dnames, ser, lo=lo, hi=hi, title=t("radar_title", lang, city=city),
+                                desc=t("radar_desc", lang, city=city, year=year), uid="radar") if len(doms) >= 3 else None
+    ctx["domain_bars"] = charts.grouped_bars(dnames, ser, lo=lo, hi=hi, title=t("bars_title", lang, city=city),
+                                             desc=t("radar_desc", lang, city=city, year=year),
+                                             width=max(420, 110 * len(doms)), uid="dbars")
+
+    # full-process chains
+    chains = []
+    for d in doms:
+        st = _domain_stages(d)
+        if not st:
+            continue
+        idx = [p.nidx[s.id] for s in st]
+        vals = {s.stage: S[i] for s, i in zip(st, idx)}
+        avgs = {s.stage: p.avg_all[y, i] for s, i in zip(st, idx)}
+        labels = [t(f"stage_{s.stage}", lang) for s in st]
+        cs = [Series(t("this_city", lang), [S[i] for i in idx], CITY),
+              Series(t("all_avg", lang), [p.avg_all[y, i] for i in idx], ALL, "2 3", "diamond")]
+        chains.append({
+            "id": d.id,
+            "name": d.name.get(lang),
+            "stages": [{"id": s.id, "stage": s.stage, "label": labels[k], "name": s.name.get(lang),
+                        "score": fmt_score(S[i]), "avg": fmt_score(p.avg_all[y, i]),
+                        "vs_avg": delta_score(S[i], p.avg_all[y, i]), "rank": fmt_rank(R[i]),
+                        "d_score": ch_s(i)}
+                       for k, (s, i) in enumerate(zip(st, idx))],
+            "chart": charts.grouped_bars(labels, cs, lo=lo, hi=hi,
+                                         title=t("chain_title", lang, domain=d.name.get(lang)),
+                                         desc=t("chain_desc", lang), width=440, height=200,
+                                         uid=f"chain-{_safe(d.id)}"),
+            "reading": diagnose_chain(vals, avgs, gap=p.dgap(), lang=lang),
+        })
+    ctx["chains"] = chains
+
+    # trends: every year of the data up to the report year
+    ys = list(range(0, y + 1))
+    if len(ys) >= 2:
+        tser = [Series(t("composite", lang), [p.score[u, k, root] for k in ys], CITY)]
+        for k, (d, i) in enumerate(zip(doms, didx)):
+            col = charts.PALETTE[(k + 1) % len(charts.PALETTE)]
+            tser.append(Series(d.name.get(lang), [p.score[u, j, i] for j in ys], col,
+                               ("4 2", "1 2", "6 2 1 2", "")[k % 4], ("square", "diamond", "circle")[k % 3]))
+        ctx["trend"] = charts.lines([p.years[k] for k in ys], tser, lo=lo, hi=hi,
+                                    title=t("trend_title", lang, city=city),
+                                    desc=t("trend_desc", lang, first=p.years[ys[0]], last=p.years[ys[-1]]),
+                                    width=900, height=260, uid="trend")
+    else:
+        ctx["trend"] = None
+    ctx["trend_rows"] = [{"year": p.years[k], "score": fmt_score(p.score[u, k, root]),
+                          "rank": fmt_rank(p.rank[u, k, root]),
+                          "domains": [fmt_score(p.score[u, k, i]) for i in didx]} for k in ys]
+    ctx["domain_names"] = dnames
+
+    # strengths and weaknesses (normalised leaf score vs the all-units average)
+    li = p.leaf_node_idx
+    ls = S[li]
+    gaps = ls - p.avg_all[y, li]
+    order = [j for j in np.argsort(-np.nan_to_num(gaps, nan=-np.inf)) if ok(gaps[j])]
+
+    def leaf_row(j: int) -> dict:
+        n = p.leaves[j]
+        i = li[j]
+        return {"id": n.id, "name": n.name.get(lang), "domain": p.node_name(tree.domain_of(n.id) or "", lang),
+                "raw": fmt_raw(p.raw[u, y, j]), "measure": n.unit, "score": fmt_score(S[i]),
+                "avg": fmt_score(p.avg_all[y, i]), "gap": fmt_signed(gaps[j]), "rank": fmt_rank(R[i])}
+
+    ctx["strengths"] = [leaf_row(j) for j in order if gaps[j] > 0][:5]
+    ctx["weaknesses"] = [leaf_row(j) for j in reversed(order) if gaps[j] < 0][:5]
+
+    # the full indicator table, grouped by domain and stage
+    ctx["indicator_groups"] = _indicator_groups(p, u, y, lang)
+    ctx["flag_legend"] = [{"code": c, "short": t(f"flag_{c}", lang), "long": t(f"flag_{c}_long", lang)}
+                          for c in ("missing", "imputed", "treated", "provisional")]
+    ctx["method"] = method_context(p, lang)
+
+    # optional analysis sections
+    ctx["coordination"] = _coordination(p, unit_id, year, lang)
+    ctx["obstacles"] = _obstacles(p, unit_id, year, lang, city)
+    ctx["efficiency"] = _efficiency(p, unit_id, year, lang)
+    ctx["attainment"] = _attainment(p, unit_id, year, lang)
+    ctx["robustness"] = _robustness(p, unit_id, year, lang, city, n_all)
+    return ctx
+
+
+def _safe(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", s)
+
+
+def _indicator_groups(p: Prepared, u: int, y: int, lang: str) -> list[dict]:
+    tree = p.tree
+    S, R = p.score[u, y], p.rank[u, y]
+    Sp = p.score[u, y - 1] if y > 0 else None
+    groups = []
+    for d in tree.domains:
+        blocks: list[tuple[str, list[Node]]] = []
+        stage_nodes = _domain_stages(d)
+        covered: set[str] = set()
+        for s in stage_nodes:
+            leaves = [n for n in s.walk() if n.is_leaf]
+            covered.update(n.id for n in leaves)
+            blocks.append((f"{t('stage_' + s.stage, lang)} · {s.name.get(lang)}"
+                           if s.name.get(lang) != t("stage_" + s.stage, lang) else t("stage_" + s.stage, lang),
+                           leaves))
+        rest = [n for n in d.walk() if n.is_leaf and n.id not in covered]
+        if rest:
+            blocks.append((t("no_stage", lang) if stage_nodes else "", rest))
+        out_blocks = []
+        for label, leaves in blocks:
+            rows = []
+            for n in leaves:
+                j = p.lidx[n.id]
+                i = p.nidx[n.id]
+                flags = []
+                if not ok(p.raw[u, y, j]):
+                    flags.append("missing")
+                if p.f_imp[u, y, j]:
+                    flags.append("imputed")
+                if p.f_trt[u, y, j]:
+                    flags.append("treated")
+                if p.f_prov[u, y, j] or p.prov[u, y, i]:
+                    flags.append("provisional")
+                rows.append({"id": n.id, "name": n.name.get(lang), "raw": fmt_raw(p.raw[u, y, j]),
+                             "measure": n.unit, "score": fmt_score(S[i]), "rank": fmt_rank(R[i]),
+                             "d_score": delta_score(S[i], Sp[i] if Sp is not None else None),
+                             "flags": [{"code": f, "short": t(f"flag_{f}", lang), "long": t(f"flag_{f}_long", lang)}
+                                       for f in flags]})
+            out_blocks.append({"label": label, "rows": rows})
+        groups.append({"id": d.id, "name": d.name.get(lang), "score": fmt_score(S[p.nidx[d.id]]),
+                       "blocks": out_blocks})
+    return groups
+
+
+def method_context(p: Prepared, lang: str) -> dict:
+    """The methodology appendix (the same on every page of a run; cached)."""
+    if lang in p._method_cache:
+        return p._method_cache[lang]
+    meta = p.inp.meta
+    m = dict(meta.get("method") or {})
+    norm = dict(m.pop("normalize", None) or m.pop("normalise", None) or {})
+    agg = dict(m.pop("aggregate", None) or {})
+    scheme = m.pop("weights", None) or m.pop("scheme", None)
+    prep = m.pop("preparation", None) or m.pop("prepare", None) or []
+    m.pop("nodes", None)
+    scope = str(norm.pop("scope", "panel")) if norm else ""
+    scope_text = {"panel": t("m_scope_panel", lang), "year": t("m_scope_year", lang)}.get(scope, scope)
+    overrides = [f"{n.name.get(lang)}: {n.aggregate}" for n in p.tree.nodes if n.aggregate]
+
+    def kv(d: Mapping) -> str:
+        return "; ".join(f"{k}={v}" for k, v in d.items())
+
+    prep_rows = []
+    for st in prep if isinstance(prep, (list, tuple)) else [prep]:
+        if isinstance(st, Mapping):
+            d = dict(st)
+            name = str(d.pop("step", d.pop("name", "")))
+            target = d.pop("target", "")
+            params = d.pop("params", d)
+            prep_rows.append({"step": name, "target": str(target or ""),
+                              "params": kv(params) if isinstance(params, Mapping) else str(params)})
+        else:
+            prep_rows.append({"step": str(st), "target": "", "params": ""})
+
+    weights = []
+    ri_used: list[str] = []
+    for n in p.tree.root.walk():
+        w = p.weights.get(n.id, {})
+        ri = w.get("ri_table")
+        ri = "" if ri is None or (isinstance(ri, float) and math.isnan(ri)) else str(ri)
+        if ri and ri not in ri_used:
+            ri_used.append(ri)
+        parent = p.tree.parent.get(n.id)
+        method = w.get("method")
+        weights.append({
+            "id": n.id, "name": n.name.get(lang), "depth": p.tree.depth[n.id], "leaf": n.is_leaf,
+            "parent": p.node_name(parent, lang) if parent else "",
+            "method": "" if method is None or (isinstance(method, float) and math.isnan(method)) else str(method),
+            "local": _fmt_w(w.get("local_weight")), "global": _fmt_w(w.get("global_weight")),
+            "cr": _fmt_w(w.get("cr")), "ri": ri,
+        })
+    ri_tables = [{"name": name, "title": t("m_ri_table", lang, name=name),
+                  "values": [f"{v:g}" for v in RI_TABLES[name]]} for name in ri_used if name in RI_TABLES]
+
+    sources: dict[str, list[str]] = {}
+    for n in p.tree.leaves:
+        src = n.source.get(lang) if n.source else DASH
+        sources.setdefault(src, []).append(n.name.get(lang))
+    man = dict(meta.get("manifest") or {})
+    version = str(man.get("engine_version") or man.get("version") or man.get("evalkit") or __version__)
+    files = man.get("inputs") or man.get("sha256") or man.get("files") or {}
+    hashes = []
+    if isinstance(files, Mapping):
+        for k, v in files.items():
+            h = v.get("sha256", "") if isinstance(v, Mapping) else v
+            hashes.append({"file": str(k), "sha256": str(h)})
+    elif isinstance(files, (list, tuple)):
+        for it in files:
+            if isinstance(it, Mapping):
+                hashes.append({"file": str(it.get("file") or it.get("path") or ""), "sha256": str(it.get("sha256", ""))})
+    extra = [{"key": str(k), "value": kv(v) if isinstance(v, Mapping) else str(v)} for k, v in m.items()]
+    out = {
+        "norm_method": str(norm.pop("method", "")) if norm else "",
+        "norm_scope": scope_text,
+        "norm_extra": kv(norm) if norm else "",
+        "agg_method": str(agg.pop("method", "")) if agg else "",
+        "agg_extra": kv(agg) if agg else "",
+        "agg_overrides": overrides,
+        "scheme": str(scheme or ""),
+        "scale": f"{p.scale[0]:g}–{p.scale[1]:g}",
+        "grades": ", ".join(f"{k} ≥ {v:g}" if isinstance(v, (int, float)) else f"{k} ≥ {v}"
+                            for k, v in p.grades.items()) or t("m_none", lang),
+        "preparation": prep_rows,
+        "weights": weights,
+        "ri_tables": ri_tables,
+        "ri_n": [str(i) for i in range(1, 16)],
+        "sources": [{"source": k, "indicators": "、".join(v) if lang == "zh" else "; ".join(v)}
+                    for k, v in sources.items()],
+        "years": f"{p.years[0]}–{p.years[-1]}" if p.years else "",
+        "version": version,
+        "hashes": hashes,
+        "notes": list(p.inp.notes),
+        "extra": extra,
+    }
+    p._method_cache[lang] = out
+    return out
+
+
+def _fmt_w(v: Any) -> str:
+    return f"{float(v):.4f}" if ok(v) else ""
+
+
+# ---------------------------------------------------------------- optional sections
+
+def _one(p: Prepared, name: str, unit_id: str, year: int) -> list[dict] | None:
+    if name not in p.tables:
+        return None
+    return p.tables[name].get((unit_id, year), [])
+
+
+def _coordination(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
+    rows = _one(p, "coordination", unit_id, year)
+    if rows is None:
+        return None
+    r = rows[0] if rows else {}
+    all_d = [_num(x.get("D")) for x in p.table_years["coordination"].get(year, [])]
+    all_d = [v for v in all_d if ok(v)]
+    dv = _num(r.get("D"))
+    rank = 1 + sum(1 for v in all_d if v > dv) if ok(dv) else None
+    lag = r.get("lagging")
+    lag_s = "" if lag is None or (isinstance(lag, float) and math.isnan(lag)) else str(lag)
+    lag_names = [p.node_name(x.strip(), lang) for x in re.split(r"[;,|]", lag_s) if x.strip()]
+    cls = r.get("class_zh" if lang == "zh" else "class_en")
+    return {
+        "present": bool(rows),
+        "D": fmt_score(dv, 3), "C": fmt_score(r.get("C"), 3), "T": fmt_score(r.get("T"), 3),
+        "level": fmt_rank(r.get("level")),
+        "cls": "" if cls is None or (isinstance(cls, float) and math.isnan(cls)) else str(cls),
+        "lagging": "、".join(lag_names) if lang == "zh" else ", ".join(lag_names),
+        "avg_D": fmt_score(sum(all_d) / len(all_d), 3) if all_d else DASH,
+        "rank": fmt_rank(rank), "n": len(all_d),
+    }
+
+
+def _obstacles(p: Prepared, unit_id: str, year: int, lang: str, city: str) -> dict | None:
+    rows = _one(p, "obstacles", unit_id, year)
+    if rows is None:
+        return None
+    by_level: dict[str, list[dict]] = {}
+    for r in rows:
+        by_level.setdefault(str(r.get("level", "")).lower(), []).append(r)
+    ind = sorted(by_level.get("indicator", []), key=lambda r: -_num(r.get("obstacle")) if ok(r.get("obstacle")) else 1)
+    u, y = p.uidx[unit_id], p.yidx[year]
+    top = []
+    for r in ind[:5]:
+        nid = str(r.get("node"))
+        n = p.tree.by_id.get(nid)
+        j = p.lidx.get(nid)
+        top.append({"name": p.node_name(nid, lang),
+                    "domain": p.node_name(p.tree.domain_of(nid) or "", lang) if n else "",
+                    "share": fmt_pct(r.get("obstacle")),
+                    "raw": fmt_raw(p.raw[u, y, j]) if j is not None else DASH,
+                    "measure": n.unit if n else "",
+                    "score": fmt_score(p.score[u, y, p.nidx[nid]]) if nid in p.nidx else DASH})
+    # domain shares in tree order
+    dom_share = {str(r.get("node")): _num(r.get("obstacle")) for r in by_level.get("domain", [])}
+    doms = [d for d in p.tree.domains if d.id in dom_share]
+    dlabels = [d.name.get(lang) for d in doms]
+    dvals = [dom_share[d.id] for d in doms]
+    # stage shares: rows may name stage nodes (gov.input) or stage words (input)
+    stage_share: dict[str, float] = {}
+    stage_nodes: dict[str, float] = {}
+    for r in by_level.get("stage", []):
+        nid = str(r.get("node"))
+        v = _num(r.get("obstacle"))
+        if not ok(v):
+            continue
+        n = p.tree.by_id.get(nid)
+        st = n.stage if n is not None else (nid if nid in STAGES else None)
+        if n is not None:
+            stage_nodes[nid] = v
+        if st:
+            stage_share[st] = stage_share.get(st, 0.0) + v
+    slabels = [t(f"stage_{s}", lang) for s in STAGES if s in stage_share]
+    svals = [stage_share[s] for s in STAGES if s in stage_share]
+    pct = lambda v: f"{100 * v:.1f}%"  # noqa: E731
+    hi_d = max(dvals + [0.0]) if dvals else 1.0
+    hi_s = max(svals + [0.0]) if svals else 1.0
+    reading = ""
+    if dvals and any(ok(v) for v in dvals):
+        k = int(np.nanargmax(np.array(dvals)))
+        d = doms[k]
+        in_d = {nid: v for nid, v in stage_nodes.items() if p.tree.domain_of(nid) == d.id}
+        if in_d:
+            best = max(in_d, key=in_d.get)
+            reading = t("o_reading", lang, domain=d.name.get(lang), share=pct(dvals[k]),
+                        stage=t(f"stage_{p.tree.by_id[best].stage}", lang))
+        elif svals:
+            reading = t("o_reading", lang, domain=d.name.get(lang), share=pct(dvals[k]),
+                        stage=slabels[int(np.argmax(svals))])
+        else:
+            reading = t("o_reading_short", lang, domain=d.name.get(lang), share=pct(dvals[k]))
+    return {
+        "present": bool(rows),
+        "top": top,
+        "domain_chart": charts.hbars(dlabels, dvals, lo=0, hi=max(hi_d, 1e-9) * 1.1,
+                                     title=t("o_domain_title", lang, city=city), desc=t("o_by_domain", lang),
+                                     fmt=pct, uid="obst-d") if dvals else None,
+        "stage_chart": charts.hbars(slabels, svals, lo=0, hi=max(hi_s, 1e-9) * 1.1,
+                                    title=t("o_stage_title", lang, city=city), desc=t("o_by_stage", lang),
+                                    fmt=pct, color=charts.PALETTE[6], uid="obst-s") if svals else None,
+        "domains": [{"name": a, "share": fmt_pct(b)} for a, b in zip(dlabels, dvals)],
+        "stages": [{"name": a, "share": fmt_pct(b)} for a, b in zip(slabels, svals)],
+        "reading": reading,
+    }
+
+
+def _split_peers(v: Any) -> list[str]:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return []
+    return [x for x in re.split(r"[;,|\s]+", str(v)) if x]
+
+
+def _efficiency(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
+    rows = _one(p, "efficiency", unit_id, year)
+    if rows is None:
+        return None
+    order = {d.id: k for k, d in enumerate(p.tree.domains)}
+    rows = sorted(rows, key=lambda r: order.get(str(r.get("domain")), 99))
+    out = []
+    for r in rows:
+        e = _num(r.get("efficiency"))
+        out.append({"domain": p.node_name(str(r.get("domain")), lang), "efficiency": fmt_score(e, 3),
+                    "efficient": ok(e) and e >= 1 - 1e-9, "ratio": fmt_score(r.get("ratio"), 2),
+                    "peers": ", ".join(p.unit_label(x, lang) for x in _split_peers(r.get("peers")))})
+    return {"present": bool(rows), "rows": out}
+
+
+_STATUS = {
+    "met": ("met", "achieved", "done", "ok", "green", "reached", "达标", "完成", "已完成"),
+    "near": ("near", "close", "amber", "yellow", "partial", "at_risk", "接近", "基本完成"),
+    "missed": ("missed", "miss", "not_met", "red", "behind", "fail", "failed", "未完成", "未达标"),
+}
+
+
+def status_of(status: Any, attainment: Any) -> str:
+    """Traffic-light class: met | near | missed | unknown (status text first, else attainment ≥ 1 / ≥ 0.9)."""
+    s = "" if status is None or (isinstance(status, float) and math.isnan(status)) else str(status).strip().lower()
+    for k, words in _STATUS.items():
+        if s in words:
+            return k
+    if ok(attainment):
+        a = float(attainment)
+        return "met" if a >= 1 else ("near" if a >= 0.9 else "missed")
+    return "unknown"
+
+
+def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
+    rows = _one(p, "attainment", unit_id, year)
+    if rows is None:
+        return None
+    sev = {"missed": 0, "near": 1, "unknown": 2, "met": 3}
+    items = []
+    for r in rows:
+        st = status_of(r.get("status"), r.get("attainment"))
+        nid = str(r.get("node"))
+        n = p.tree.by_id.get(nid)
+        a = _num(r.get("attainment"))
+        items.append((sev[st], a if ok(a) else math.inf, {
+            "name": p.node_name(nid, lang), "level": str(r.get("level", "") or ""),
+            "actual": fmt_raw(r.get("actual")), "target": fmt_raw(r.get("target")),
+            "measure": n.unit if n is not None and n.is_leaf else "",
+            "attainment": fmt_pct(a, 0), "status": st, "status_text": t(f"a_{st}", lang)}))
+    items.sort(key=lambda x: (x[0], x[1]))
+    rows_out = [x[2] for x in items]
+    n_met = sum(1 for r in rows_out if r["status"] == "met")
+    n_missed = sum(1 for r in rows_out if r["status"] == "missed")
+    return {"present": bool(rows), "rows": rows_out,
+            "summary": t("a_summary", lang, n=len(rows_out), met=n_met, missed=n_missed)}
+
+
+def _robustness(p: Prepared, unit_id: str, year: int, lang: str, city: str, n_all: int) -> dict | None:
+    rows = _one(p, "robustness", unit_id, year)
+    if rows is None:
+        return None
+    r = rows[0] if rows else {}
+    nom, med, lo, hi = (_num(r.get(k)) for k in ("nominal_rank", "median_rank", "rank_p05", "rank_p95"))
+    n = max(n_all, len(p.table_years["robustness"].get(year, [])), 2)
+    sentence = t("r_sentence", lang, rank=fmt_rank(nom), lo=fmt_rank(lo), hi=fmt_rank(hi),
+                 median=fmt_score(med, 1) if ok(med) and med != int(med) else fmt_rank(med)) if rows else ""
+    return {
+        "present": bool(rows),
+        "sentence": sentence,
+        "nominal": fmt_rank(nom), "median": fmt_score(med, 1) if ok(med) and med != int(med) else fmt_rank(med),
+        "interval": f"{fmt_rank(lo)}–{fmt_rank(hi)}",
+        "p_top5": fmt_pct(r.get("p_top5"), 0), "p_bottom5": fmt_pct(r.get("p_bottom5"), 0),
+        "chart": charts.rank_interval([(city, nom, lo, hi)], n_units=n, title=t("r_title", lang, city=city),
+                                      desc=t("r_desc", lang), uid="rankint") if rows else None,
+    }
+
+
+# ---------------------------------------------------------------- overview
+
+HEATMAP_MAX_UNITS = 150
+
+
+def overview(p: Prepared, year: int, lang: str) -> dict:
+    """The year's index page: league table, heat map, province averages, data quality."""
+    y = p.yidx[year]
+    root = p.root
+    tree = p.tree
+    ctx = _common(p, lang, year)
+    ctx["page_title"] = f"{ctx['title']} · {ctx['year_label']} · {t('overview', lang)}"
+    doms = tree.domains
+    didx = [p.nidx[d.id] for d in doms]
+    ctx["domain_names"] = [d.name.get(lang) for d in doms]
+    S = p.score[:, y]
+    R = p.rank[:, y, root]
+    order = sorted(range(len(p.units)), key=lambda i: (R[i] if ok(R[i]) else math.inf,
+                                                       -S[i, root] if ok(S[i, root]) else math.inf, i))
+    missed = None
+    if "attainment" in p.tables:
+        missed = {}
+        for (uid, yr), rows in p.tables["attainment"].items():
+            if yr == year:
+                missed[uid] = sum(1 for r in rows if status_of(r.get("status"), r.get("attainment")) == "missed")
+    ctx["has_targets"] = missed is not None
+    ctx["has_grade"] = bool(p.grades) or "grade" in p.inp.results.columns
+    league = []
+    for i in order:
+        info = p.units[i]
+        league.append({
+            "id": info.id, "href": f"{info.id}.html", "label": info.label(lang), "name": info.name(lang),
+            "group": info.group_name(lang),
+            "rank": fmt_rank(R[i]), "score": fmt_score(S[i, root]),
+            "domains": [fmt_score(S[i, k]) for k in didx],
+            "grade": p.grade[i, y] or DASH,
+            "d_rank": delta_rank(R[i], p.rank[i, y - 1, root] if y > 0 else None, lang),
+            "missed": str(missed.get(info.id, 0)) if missed is not None else "",
+            "provisional": bool(p.prov[i, y].any() or p.f_prov[i, y].any()),
+        })
+    ctx["league"] = league
+    ctx["n_units"] = len(p.units)
+    if len(p.units) <= HEATMAP_MAX_UNITS and doms:
+        ctx["heatmap"] = charts.heatmap([p.units[i].label(lang) for i in order], ctx["domain_names"],
+                                        [[S[i, k] for k in didx] for i in order], lo=p.scale[0], hi=p.scale[1],
+                                        title=t("heat_title", lang, year=year), desc=t("heat_desc", lang),
+                                        row_links=[f"{p.units[i].id}.html" for i in order], uid="heat")
+        ctx["heatmap_note"] = ""
+    else:
+        ctx["heatmap"] = None
+        ctx["heatmap_note"] = t("heat_too_many", lang, n=len(p.units))
+    groups = []
+    for gi, gname in enumerate(p.groups):
+        first = next(x for x in p.units if x.group == gname)
+        groups.append({"name": first.group_name(lang), "n": str(int(np.sum(p.gidx == gi))),
+                       "score": fmt_score(p.avg_group[gi, y, root]),
+                       "domains": [fmt_score(p.avg_group[gi, y, k]) for k in didx]})
+    groups.append({"name": t("all_avg_generic", lang), "n": str(len(p.units)), "score": fmt_score(p.avg_all[y, root]),
+                   "domains": [fmt_score(p.avg_all[y, k]) for k in didx], "total": True})
+    ctx["groups"] = groups
+    # data quality: share of cells by domain (this year)
+    quality = []
+    tot = np.zeros(4)
+    for d in doms:
+        cols = [p.lidx[n] for n in tree.leaves_under(d.id)]
+        raw = p.raw[:, y, cols]
+        cells = raw.size
+        miss = int(np.sum(np.isnan(raw)))
+        imp = int(np.sum(p.f_imp[:, y, cols]))
+        trt = int(np.sum(p.f_trt[:, y, cols]))
+        tot += (cells, miss, imp, trt)
+        quality.append(_quality_row(d.name.get(lang), cells, miss, imp, trt))
+    quality.append(_quality_row(t("total", lang), *tot) | {"total": True})
+    ctx["quality"] = quality
+    ctx["synthetic_note"] = p.synthetic
+    return ctx
+
+
+def _quality_row(name: str, cells: float, miss: float, imp: float, trt: float) -> dict:
+    c = max(cells, 1)
+    return {"name": name, "cells": f"{int(cells):,}", "missing": fmt_pct(miss / c), "imputed": fmt_pct(imp / c),
+            "treated": fmt_pct(trt / c)}
+
+
+def css_markup(text: str) -> Markup:
+    """Inline CSS: safe because it comes from the templates folder, not the data."""
+    return Markup(text.replace("</", "<\\/"))

@@ -1,0 +1,187 @@
+"""Render the scorecards: ``<out>/<year>/index.html`` and ``<out>/<year>/<unit id>.html``.
+
+One jinja2 Environment per process (autoescape on, StrictUndefined), templates
+compiled once; with ``jobs > 1`` a ProcessPoolExecutor renders chunks of
+units, each worker receiving the ReportInput once through its initializer.
+A unit that fails to render is listed in the summary; the others go on.
+The caller owns atomicity (it renders into a temporary folder and renames).
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+
+from . import context as C
+from .inputs import ReportInput
+
+UNIT_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*\Z")
+
+
+def templates_dir() -> Path:
+    """``<repo>/reports`` in a checkout, ``<package>/_bundled/reports`` when installed."""
+    pkg = Path(__file__).resolve().parent.parent          # .../evalkit
+    checkout = pkg.parent / "reports"
+    if (checkout / "scorecard.html.j2").is_file():
+        return checkout
+    return pkg / "_bundled" / "reports"
+
+
+@dataclass
+class RenderSummary:
+    pages: int = 0                                       # files written
+    failures: list[tuple[str, str]] = field(default_factory=list)   # (unit id or "index/<year>", reason)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+# ------------------------------------------------------------ per-process state
+
+_ENV: dict[str, jinja2.Environment] = {}
+_STATE: dict[str, object] = {}
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    """The process's Environment for ``templates`` (built once)."""
+    key = str(Path(templates).resolve())
+    env = _ENV.get(key)
+    if env is None:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(key),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        env.globals["css"] = C.css_markup((Path(key) / "style.css").read_text(encoding="utf-8"))
+        env.get_template("scorecard.html.j2")
+        env.get_template("overview.html.j2")
+        _ENV[key] = env
+    return env
+
+
+def _init_worker(inp: ReportInput, templates: str) -> None:
+    _STATE["prepared"] = C.Prepared(inp)
+    _STATE["templates"] = templates
+    environment(Path(templates))
+
+
+def _check_unit_id(uid: str) -> None:
+    assert UNIT_ID.match(uid) and ".." not in uid, f"unsafe unit id {uid!r}"
+
+
+def render_scorecard(p: C.Prepared, env: jinja2.Environment, unit_id: str, year: int, lang: str) -> str:
+    return env.get_template("scorecard.html.j2").render(**C.scorecard(p, unit_id, year, lang))
+
+
+def render_overview(p: C.Prepared, env: jinja2.Environment, year: int, lang: str) -> str:
+    return env.get_template("overview.html.j2").render(**C.overview(p, year, lang))
+
+
+def _render_chunk(p: C.Prepared, env: jinja2.Environment, out_dir: Path, year: int, units: list[str],
+                  lang: str) -> tuple[int, list[tuple[str, str]], list[str]]:
+    written, failed, files = 0, [], []
+    for uid in units:
+        try:
+            _check_unit_id(uid)
+            html = render_scorecard(p, env, uid, year, lang)
+            path = out_dir / str(year) / f"{uid}.html"
+            path.write_text(html, encoding="utf-8")
+            files.append(str(path))
+            written += 1
+        except Exception as e:  # one unit failing must not stop the others
+            failed.append((uid, _reason(e)))
+    return written, failed, files
+
+
+def _worker_chunk(out_dir: str, year: int, units: list[str], lang: str):
+    p = _STATE["prepared"]
+    env = environment(Path(_STATE["templates"]))
+    return _render_chunk(p, env, Path(out_dir), year, units, lang)  # type: ignore[arg-type]
+
+
+def _reason(e: BaseException) -> str:
+    tb = traceback.extract_tb(e.__traceback__)
+    where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
+    msg = str(e).splitlines()[0] if str(e) else ""
+    return f"{type(e).__name__}: {msg}{where}"[:300]
+
+
+def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: str = "zh", jobs: int = 1,
+                   templates: Path | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> RenderSummary:
+    """Write ``<out_dir>/<year>/index.html`` and one page per unit for each year.
+
+    ``progress(done, total)`` is called as pages are written (total = units ×
+    years + one overview per year).  Failures are collected, not raised.
+    """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    templates = Path(templates) if templates is not None else templates_dir()
+    env = environment(templates)
+    p = C.Prepared(inp)
+    out_dir = Path(out_dir)
+    years = [int(y) for y in years]
+    for y in years:
+        if y not in p.yidx:
+            raise ValueError(f"year {y} is not in the data ({p.years[0]}–{p.years[-1]})")
+        (out_dir / str(y)).mkdir(parents=True, exist_ok=True)
+    units = list(p.unit_ids)
+    total = len(units) * len(years) + len(years)
+    summary = RenderSummary()
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    for y in years:
+        try:
+            html = render_overview(p, env, y, lang)
+            path = out_dir / str(y) / "index.html"
+            path.write_text(html, encoding="utf-8")
+            summary.pages += 1
+            summary.files.append(path)
+        except Exception as e:
+            summary.failures.append((f"index/{y}", _reason(e)))
+        tick(1)
+
+    if jobs <= 1 or len(units) * len(years) < 8:
+        for y in years:
+            for uid in units:
+                n, f, files = _render_chunk(p, env, out_dir, y, [uid], lang)
+                summary.pages += n
+                summary.failures += f
+                summary.files += [Path(x) for x in files]
+                tick(1)
+        return summary
+
+    size = max(1, min(64, len(units) // (jobs * 4) or 1))
+    tasks = [(y, units[i:i + size]) for y in years for i in range(0, len(units), size)]
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             initargs=(inp, str(templates))) as ex:
+        futs = {ex.submit(_worker_chunk, str(out_dir), y, chunk, lang): (y, chunk) for y, chunk in tasks}
+        for fut in as_completed(futs):
+            y, chunk = futs[fut]
+            try:
+                n, f, files = fut.result()
+            except Exception as e:  # a worker died: every unit of the chunk failed
+                n, f, files = 0, [(uid, _reason(e)) for uid in chunk], []
+            summary.pages += n
+            summary.failures += f
+            summary.files += [Path(x) for x in files]
+            tick(len(chunk))
+    summary.files.sort()
+    return summary

@@ -1,0 +1,97 @@
+"""Weight schemes: how much each child counts at each node (the data model, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+from .errors import Pos
+
+NO_POS = Pos("<memory>")
+
+DEFAULT_METHODS = ("equal", "entropy", "critic", "cv")
+NODE_METHODS = ("equal", "fixed", "entropy", "critic", "cv", "ahp", "combined")
+OBJECTIVE_METHODS = ("equal", "entropy", "critic", "cv")
+SUBJECTIVE_METHODS = ("ahp", "fixed")
+
+
+@dataclass(frozen=True, slots=True)
+class Judgment:
+    """``[a, b, value]``: a is ``value`` times as important as b."""
+
+    a: str
+    b: str
+    value: float
+    text: str = ""  # as written, for messages: "[gov, transport, 2]"
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Expert:
+    name: str
+    judgments: tuple[Judgment, ...]
+    weight: float = 1.0
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AhpSettings:
+    method: str = "eigenvector"  # eigenvector | geometric
+    max_cr: float = 0.10
+    ri: str = "cn_textbook"
+
+
+@dataclass(frozen=True, slots=True)
+class Weighting:
+    """How one node's children are weighted."""
+
+    method: str
+    weights: Mapping[str, float] | None = None  # fixed
+    judgments: tuple[Judgment, ...] | None = None  # ahp
+    experts: tuple[Expert, ...] | None = None  # group ahp
+    complete: bool = True  # ahp: false = missing judgments are estimated
+    ahp: AhpSettings | None = None  # per-node override of the scheme's ahp settings
+    shift: float = 0.0  # entropy
+    subjective: "Weighting | None" = None  # combined
+    objective: "Weighting | None" = None  # combined
+    rule: str = "mdi"  # combined: mdi | multiplicative | linear | game_theory
+    alpha: float = 0.5  # combined linear: w = alpha s + (1 - alpha) o
+    pos: Pos = field(default=NO_POS, compare=False)
+
+    def params(self) -> dict:
+        """JSON-able description (for the step log and the methodology appendix)."""
+        out: dict = {"method": self.method}
+        if self.method == "fixed" and self.weights is not None:
+            out["weights"] = dict(self.weights)
+        if self.method == "ahp":
+            if self.judgments is not None:
+                out["judgments"] = [[j.a, j.b, j.value] for j in self.judgments]
+            if self.experts is not None:
+                out["experts"] = [{"name": e.name, "weight": e.weight,
+                                   "judgments": [[j.a, j.b, j.value] for j in e.judgments]} for e in self.experts]
+            out["complete"] = self.complete
+            if self.ahp is not None:
+                out["ahp"] = {"method": self.ahp.method, "max_cr": self.ahp.max_cr, "ri": self.ahp.ri}
+        if self.method == "entropy":
+            out["shift"] = self.shift
+        if self.method == "combined":
+            out["subjective"] = self.subjective.params() if self.subjective else None
+            out["objective"] = self.objective.params() if self.objective else None
+            out["rule"] = self.rule
+            if self.rule == "linear":
+                out["alpha"] = self.alpha
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    default: Weighting = Weighting("equal")
+    ahp: AhpSettings = AhpSettings()
+    nodes: Mapping[str, Weighting] = field(default_factory=dict)
+    file: str = ""
+
+    def for_node(self, node_id: str) -> Weighting:
+        return self.nodes.get(node_id, self.default)
+
+    def with_node(self, node_id: str, weighting: Weighting) -> "Scheme":
+        return replace(self, nodes={**self.nodes, node_id: weighting})
