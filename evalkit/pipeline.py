@@ -339,10 +339,21 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
                   log=tuple(log), notes=tuple(problems.warnings), computed=tuple(computed), cache=cache)
 
 
-def rescore(result: Result, *, scheme: Scheme | None = None, settings: Settings | None = None) -> Result:
-    """Re-score with another scheme or settings, reusing every unchanged step."""
-    return score(result.inputs, scheme=scheme or result.scheme, settings=settings or result.settings,
-                 cache=result.cache)
+def rescore(result: Result, changes: Mapping[str, Any] | None = None, *, scheme: Scheme | None = None,
+            settings: Settings | None = None) -> Result:
+    """Re-score with changed settings, reusing every step whose key did not change.
+
+    ``changes`` are dotted paths mirroring the YAML, checked like the files:
+    ``{"weights.nodes.transport.method": "entropy", "normalize.method": "zscore"}``.
+    ``scheme`` / ``settings`` replace the whole scheme or settings instead.
+    """
+    from .changes import apply_changes
+
+    scheme = scheme or result.scheme
+    settings = settings or result.settings
+    if changes:
+        scheme, settings = apply_changes(scheme, settings, result.tree, changes)
+    return score(result.inputs, scheme=scheme, settings=settings, cache=result.cache)
 
 
 # =========================================================================== prepare

@@ -322,3 +322,19 @@ def _plain_mapping(doc: Doc, node, what: str) -> dict[str, Any]:
     from .yamlnodes import Loader
 
     return yaml.load(yaml.serialize(node), Loader=Loader) or {}
+
+
+SETTINGS_KEYS = {k: PROJECT_KEYS[k] for k in ("normalize", "aggregate", "scale", "ranks", "prepare", "analysis",
+                                                "sensitivity", "planning")}
+
+
+def settings_from_text(text: str, file: str, problems: Problems) -> Settings | None:
+    """Method settings from YAML text with the project file's keys (for what-if overrides)."""
+    root = compose(file, problems, text=text)
+    if root is None:
+        return Settings()
+    doc = Doc(file, problems)
+    m = doc.mapping(root, SETTINGS_KEYS, "the settings")
+    if m is None:
+        return None
+    return _read_settings(doc, m)

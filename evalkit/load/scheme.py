@@ -54,11 +54,12 @@ EXPERT_KEYS = {
 }
 
 
-def load_scheme(path: Path, tree: Tree | None, problems: Problems) -> Scheme | None:
-    root = compose(path, problems)
+def load_scheme(path: Path | str, tree: Tree | None, problems: Problems, *, text: str | None = None) -> Scheme | None:
+    """Read a weight scheme file (or ``text`` named ``path``) and check it against the tree."""
+    root = compose(path, problems, text=text)
     if root is None:
         return None
-    doc = Doc(display_path(path), problems)
+    doc = Doc(display_path(path) if isinstance(path, Path) else path, problems)
     m = doc.mapping(root, SCHEME_KEYS, "the weight scheme")
     if m is None:
         return None

@@ -54,12 +54,13 @@ def read_text(path: Path, problems: Problems) -> str | None:
         return None
 
 
-def compose(path: Path, problems: Problems) -> yaml.Node | None:
-    """Parse a YAML file into nodes; syntax errors become located problems."""
-    text = read_text(path, problems)
+def compose(path: Path | str, problems: Problems, *, text: str | None = None) -> yaml.Node | None:
+    """Parse a YAML file (or ``text`` named ``path``) into nodes; syntax errors become located problems."""
     if text is None:
-        return None
-    file = display_path(path)
+        text = read_text(Path(path), problems)
+        if text is None:
+            return None
+    file = display_path(path) if isinstance(path, Path) else path
     try:
         node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as e:

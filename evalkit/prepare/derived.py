@@ -84,8 +84,10 @@ _KIND = {  # what the user wrote, in words, for the refusal message
 }
 
 
-class FormulaError(ValueError):
+class FormulaError(Exception):
     """A formula the user must fix: lower-case message, 1-based column or None.
+
+    Not a ValueError: the core keeps ValueError for broken invariants (bugs).
 
     The loader turns it into a located Problem (``file:line:col+col-1``).
     """

@@ -206,7 +206,8 @@ def treat(
     log_fallback : apply log_CT when winsorising does not pass (COINr f2).
     combine : log the winsorised values instead of the original (COINr
         ``combine_treat``).
-    force_win : winsorise up to ``winmax`` even when the column passes.
+    force_win : a failing column is winsorised up to ``winmax`` points even
+        once it passes (COINr ``force_win``; a passing column is never touched).
     indicators : (n_ind,) bool, the indicators to treat (default all).
     flags : uint8 like x (or None); bit 2 set on treated cells.
     Returns ``(x_treated, flags, record)``; inputs are not modified.
@@ -246,7 +247,7 @@ def treat(
                 continue
             base = dict(indicator=j, year=t, n_obs=int(n_obs[j]), skew0=float(s0[j]),
                         kurt0=float(k0[j]), passed0=not bool(fail0[j]))
-            if not fail0[j] and not force_win:
+            if not fail0[j]:  # COINr runs f1 only on a failing column, force_win or not
                 cols.append(ColumnTreatment(method="none", **base))
                 continue
             v = mat[:, j]

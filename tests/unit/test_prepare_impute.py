@@ -186,3 +186,20 @@ def test_coinr_asem_group_mean_reproduces_dset_imputed():
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-9)
     assert ((fl[:, 0, :] == 1) == np.isnan(x)).all()
     np.testing.assert_array_equal(out[~np.isnan(x)], x[~np.isnan(x)])
+
+
+def test_group_median_even_counts_agree_with_numpy():
+    import warnings
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(12, 3, 4))
+    x[rng.random(x.shape) < 0.4] = nan
+    groups = np.arange(12) % 2
+    out, _, _ = impute(x, chain=["group_median"], groups=groups)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for g in (0, 1):
+            ref = np.nanmedian(x[groups == g], axis=0)
+            got = out[groups == g]
+            fill = np.isnan(x[groups == g])
+            np.testing.assert_allclose(got[fill], np.broadcast_to(ref, got.shape)[fill], atol=1e-15)

@@ -77,4 +77,4 @@ def test_panel_aggregation_matches_pymcdm_on_flattened_unit_years(seed):
     theirs = TOPSIS(normalization_function=normalizations.vector_normalization)(
         flat, w, np.ones(n_children, dtype=int))
     assert_allclose(score.reshape(-1), 100.0 * theirs, rtol=0, atol=1e-9)
-    assert (share == 1).all()
+    assert_allclose(share, 1.0, rtol=0, atol=1e-12)

@@ -198,7 +198,7 @@ def test_yrd8_weighted_sum_matches_arithmetic_aggregation():
     s = N.to_scale(z, 0.0, 100.0)[:, None, :]
     score, share = A.arithmetic(s, w)
     assert_allclose(score[:, 0], c["expected"]["weighted_sum_score"], rtol=0, atol=tol(c))
-    assert (share == pytest.approx(1.0))
+    assert_allclose(share, 1.0, rtol=0, atol=1e-12)
     assert _ranks(score[:, 0]) == c["expected"]["rank_weighted_sum"]
 
 
