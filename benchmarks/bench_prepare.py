@@ -1,8 +1,9 @@
 """Benchmark: the whole preparation stage on a large synthetic panel.
 
 3000 units x 10 years x 200 indicators, ~5 % missing cells (scattered, plus
-whole unit-years, leading years and a few never-reported unit-indicator series), 10 heavily skewed indicators, one
-derived indicator from a formula over 3 raw variables.  Times derived +
+whole unit-years, leading years and a few never-reported unit-indicator
+series), 10 heavily skewed indicators, one derived indicator from a formula
+over 3 raw variables.  Times derived +
 screen + impute (full chain) + treat and prints the figures.
 
     python benchmarks/bench_prepare.py [--units 3000] [--years 10] [--ind 200] [--seed 0]

@@ -84,6 +84,31 @@ def cmd_weights(args) -> int:
     return 0
 
 
+def cmd_sensitivity(args) -> int:
+    from .run import run_project
+
+    summary = run_project(_project(args), out=args.out, years=args.year, lang=args.lang, jobs=args.jobs,
+                          progress=progress_printer("rendering"), warn=_print_warnings,
+                          sensitivity={"draws": args.draws, "seed": args.seed,
+                                       "progress": progress_printer("draws")})
+    sens = summary["sensitivity"]
+    print(f"{sens['evaluations']} evaluations over {', '.join(sens['factors'])}; mean absolute rank shift "
+          f"{sens['mean_abs_rank_shift']:.2f}")
+    print(sens["sobol_text"])
+    print(f"wrote {summary['output']}: robustness.csv, sobol.csv and {sens['year']}/robustness.html")
+    return 1 if summary.get("failures") else 0
+
+
+def cmd_compare(args) -> int:
+    from .run import compare_project
+
+    summary = compare_project(Path(args.project), weights=args.weights or [], sets=args.set or [], out=args.out,
+                              lang=args.lang)
+    print(summary["text"])
+    print(f"wrote {summary['output']}: compare.csv, compare-correlations.csv, compare.html")
+    return 0
+
+
 def cmd_init(args) -> int:
     from .run import init_project
 
@@ -127,6 +152,25 @@ def build_parser() -> argparse.ArgumentParser:
     w = add("weights", cmd_weights, "print the weight table (node, method, local, global, CR)")
     w.add_argument("project", nargs="?", help="evalkit.yaml (default: the bundled demo)")
     w.add_argument("--lang", choices=("zh", "en"))
+
+    s = add("sensitivity", cmd_sensitivity, "uncertainty and sensitivity analysis of the ranking over the "
+            "construction choices declared under sensitivity: in the project")
+    s.add_argument("project", nargs="?", help="evalkit.yaml (default: the bundled demo)")
+    s.add_argument("--draws", type=_positive_int, help="base samples N (evaluations: N x (factors + 2))")
+    s.add_argument("--seed", type=int, help="random seed (same seed, same numbers)")
+    s.add_argument("--jobs", type=_positive_int, default=1, help="processes (results do not depend on it)")
+    s.add_argument("--out", help="output folder (default: the project's output)")
+    s.add_argument("--year", type=int, action="append", help="report year (default: the last year)")
+    s.add_argument("--lang", choices=("zh", "en"))
+
+    c = add("compare", cmd_compare, "compare weight schemes or method settings: rank and score shifts per unit")
+    c.add_argument("project", help="evalkit.yaml")
+    c.add_argument("--weights", action="append", metavar="SCHEME.yaml",
+                   help="a weight scheme to compare (give two, or one to compare with the project's own)")
+    c.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="a setting of variant B, e.g. normalize.method=zscore (repeatable)")
+    c.add_argument("--out", help="output folder (default: the project's output)")
+    c.add_argument("--lang", choices=("zh", "en"))
 
     i = add("init", cmd_init, "create a new project to edit, copied from the demo")
     i.add_argument("dir", help="an empty or new folder")
@@ -210,4 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m evalkit.cli`: call the imported module's main, not this __main__ copy, whose CommandError
+    # is a different class from the one the commands import and raise
+    from evalkit.cli import main as _main
+
+    sys.exit(_main())

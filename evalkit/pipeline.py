@@ -66,6 +66,7 @@ class Prepared:
     unit_index: np.ndarray  # positions of the kept units in the input panel
     records: Mapping[str, Any]  # what each preparation step did (JSON-able summary)
     x_raw: np.ndarray  # (n_units, n_years, n_leaves) before imputation/treatment (derived computed)
+    x_imputed: np.ndarray | None = None  # (n_units, n_years, n_leaves) after imputation, before treatment
 
 
 @dataclass(frozen=True, eq=False)
@@ -305,6 +306,10 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
         method = node.aggregate or settings.aggregate
         params = {"weighting": wt.params(), "ahp": _ahp_settings(wt, scheme).__repr__(), "aggregate": method,
                   "min_share": settings.min_share, "scale": [lo, hi]}
+        agg_options = {}
+        if method == "geometric":  # zero handling: the node's own, else the project's
+            shift = node.geometric_shift if node.geometric_shift is not None else settings.geometric_shift
+            agg_options["shift"] = params["geometric_shift"] = shift
         key = _key("node", node.id, params, [keys[c.id] for c in node.children], ez_key)
         keys[node.id] = key
         log.append(StepRecord("weight+aggregate", node.id, params, wt.pos if wt.pos.line else None, key))
@@ -315,7 +320,8 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
             nw, node_problems = weigh_node(node, wt, scheme, child_scores, z_panel, prepared.x, tree, (lo, hi))
             if node_problems:
                 cache[key + ":problems"] = node_problems
-            s, present = agg.METHODS[method](child_scores, nw.w, lo=lo, hi=hi, min_share=settings.min_share)
+            s, present = agg.METHODS[method](child_scores, nw.w, lo=lo, hi=hi, min_share=settings.min_share,
+                                             **agg_options)
             hit = (nw, s, present)
             cache[key] = hit
             computed.append(node.id)
@@ -389,6 +395,7 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
     unit_index = np.arange(len(panel.units))
     units = panel.units
     prep = settings.prepare
+    kept_unit_years = None
     if "screen" in prep:
         sc = prep["screen"]
         values, rec = screen(values, min_coverage_unit=sc["min_coverage_unit"],
@@ -401,6 +408,7 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
                                                     for u, t, c in rec.blanked_unit_years]}
         for j in [leaf_ids.index(i) for i in dropped_ind]:
             values[:, :, j] = np.nan
+        kept_unit_years = np.asarray(rec.unit_years_kept, bool)
         if dropped_ind:
             problems.warn(Pos(inputs.project.pos["prepare"].file, inputs.project.pos["prepare"].line),
                           f"screening set {len(dropped_ind)} indicator(s) aside for low coverage: "
@@ -409,6 +417,7 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
             keep = np.asarray(rec.units_kept, bool)
             unit_index = unit_index[keep]
             values, flags = values[keep], flags[keep]
+            kept_unit_years = kept_unit_years[keep]
             units = tuple(u for u, k in zip(units, keep) if k)
             labels = ", ".join(inputs.units.label(u) for u in dropped_units[:10])
             problems.warn(inputs.project.pos["prepare"], f"screening dropped {len(dropped_units)} unit(s) for low "
@@ -420,10 +429,14 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
         per = {leaf_ids.index(k): v for k, v in im.get("indicators", {}).items() if k in leaf_ids}
         # derived indicators are computed from their inputs; they are imputed like any indicator
         values, flags, rec = impute(values, chain=im["chain"], per_indicator=per, groups=groups,
-                                    years=list(panel.years), flags=flags)
+                                    years=list(panel.years), flags=flags, where=kept_unit_years)
         records["impute"] = {"params": {"chain": list(im["chain"]), "indicators": dict(im.get("indicators", {}))},
-                             "cells": int(((flags & IMPUTED) > 0).sum()),
-                             "by_step": _plainify(getattr(rec, "by_step", {}))}
+                             "cells": int(rec.n_filled),
+                             "by_step": {step: int(sum(n)) for step, n in rec.filled.items()},
+                             "by_indicator": {leaf_ids[j]: int(sum(n[j] for n in rec.filled.values()))
+                                              for j in range(L) if any(n[j] for n in rec.filled.values())},
+                             "still_missing": int(sum(rec.missing_after))}
+    x_imputed = values.copy()
     if "treat" in prep:
         tr = prep["treat"]
         sel = np.ones(L, bool)
@@ -438,13 +451,15 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
                 sel[j] = False
         values, flags, rec = treat(values, winmax=tr["winmax"], skew_thresh=tr["skew"], kurt_thresh=tr["kurt"],
                                    log_fallback=tr["log"], indicators=sel, flags=flags)
-        treated = []
-        for c in getattr(rec, "columns", ()):
-            if getattr(c, "winsorised", 0) or getattr(c, "log", False) or getattr(c, "n_win", 0):
-                treated.append(_plainify(c))
+        treated = [{"indicator": leaf_ids[c.indicator], "method": c.method, "winsorised": c.nwin,
+                    "skew_before": c.skew0, "kurt_before": c.kurt0,
+                    "skew_after": c.skew2 if c.method == "log_ct" else c.skew1,
+                    "kurt_after": c.kurt2 if c.method == "log_ct" else c.kurt1}
+                   for c in rec.treated]
         records["treat"] = {"params": dict(tr), "cells": int(((flags & TREATED) > 0).sum()),
                             "columns": treated}
-    return Prepared(x=values, flags=flags, units=units, unit_index=unit_index, records=records, x_raw=x_raw)
+    return Prepared(x=values, flags=flags, units=units, unit_index=unit_index, records=records, x_raw=x_raw,
+                    x_imputed=x_imputed)
 
 
 def _plainify(obj: Any) -> Any:

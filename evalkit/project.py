@@ -22,6 +22,7 @@ class Settings:
     scope: str = "panel"
     aggregate: str = "arithmetic"
     min_share: float = 2 / 3
+    geometric_shift: float = 1.0  # geometric mean on s − lo + shift (1: COINr-style, 0: plain, HDI)
     scale: tuple[float, float] = (0.0, 100.0)
     rank_round: int | None = None  # round scores to this many decimals before ranking (HDI: 3)
     prepare: Mapping[str, Any] = field(default_factory=dict)  # resolved preparation settings
@@ -32,7 +33,8 @@ class Settings:
     def to_dict(self) -> dict[str, Any]:
         return {
             "normalize": {"method": self.normalize, "scope": self.scope},
-            "aggregate": {"method": self.aggregate, "min_share": self.min_share},
+            "aggregate": {"method": self.aggregate, "min_share": self.min_share,
+                          "geometric_shift": self.geometric_shift},
             "scale": list(self.scale),
             "ranks": {"round": self.rank_round},
             "prepare": _plain(self.prepare),

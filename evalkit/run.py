@@ -86,7 +86,14 @@ def analysis_tables(result: Result, targets: pd.DataFrame | None) -> dict[str, p
 def run_project(project_path: Path | None, *, out: str | None = None, years: list[int] | None = None,
                 lang: str | None = None, jobs: int = 1, pdf: bool = False,
                 progress: Callable[[int, int], None] | None = None,
-                warn: Callable[[Any], None] | None = None) -> dict[str, Any]:
+                warn: Callable[[Any], None] | None = None,
+                sensitivity: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Validate, score, analyse and write the whole output folder at once.
+
+    ``sensitivity`` (``{draws, seed, progress}``) adds the uncertainty analysis:
+    robustness.csv, sobol.csv, the robustness page and the rank interval on
+    every scorecard of its year.
+    """
     inputs = load_inputs(project_path)
     result = score(inputs)
     if warn is not None:
@@ -96,6 +103,9 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     lang = lang or project.lang
     target = Path(out).resolve() if out else project.output
     tables = analysis_tables(result, inputs.targets)
+    extra: dict[str, Any] = {}
+    if sensitivity is not None:
+        extra["sensitivity"] = _sensitivity(result, sensitivity, report_years, jobs, tables)
     pages = 0
     failures: list[str] = []
     with staged_folder(target) as tmp:
@@ -106,7 +116,88 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         write_json(manifest(result), tmp / "manifest.json")
         pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf)
     return {"output": display_path(target), "years": report_years, "pages": pages, "failures": failures,
-            "synthetic": project.synthetic}
+            "synthetic": project.synthetic, **extra}
+
+
+def _sensitivity(result: Result, opts: dict[str, Any], report_years: list[int], jobs: int,
+                 tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    from .analysis.sensitivity import read_spec, run_sensitivity
+
+    project = result.inputs.project
+    pos = project.pos.get("sensitivity", Pos(display_path(project.file), 1))
+    spec = read_spec(result.settings.sensitivity, pos, draws=opts.get("draws"), seed=opts.get("seed"))
+    if spec.year is None:
+        from dataclasses import replace as dc_replace
+
+        spec = dc_replace(spec, year=report_years[-1])
+    outcome = run_sensitivity(result, spec, jobs=jobs, progress=opts.get("progress"))
+    tables["robustness"] = outcome.robustness
+    tables["sobol"] = outcome.sobol
+    text = "\n".join(f"  {r.factor:<10} first-order {r.S1:6.3f} [{r.S1_low:.3f}, {r.S1_high:.3f}]  total "
+                     f"{r.ST:6.3f} [{r.ST_low:.3f}, {r.ST_high:.3f}]" for r in outcome.sobol.itertuples())
+    return {"evaluations": outcome.n_evaluations, "factors": [f.name for f in outcome.factors],
+            "mean_abs_rank_shift": outcome.sobol.attrs["mean_abs_rank_shift"], "sobol_text": text,
+            "year": outcome.year}
+
+
+def compare_project(project_path: Path, *, weights: list[str], sets: list[str], out: str | None,
+                    lang: str | None) -> dict[str, Any]:
+    """`evalkit compare`: variant A (the first scheme, or the project's) against B (the second, plus --set)."""
+    from .analysis.compare import compare, rank_correlations
+    from .changes import apply_changes, parse_assignment
+    from .cli import CommandError
+    from .load.scheme import load_scheme
+
+    if len(weights) > 2:
+        raise CommandError("give at most two --weights (A and B)")
+    if not weights and not sets:
+        raise CommandError("nothing to compare: give --weights B.yaml (or two), and/or --set path=value")
+    inputs = load_inputs(project_path)
+    problems = Problems()
+    schemes = []
+    for w in weights:
+        p = Path(w)
+        sch = load_scheme(p, inputs.tree, problems) if p.exists() else None
+        if not p.exists():
+            problems.add(Pos(w), "weight scheme not found (check the path)", "file-not-found")
+        schemes.append(sch)
+    problems.raise_if_errors()
+    scheme_a = schemes[0] if len(schemes) == 2 else inputs.scheme
+    scheme_b = schemes[-1] if schemes else inputs.scheme
+    a = score(inputs, scheme=scheme_a)
+    changes = dict(parse_assignment(t) for t in sets)
+    scheme_b, settings_b = apply_changes(scheme_b, a.settings, inputs.tree, changes) if changes else \
+        (scheme_b, a.settings)
+    b = score(inputs, scheme=scheme_b, settings=settings_b, cache=a.cache)
+    table = compare(a, b)
+    corr = rank_correlations(a, b)
+    label_a = weights[0] if len(weights) == 2 else display_path(inputs.project.weights)
+    label_b = (weights[-1] if weights else label_a) + (" + " + ", ".join(sets) if sets else "")
+    target = Path(out).resolve() if out else inputs.project.output
+    with staged_folder(target, merge=True) as tmp:
+        write_csv(table, tmp / "compare.csv")
+        write_csv(corr, tmp / "compare-correlations.csv")
+        _compare_page(tmp / "compare.html", a, b, table, corr, label_a, label_b, lang or inputs.project.lang)
+    root = inputs.tree.root.id
+    last = a.years[-1]
+    c = corr[(corr.node == root) & (corr.year == last)].iloc[0]
+    rows = table[(table.node == root) & (table.year == last)].copy()
+    rows["abs"] = rows["rank_shift"].abs()
+    movers = rows.sort_values(["abs", "unit"], ascending=[False, True]).head(5)
+    text = [f"A: {label_a}", f"B: {label_b}",
+            f"{root} {last}: Spearman {c.spearman:.3f}, Kendall {c.kendall:.3f}, largest rank shift "
+            f"{int(c.max_abs_rank_shift) if c.max_abs_rank_shift == c.max_abs_rank_shift else 0}"]
+    for r in movers.itertuples():
+        text.append(f"  {inputs.units.label(r.unit)}: rank {r.rank_a} -> {r.rank_b}, score {r.score_a:.2f} -> "
+                    f"{r.score_b:.2f}")
+    return {"output": display_path(target), "text": "\n".join(text)}
+
+
+def _compare_page(path: Path, a: Result, b: Result, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,
+                  label_b: str, lang: str) -> None:
+    from .report.pages import render_compare_page
+
+    render_compare_page(path, a, b, table, corr, label_a, label_b, lang)
 
 
 def render(result: Result, tables: dict, out: Path, years: list[int], lang: str, jobs: int,

@@ -53,6 +53,7 @@ class Node:
     formula: str | None = None
     plan_cost: float | None = None
     max_change: float | None = None
+    geometric_shift: float | None = None  # zero handling of `aggregate: geometric` here (None: the project's)
     pos: Pos = field(default=Pos("<memory>"), compare=False)
 
     @property

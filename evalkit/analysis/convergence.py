@@ -9,13 +9,14 @@ Journal of Political Economy 100(2):223–251.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["Sigma", "Beta", "sigma_convergence", "beta_convergence"]
+__all__ = ["Beta", "Sigma", "beta_convergence", "sigma_convergence"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -50,7 +51,7 @@ class Beta:
     span: float  # T, years between first and last observation
     speed: float  # λ = −ln(1 + βT)/T
     half_life: float  # ln 2 / λ
-    groups: dict[Any, "Beta"] | None = None
+    groups: dict[Any, Beta] | None = None
 
 
 def _stat(y: np.ndarray, fn, min_n: int) -> np.ndarray:

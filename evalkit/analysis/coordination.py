@@ -17,9 +17,9 @@ __all__ = [
     "CLASSES",
     "VARIANTS",
     "Coordination",
-    "coupling_degree",
     "coordination_level",
     "coupling_coordination",
+    "coupling_degree",
 ]
 
 #: (level, lower, upper, class_zh, class_en) — METHODS.md §6.4, as reproduced in

@@ -11,20 +11,21 @@ Empirical Economics 22:515–531.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "Theil",
-    "DagumGini",
-    "theil",
-    "dagum_gini",
-    "cv",
-    "gini",
-    "disparity_table",
     "DISPARITY_COLUMNS",
+    "DagumGini",
+    "Theil",
+    "cv",
+    "dagum_gini",
+    "disparity_table",
+    "gini",
+    "theil",
 ]
 
 DISPARITY_COLUMNS = (
@@ -106,6 +107,14 @@ def _codes(groups: Sequence[Any] | np.ndarray | None, n: int) -> tuple[np.ndarra
     """Integer group codes (first-appearance order) and the labels."""
     if groups is None:
         return np.zeros(n, dtype=np.int64), (None,)
+    if isinstance(groups, np.ndarray) and groups.dtype.kind in "iub" and groups.ndim == 1:
+        if groups.size != n:
+            raise ValueError(f"groups has {groups.size} labels for {n} values")
+        uniq, first, inv = np.unique(groups, return_index=True, return_inverse=True)
+        order = np.argsort(first)
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size)
+        return rank[inv.ravel()], tuple(uniq[order].tolist())
     labels = list(groups.tolist() if isinstance(groups, np.ndarray) else groups)
     if len(labels) != n:
         raise ValueError(f"groups has {len(labels)} labels for {n} values")
@@ -215,10 +224,26 @@ def _abs_sum_within(y_sorted: np.ndarray) -> float:
     return float(2.0 * np.dot(k * (n - k), np.diff(y_sorted)))
 
 
-def _pos_sum(a: np.ndarray, b_sorted: np.ndarray, b_cum: np.ndarray) -> float:
-    """Σ_a Σ_b (a − b)⁺ with b sorted and b_cum = [0, cumsum(b)], O((n_a + n_b) log n_b)."""
-    cnt = np.searchsorted(b_sorted, a, side="left")  # number of b strictly below a
-    return float(np.dot(a, cnt) - b_cum[cnt].sum())
+def _pair_pos_sums(y: np.ndarray, g: np.ndarray, k: int) -> np.ndarray:
+    """P[j, h] = Σ_{a ∈ j} Σ_{b ∈ h} (a − b)⁺ for all groups at once, O(n log n + n k).
+
+    One global sort; cumulative counts and sums of each group along it give, for
+    every unit a, #{b ∈ h : b < a} and Σ_{b ∈ h, b < a} b, so Σ_b (a − b)⁺ =
+    a · count − sum. Values below a only: (a − b)⁺ of an overlap-free pair is an exact 0.
+    """
+    order = np.argsort(y, kind="stable")
+    ys, gs = y[order], g[order]
+    onehot = np.zeros((y.size, k))
+    onehot[np.arange(y.size), gs] = 1.0
+    cnt = np.zeros((y.size + 1, k))
+    tot = np.zeros((y.size + 1, k))
+    np.cumsum(onehot, axis=0, out=cnt[1:])
+    np.cumsum(onehot * ys[:, None], axis=0, out=tot[1:])
+    pos = np.searchsorted(ys, ys, side="left")  # units strictly below each unit
+    R = ys[:, None] * cnt[pos] - tot[pos]  # (n, k): Σ_{b ∈ h} (a − b)⁺ per unit a
+    by_group = np.argsort(gs, kind="stable")  # every code 0 … k−1 occurs
+    starts = np.flatnonzero(np.r_[True, np.diff(gs[by_group]) != 0])
+    return np.add.reduceat(R[by_group], starts, axis=0)  # (k, k), rows j = group of a
 
 
 def gini(y: np.ndarray) -> float:
@@ -250,10 +275,10 @@ def dagum_gini(y: np.ndarray, groups: Sequence[Any] | np.ndarray | None = None) 
         G_nb = Σ_{j>h} G_jh (p_j s_h + p_h s_j) D_jh ,  G_t = Σ_{j>h} G_jh (p_j s_h + p_h s_j)(1 − D_jh)
 
     No n × n matrix is formed: within a sorted sample Σ|y_i − y_r| =
-    2 Σ_k k (n − k) (y_(k) − y_(k−1)), and across two groups Σ_a Σ_b (a − b)⁺ =
-    Σ_a (a · #{b < a} − Σ_{b < a} b) by binary search in the sorted other group
-    with its prefix sums — O(n log n) for every pair of groups, so k groups cost
-    O(k n log n), not O(n²).
+    2 Σ_k k (n − k) (y_(k) − y_(k−1)), and across groups Σ_{a∈j} Σ_{b∈h} (a − b)⁺ =
+    Σ_{a∈j} (a · #{b ∈ h: b < a} − Σ_{b ∈ h, b < a} b), read for every unit and
+    every group from per-group cumulative counts and sums along one global sort:
+    O(n log n + n k) time and O(n k) memory for all k² pairs, not O(n²).
 
     NaN units are dropped (``n_missing``); an empty group is dropped. μ = 0 (or
     no data) gives NaN indices. A one-unit group has G_jj = 0.
@@ -274,6 +299,8 @@ def dagum_gini(y: np.ndarray, groups: Sequence[Any] | np.ndarray | None = None) 
     order = np.argsort(-means, kind="stable")
     parts = [parts[i] for i in order]
     labels = tuple(labels[present[i]] for i in order)
+    rank_of_code = np.zeros(int(codes.max()) + 1 if codes.size else 1, dtype=np.int64)
+    rank_of_code[present[order]] = np.arange(order.size)
     k = len(parts)
     nan = float("nan")
     mu = y.mean() if n else nan
@@ -290,26 +317,23 @@ def dagum_gini(y: np.ndarray, groups: Sequence[Any] | np.ndarray | None = None) 
     with np.errstate(invalid="ignore", divide="ignore"):
         G_jj = np.array([_abs_sum_within(p) for p in parts]) / (2.0 * n_g**2 * mu_g)
     G_jj = np.where(mu_g == 0, 0.0, G_jj)  # a group of zeros has no inequality
-    cums = [np.concatenate([[0.0], np.cumsum(p)]) for p in parts]
-    G_jh = nanmat.copy()
-    d_jh, p_jh, D_jh, weight = nanmat.copy(), nanmat.copy(), nanmat.copy(), nanmat.copy()
+    P = _pair_pos_sums(y, rank_of_code[codes], k)
+    nn = np.outer(n_g, n_g)
+    ju, hu = np.triu_indices(k, 1)  # j < h: j is the richer group
+    G_jh, d_jh, p_jh, D_jh, weight = (nanmat.copy() for _ in range(5))
     np.fill_diagonal(G_jh, G_jj)
-    G_nb = G_t = 0.0
-    for j in range(k):
-        for h in range(j + 1, k):  # j richer (or equal mean, earlier)
-            nn = n_g[j] * n_g[h]
-            d = _pos_sum(parts[j], parts[h], cums[h]) / nn
-            p = _pos_sum(parts[h], parts[j], cums[j]) / nn
-            g_jh = (d + p) / (mu_g[j] + mu_g[h]) if mu_g[j] + mu_g[h] > 0 else 0.0
-            D = (d - p) / (d + p) if d + p > 0 else 0.0
-            w = p_g[j] * s_g[h] + p_g[h] * s_g[j]
-            G_jh[j, h] = G_jh[h, j] = g_jh
-            d_jh[j, h] = d_jh[h, j] = d
-            p_jh[j, h] = p_jh[h, j] = p
-            D_jh[j, h] = D_jh[h, j] = D
-            weight[j, h] = weight[h, j] = w
-            G_nb += g_jh * w * D
-            G_t += g_jh * w * (1.0 - D)
+    a, b = P[ju, hu], P[hu, ju]  # Σ (y_rich − y_poor)⁺, Σ (y_poor − y_rich)⁺
+    msum = mu_g[ju] + mu_g[hu]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g_up = np.where(msum > 0, (a + b) / (nn[ju, hu] * msum), 0.0)
+        D_up = np.where(a + b > 0, (a - b) / (a + b), 0.0)
+    w_up = p_g[ju] * s_g[hu] + p_g[hu] * s_g[ju]
+    for M, v in ((G_jh, g_up), (d_jh, a / nn[ju, hu]), (p_jh, b / nn[ju, hu]), (D_jh, D_up),
+                 (weight, w_up)):
+        M[ju, hu] = v
+        M[hu, ju] = v
+    G_nb = float((g_up * w_up * D_up).sum())
+    G_t = float((g_up * w_up * (1.0 - D_up)).sum())
     return DagumGini(
         G=float(G),
         G_within=float((G_jj * p_g * s_g).sum()),
@@ -374,7 +398,7 @@ def disparity_table(
     flat = Y.reshape(Y.shape[0], -1)
     out = {c: np.full(flat.shape[1], np.nan) for c in DISPARITY_COLUMNS}
     if groups is not None:
-        groups = list(groups.tolist() if isinstance(groups, np.ndarray) else groups)
+        groups = _codes(groups, Y.shape[0])[0]  # int codes once: fast path in every call
     for i in range(flat.shape[1]):
         y = flat[:, i]
         t = theil(y, groups, floor=floor)

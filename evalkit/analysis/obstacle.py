@@ -6,12 +6,12 @@ implemented in zhjx19/mathmodels ``obstacle_degree`` (read to confirm, not copie
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["Obstacle", "obstacle_degree", "group_obstacle", "top_factors"]
+__all__ = ["Obstacle", "group_obstacle", "obstacle_degree", "top_factors"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -21,8 +21,8 @@ class Obstacle:
     I, O : (n_units, n_years, n_ind); deficit : (n_units, n_years).
     """
 
-    I: np.ndarray  # noqa: E741  (METHODS letter)
-    O: np.ndarray  # noqa: E741
+    I: np.ndarray
+    O: np.ndarray
     deficit: np.ndarray
 
 
@@ -55,7 +55,7 @@ def obstacle_degree(z: np.ndarray, F: np.ndarray) -> Obstacle:
         raise ValueError(f"z must be (n_units, n_years, n_ind), got shape {z.shape}")
     if F.shape != (z.shape[2],) or not np.all(np.isfinite(F)) or np.any(F < 0):
         raise ValueError(f"F must be {z.shape[2]} finite non-negative weights, got shape {F.shape}")
-    I = 1.0 - z  # noqa: E741
+    I = 1.0 - z
     FI = F * I
     missing = np.isnan(z)
     deficit = np.where(missing, 0.0, FI).sum(axis=2)
@@ -125,11 +125,12 @@ def top_factors(O: np.ndarray, *, k: int = 3) -> np.ndarray:
     O = np.asarray(O, dtype=np.float64)
     if k < 1:
         raise ValueError(f"k must be ≥ 1, got {k}")
-    key = np.where(O > 0, -O, np.inf)  # NaN > 0 is False: missing sorts last
-    order = np.argsort(key, axis=-1, kind="stable")[..., :k]
-    valid = np.take_along_axis(O, order, axis=-1) > 0
-    out = np.where(valid, order, -1)
-    if out.shape[-1] < k:  # fewer indicators than k
-        pad = np.full(out.shape[:-1] + (k - out.shape[-1],), -1)
-        out = np.concatenate([out, pad], axis=-1)
+    # k passes of argmax (first index on ties = indicator order): O(k n), no full sort
+    key = np.where(O > 0, O, -np.inf)  # NaN > 0 is False: missing never counts
+    out = np.full(O.shape[:-1] + (k,), -1, dtype=np.int64)
+    for r in range(min(k, O.shape[-1])):
+        j = np.argmax(key, axis=-1)
+        best = np.take_along_axis(key, j[..., None], axis=-1)
+        out[..., r] = np.where(best[..., 0] > 0, j, -1)
+        np.put_along_axis(key, j[..., None], -np.inf, axis=-1)
     return out.astype(np.int64)

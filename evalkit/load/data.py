@@ -362,10 +362,13 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     # an indicator (or a variable a formula needs) with no data at all
     needed = [c for c in columns if c not in derived]
     used_vars = set()
-    from ..prepare.derived import parse_formula
+    from ..prepare.derived import FormulaError, parse_formula
 
     for leaf in tree.derived:
-        used_vars |= set(parse_formula(leaf.formula).names)
+        try:
+            used_vars |= set(parse_formula(leaf.formula).names)
+        except FormulaError:  # already reported by the tree loader
+            continue
     var_ids = {v.id for v in tree.variables}
     for c in needed:
         if c in var_ids and c not in used_vars:
@@ -373,7 +376,9 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
         k = columns.index(c)
         if not np.isfinite(values[:, :, k]).any():
             what = "variable" if c in var_ids else "indicator"
-            problems.add(Pos(file), f"{what} '{c}' has no data at all: add its values, or remove it from the "
+            # no row to point at: point at the definition in the tree (the fix is in either file)
+            where = tree.by_id[c].pos if c in tree.by_id else next(v.pos for v in tree.variables if v.id == c)
+            problems.add(where, f"{what} '{c}' has no data at all in {file}: add its values, or remove it from the "
                          "framework", "no-data")
     if len(problems.errors) > n_before:
         return None

@@ -13,7 +13,7 @@ from ..tree import Names
 from .tree import AGGREGATE_METHODS, read_names
 from .yamlnodes import Doc, Key, compose, display_path
 
-IMPUTE_STEPS = ("interpolate", "carry", "group_median", "group_mean", "panel_median", "median", "mean")
+from ..prepare.impute import STEP_NAMES as IMPUTE_STEPS
 DEFAULT_IMPUTE_CHAIN = ("interpolate", "carry", "group_median", "panel_median")
 
 PROJECT_KEYS = {
@@ -23,7 +23,7 @@ PROJECT_KEYS = {
     "data": Key(dict, True, "{values: ..., units: ..., synthetic: false}"),
     "years": Key(list, False, "[first, last]"),
     "normalize": Key(dict, False, "{method: minmax | zscore | rank | goalpost, scope: panel | year}"),
-    "aggregate": Key(dict, False, "{method: arithmetic | geometric | topsis, min_share: 0.667}"),
+    "aggregate": Key(dict, False, "{method: arithmetic | geometric | topsis, min_share: 0.667, geometric_shift: 1}"),
     "scale": Key(list, False, "[lo, hi]"),
     "grades": Key(dict, False, "{A: 85, B: 70, ...}: lower bounds"),
     "targets": Key(str, False, "path of the targets file"),
@@ -44,7 +44,11 @@ DATA_KEYS = {
 NORMALIZE_KEYS = {"method": Key(str, False, "minmax | zscore | rank | goalpost"),
                   "scope": Key(str, False, "panel | year")}
 AGGREGATE_KEYS = {"method": Key(str, False, "arithmetic | geometric | topsis"),
-                  "min_share": Key(float, False, "least share of the children's weight that must be present")}
+                  "min_share": Key(float, False, "least share of the children's weight that must be present "
+                                   "(0: any present child will do, as COINr)"),
+                  "geometric_shift": Key(float, False, "geometric mean on s - lo + shift: 1 (default) survives a "
+                                         "child at the bottom of the scale; 0 is the plain geometric mean (HDI), "
+                                         "where such a child gives the bottom")}
 REPORT_KEYS = {"lang": Key(str, False, "zh | en")}
 RANKS_KEYS = {"round": Key(int, False, "decimals")}
 PREPARE_KEYS = {
@@ -191,10 +195,17 @@ def _read_settings(doc: Doc, m) -> Settings:
                 kw["aggregate"] = doc.choice(am["method"][1], "aggregate method", AGGREGATE_METHODS) or "arithmetic"
             if "min_share" in am:
                 v = doc.number(am["min_share"][1], "min_share", fractions=True)
-                if v is not None and not 0 < v <= 1:
-                    doc.error(am["min_share"][1], f"min_share must be in (0, 1], found {v:g}", "bad-min-share")
+                if v is not None and not 0 <= v <= 1:
+                    doc.error(am["min_share"][1], f"min_share must be in [0, 1], found {v:g}", "bad-min-share")
                 elif v is not None:
                     kw["min_share"] = v
+            if "geometric_shift" in am:
+                v = doc.number(am["geometric_shift"][1], "geometric_shift")
+                if v is not None and not 0 <= v < float("inf"):
+                    doc.error(am["geometric_shift"][1], f"geometric_shift must be a number >= 0 (1: shifted, "
+                              f"0: plain geometric mean), found {v:g}", "bad-geometric-shift")
+                elif v is not None:
+                    kw["geometric_shift"] = float(v)
     if "scale" in m:
         sc = doc.pair(m["scale"][1], "scale")
         if sc is not None:

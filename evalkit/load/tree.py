@@ -21,6 +21,8 @@ NODE_KEYS: dict[str, Key] = {
     "goalposts": Key(tuple, False, "[lo, hi]: fixed min-max reference for normalize: goalpost"),
     "stage": Key(str, False, "input | process | output | outcome; inherited by descendants"),
     "aggregate": Key(str, False, "arithmetic | geometric | topsis: overrides the project's method at this node"),
+    "geometric_shift": Key(float, False, "zero handling of a geometric mean at this node: 1 shifts scores onto "
+                           "[1, hi - lo + 1] (default: the project's aggregate.geometric_shift), 0 = plain mean"),
     "unit": Key(str, False, "unit of measurement, e.g. '%'"),
     "source": Key(dict, False, "{zh, en}: the department that reports the indicator"),
     "description": Key(dict, False, "{zh, en}: the statistical definition (caliber)"),
@@ -129,6 +131,14 @@ def _read_node(doc: Doc, node: yaml.Node, m, parent_stage, seen, formula_nodes, 
     if "aggregate" in m:
         aggregate = doc.choice(m["aggregate"][1], f"aggregate of {label}", AGGREGATE_METHODS)
         ok &= aggregate is not None
+    geometric_shift = None
+    if "geometric_shift" in m:
+        geometric_shift = doc.number(m["geometric_shift"][1], f"geometric_shift of {label}")
+        if geometric_shift is not None and not 0 <= geometric_shift < float("inf"):
+            doc.error(m["geometric_shift"][1], f"geometric_shift of {label} must be a number >= 0 (1: shifted, "
+                      f"0: plain geometric mean), found {geometric_shift:g}", "bad-geometric-shift")
+            geometric_shift = None
+        ok &= geometric_shift is not None
 
     has_children = "children" in m
     has_direction = "direction" in m
@@ -165,11 +175,16 @@ def _read_node(doc: Doc, node: yaml.Node, m, parent_stage, seen, formula_nodes, 
         if not ok:
             return None
         return Node(id=nid, name=name, children=tuple(children), stage=stage, aggregate=aggregate,
+                    geometric_shift=None if geometric_shift is None else float(geometric_shift),
                     source=_opt_names(doc, m, "source"), description=_opt_names(doc, m, "description"),
                     pos=doc.pos(node))
 
     direction = doc.choice(m["direction"][1], f"direction of {label}", DIRECTIONS)
     ok &= direction is not None
+    if "geometric_shift" in m:
+        doc.error(m["geometric_shift"][0], f"'geometric_shift' belongs on a group (a node with children), but {label} "
+                  "is an indicator", "group-key-on-leaf")
+        ok = False
     target = None
     if direction == "target":
         if "target" not in m:
@@ -240,7 +255,7 @@ def _check_formulas(doc: Doc, tree: Tree, formula_nodes: dict[str, yaml.Node]) -
             f = parse_formula(leaf.formula)
         except FormulaError as e:
             col = getattr(e, "col", None)
-            if col and fnode.style is None and pos.col is not None:  # plain scalar: columns line up
+            if col and not fnode.style and pos.col is not None:  # plain scalar (None; '' with libyaml): columns line up
                 pos = type(pos)(pos.file, pos.line, pos.col + col - 1)
             elif col and fnode.style in ("'", '"') and pos.col is not None:
                 pos = type(pos)(pos.file, pos.line, pos.col + col)

@@ -120,7 +120,7 @@ def ahp(
     on consistent matrices, and EV = geometric for n = 3.
 
     Source: SPEC.md "Reference definitions" (AHP); METHODS.md §2.2–2.3;
-    Saaty (1980) ch. 1–2 and Table 1.2 (RI); Crawford & Williams (1985) (RGMM);
+    Saaty (1980) (eigenvector, CI, RI); Crawford & Williams (1985) (RGMM);
     tested on vectors/ahp.json, combination_weighting.json.
     """
     if method not in AHP_METHODS:
@@ -167,7 +167,7 @@ def gci(a: np.ndarray, w: np.ndarray) -> float:
 
     Thresholds: 0.31 (n = 3), 0.35 (n = 4), 0.37 (n > 4) (``GCI_THRESHOLDS``).
 
-    Source: METHODS.md §2.2; Aguarón & Moreno-Jiménez (2003) EJOR 147, eq. (8).
+    Source: METHODS.md §2.2; Aguarón & Moreno-Jiménez (2003) EJOR 147 (GCI and thresholds).
     """
     a = check_matrix(a)
     n = a.shape[0]
@@ -256,7 +256,7 @@ def complete_harker(a: np.ndarray) -> np.ndarray:
     which needs an iterative optimisation; both agree on consistent data.
 
     Source: METHODS.md §2.7 (missing judgments); Harker (1987) Math. Modelling
-    9(11):837–848, eq. (3)–(4).
+    9(11):837–848 (the modified matrix C and its eigenvector).
     """
     a = np.array(a, dtype=np.float64)
     n = a.shape[0]
@@ -305,7 +305,8 @@ def group_aij(matrices: Sequence[np.ndarray], *, expert_weights: Sequence[float]
     The result is reciprocal (Aczél & Saaty 1983); the arithmetic mean is not.
 
     Source: SPEC.md "Reference definitions" (group AHP); METHODS.md §2.5;
-    Aczél & Saaty (1983) J. Math. Psych. 27, Theorem 2; Forman & Peniwati (1998).
+    Aczél & Saaty (1983) J. Math. Psych. 27 (the geometric mean keeps reciprocity);
+    Forman & Peniwati (1998) EJOR 108.
     """
     mats = np.stack([check_matrix(m) for m in matrices]) if len(matrices) else None
     if mats is None:
@@ -352,7 +353,7 @@ def hierarchy_cr(parent_w: Sequence[float], cis: Sequence[float], ris: Sequence[
     parent_w : a_j, the weights of the upper level's elements
     cis, ris : CI_j and RI_j of the matrix under element j
 
-    Source: METHODS.md §2.3; Saaty (1980) §2.4; tested on vectors/ahp.json
+    Source: METHODS.md §2.3–2.4; Saaty (1980); tested on vectors/ahp.json
     (jiang_qiyuan_tourism, hierarchy_CR_level3_saaty1980).
     """
     a = np.asarray(parent_w, dtype=np.float64)

@@ -60,14 +60,14 @@ def critic(z: np.ndarray, *, abs_corr: bool = False, ddof: int = 1) -> CriticRes
     column varies: w ∝ σ (``fallback="sigma"``).
 
     Source: SPEC.md "Reference definitions" (CRITIC); METHODS.md §4.1, §4.3;
-    Diakoulaki et al. (1995) Comput. Oper. Res. 22(7), eq. (4)–(5); tested
+    Diakoulaki, Mavrotas & Papayannakis (1995) Comput. Oper. Res. 22(7):763–770; tested
     on vectors/critic_cv.json.
     """
     z = _as_matrix(z, "CRITIC input z")
     if np.isinf(z).any():
         raise ValueError("CRITIC input z contains ±inf; z must be in [0, 1] or NaN")
     m = z.shape[1]
-    zc = z[~np.isnan(z).any(axis=1)]
+    zc = z if np.isfinite(np.einsum("ij->", z)) else z[~np.isnan(z).any(axis=1)]
     n_rows = zc.shape[0]
     if n_rows < 2 or n_rows - ddof <= 0:
         nan = np.full(m, np.nan)
@@ -151,12 +151,16 @@ def cv(x: np.ndarray, *, ddof: int = 1) -> CvResult:
     x = _as_matrix(x, "cv input x")
     if np.isinf(x).any():
         raise ValueError("cv input x contains ±inf")
-    mask = ~np.isnan(x)
-    n = mask.sum(axis=0)
-    x0 = np.where(mask, x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = x0.sum(axis=0) / n
-        dev = np.where(mask, x - mean, 0.0)
+        if np.isfinite(np.einsum("ij->", x)):  # no missing cell: no masks
+            n = np.full(x.shape[1], x.shape[0])
+            mean = np.einsum("ij->j", x) / n
+            dev = x - mean
+        else:
+            mask = ~np.isnan(x)
+            n = mask.sum(axis=0)
+            mean = np.where(mask, x, 0.0).sum(axis=0) / n
+            dev = np.where(mask, x - mean, 0.0)
         sd = np.sqrt(np.einsum("ij,ij->j", dev, dev) / (n - ddof))
     m = x.shape[1]
     hi = np.fmax.reduce(x, axis=0) if x.shape[0] else np.full(m, np.nan)

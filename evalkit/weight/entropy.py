@@ -68,41 +68,19 @@ def entropy(
     vectors/entropy_weight.json, entropy_panel.json, entropy_hierarchical.json.
     """
     z = _as_matrix(z, "entropy input z")
-    if rescale is not None:
-        lo_r, hi_r = (float(v) for v in rescale)
-        if not hi_r > lo_r:
-            raise ValueError(f"rescale needs lo < hi, got {rescale!r}")
+    lo_r, hi_r = (0.0, 1.0) if rescale is None else (float(v) for v in rescale)
+    if not hi_r > lo_r:
+        raise ValueError(f"rescale needs lo < hi, got {rescale!r}")
     shift = float(shift)
     if not np.isfinite(shift) or shift < 0:
         raise ValueError(f"shift must be a finite number >= 0, got {shift!r}")
-
-    n_obs, m = z.shape
-    total = np.einsum("ij->", z)
-    has_nan = not np.isfinite(total)
-    if has_nan and np.isinf(z).any():
-        raise ValueError("entropy input z contains ±inf; z must be in [0, 1] or NaN")
-    mask = ~np.isnan(z) if has_nan else None
-    n = mask.sum(axis=0) if has_nan else np.full(m, n_obs)
-
-    # fmax/fmin ignore NaN without warnings; an all-NaN column gives NaN (-> constant).
-    hi = np.fmax.reduce(z, axis=0) if n_obs else np.full(m, np.nan)
-    lo = np.fmin.reduce(z, axis=0) if n_obs else np.full(m, np.nan)
-    constant = _constant_columns(hi, lo) | (n < 2)
-
-    q = z
-    if rescale is not None:
-        q = lo_r + (hi_r - lo_r) * q
-        lo = lo_r + (hi_r - lo_r) * lo
-    if shift:
-        q = q + shift
-        lo = lo + shift
-    if np.any(lo[~np.isnan(lo)] < 0):
+    # q = offset + slope·z: rescale first, then shift
+    scan = _scan(z, offset=lo_r + shift, factor=hi_r - lo_r, what="entropy input z")
+    if np.any(scan.q_lo < 0):
         raise ValueError(
             "entropy input z + shift has negative values; z must be min–max scores in [0, 1]"
         )
-    if has_nan:
-        q = np.where(mask, q, 0.0)
-    return _entropy_from_q(q, n, constant)
+    return _finish(scan)
 
 
 def entropy_ratio(x: np.ndarray) -> EntropyResult:
@@ -124,42 +102,90 @@ def entropy_ratio(x: np.ndarray) -> EntropyResult:
     (fighter_aircraft_ratio_scale).
     """
     x = _as_matrix(x, "ratio-scale entropy input x")
-    n_obs, m = x.shape
-    if np.isinf(x).any():
-        raise ValueError("ratio-scale entropy input contains ±inf")
-    mask = ~np.isnan(x)
-    has_nan = not mask.all()
-    n = mask.sum(axis=0)
-    hi = np.fmax.reduce(x, axis=0) if n_obs else np.full(m, np.nan)
-    lo = np.fmin.reduce(x, axis=0) if n_obs else np.full(m, np.nan)
-    if np.any(lo[~np.isnan(lo)] < 0):
+    # Scale each column by 1/max first: raw magnitudes (e.g. 20000) would make
+    # ln S − T/S cancel; p is unchanged by a per-column factor.
+    hi = np.fmax.reduce(x, axis=0) if x.shape[0] else np.ones(x.shape[1])
+    factor = np.where(np.isfinite(hi) & (hi > 0), 1.0 / np.where(hi > 0, hi, 1.0), 1.0)
+    scan = _scan(x, offset=0.0, factor=factor, what="ratio-scale entropy input x")
+    if np.any(scan.lo[~np.isnan(scan.lo)] < 0):
         raise ValueError("ratio-scale entropy needs values >= 0 (p = x / Σx)")
-    constant = _constant_columns(hi, lo) | (n < 2)
-    q = np.where(mask, x, 0.0) if has_nan else x
-    # Work on p itself: raw magnitudes (e.g. 20000) would make ln S − T/S cancel.
-    s = q.sum(axis=0)
-    q = q / np.where(s > 0, s, 1.0)
-    return _entropy_from_q(q, n, constant)
+    return _finish(scan)
 
 
-def _entropy_from_q(q: np.ndarray, n: np.ndarray, constant: np.ndarray) -> EntropyResult:
-    """Entropies of the non-negative columns of q (missing cells already 0)."""
-    m = q.shape[1]
-    ones = np.ones(q.shape[0])
-    s = ones @ q if q.shape[0] else np.zeros(m)
-    logq = np.zeros_like(q)
-    np.log(q, out=logq, where=q > 0)  # 0·ln 0 = 0: zero cells keep log 0 -> term 0
-    t = np.einsum("ij,ij->j", q, logq)
+# Rows per block of the single pass: ~2 MB of float64, so a block stays in
+# cache between its reductions, the log and the products, and no temporary
+# of the full matrix's size is ever allocated.
+_BLOCK_CELLS = 1 << 18
+_TINY = np.finfo(np.float64).tiny
 
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Scan:
+    """Column statistics of one pass: counts, raw range, Σq, Σ q ln q, min of q."""
+
+    n: np.ndarray
+    hi: np.ndarray
+    lo: np.ndarray
+    s: np.ndarray
+    t: np.ndarray
+    q_lo: np.ndarray
+
+
+def _scan(x: np.ndarray, *, offset: float, factor, what: str) -> _Scan:
+    """One blocked pass over the rows of x with q = offset + factor·x (NaN -> left out)."""
+    n_obs, m = x.shape
+    rows = max(1, _BLOCK_CELLS // m)
+    n = np.zeros(m, dtype=np.int64)
+    hi = np.full(m, np.nan)
+    lo = np.full(m, np.nan)
+    s = np.zeros(m)
+    t = np.zeros(m)
+    plain = offset == 0.0 and np.all(np.asarray(factor) == 1.0)
+    buf = np.empty((min(rows, n_obs), m))
+    qbuf = None if plain else np.empty((min(rows, n_obs), m))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for start in range(0, n_obs, rows):
+            blk = x[start:start + rows]
+            k = blk.shape[0]
+            if np.isfinite(np.einsum("ij->", blk)):
+                mask = None
+                n += k
+            else:
+                if np.isinf(blk).any():
+                    raise ValueError(f"{what} contains ±inf; expected finite values or NaN")
+                mask = np.isnan(blk)
+                n += k - mask.sum(axis=0)
+            np.fmax(hi, np.fmax.reduce(blk, axis=0), out=hi)
+            np.fmin(lo, np.fmin.reduce(blk, axis=0), out=lo)
+            if plain:
+                q = blk
+            else:
+                q = np.multiply(blk, factor, out=qbuf[:k])
+                q += offset
+            if mask is not None:
+                q = np.where(mask, 0.0, q)
+            s += np.einsum("ij->j", q)
+            # 0·ln 0 = 0: ln(max(q, tiny)) is finite, and 0 times it is 0
+            lq = np.maximum(q, _TINY, out=buf[:k])
+            np.log(lq, out=lq)
+            t += np.einsum("ij,ij->j", q, lq)
+    q_lo = offset + np.asarray(factor) * lo
+    return _Scan(n=n, hi=hi, lo=lo, s=s, t=t, q_lo=q_lo[~np.isnan(q_lo)])
+
+
+def _finish(scan: _Scan) -> EntropyResult:
+    """Entropies from the pass statistics; constant and short columns get d = 0."""
+    m = scan.n.size
+    constant = _constant_columns(scan.hi, scan.lo) | (scan.n < 2)
     e = np.ones(m)
-    ok = ~constant & (s > 0)
+    ok = ~constant & (scan.s > 0)
     if ok.any():
-        h = np.log(s[ok]) - t[ok] / s[ok]  # Shannon entropy of p = q / s
-        e[ok] = h / np.log(n[ok])
+        s = scan.s[ok]
+        h = np.log(s) - scan.t[ok] / s  # Shannon entropy of p = q / S
+        e[ok] = h / np.log(scan.n[ok])
     # 0 <= e <= 1 in exact arithmetic; clip the last-ulp excursions.
     np.clip(e, 0.0, 1.0, out=e)
     d = 1.0 - e
     d[~ok] = 0.0
     e[~ok] = 1.0
-    w = _normalise_or_equal(d)
-    return EntropyResult(w=w, e=e, d=d, n=np.asarray(n, dtype=np.int64), constant=~ok)
+    return EntropyResult(w=_normalise_or_equal(d), e=e, d=d, n=scan.n, constant=~ok)

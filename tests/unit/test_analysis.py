@@ -163,6 +163,11 @@ def test_obstacle_top_factors_pads_when_k_exceeds_indicators():
     assert top_factors(O, k=4)[0, 0].tolist() == [0, 1, -1, -1]
 
 
+def test_obstacle_top_factors_ties_keep_indicator_order():
+    O = np.array([[[0.3, 0.3, 0.4, 0.0]], [[0.25, 0.25, 0.25, 0.25]]])
+    assert top_factors(O, k=3)[:, 0].tolist() == [[2, 0, 1], [0, 1, 2]]
+
+
 def test_obstacle_group_counts_and_empty_group():
     O = np.array([[[0.5, 0.5]]])
     assert_allclose(group_obstacle(O, [0, 2], n_groups=4)[0, 0], [0.5, 0, 0.5, 0], atol=TOL)
@@ -211,6 +216,15 @@ def test_disparity_single_unit_groups_have_zero_within():
     g = dagum_gini(y, ["a", "b", "c"])
     assert g.G_within == 0 and g.G_trans == 0
     assert_allclose(g.G_net_between, g.G, atol=TOL)
+
+
+def test_disparity_integer_group_codes_keep_first_appearance_order():
+    y = np.array([5.0, 6.0, 1.0, 2.0])
+    assert theil(y, np.array([7, 7, 3, 5])).groups == (7, 3, 5)
+    assert theil(y, ["b", "b", "a", "c"]).groups == ("b", "a", "c")
+    assert_allclose(theil(y, np.array([7, 7, 3, 5])).T_within,
+                    theil(y, ["b", "b", "a", "c"]).T_within, atol=TOL)
+    assert dagum_gini(y, np.array([7, 7, 3, 5])).groups == (7, 5, 3)  # by mean, richest first
 
 
 def test_disparity_all_equal_scores_are_zero():
@@ -395,6 +409,7 @@ def test_dea_one_input_one_output_hand_worked():
         assert ccr.peers[0] == (1,) and ccr.peers[1] == (1,)
         assert bcc.efficient.tolist() == [True, True, False, False, True, False, False, True]
         assert set(bcc.peers[2]) == {0, 1}  # C projects between A and B
+        assert (ccr.lambdas is None) == (method == "auto")
     assert_allclose(ratio(y, x), y / x, atol=TOL)
 
 

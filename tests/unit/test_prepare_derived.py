@@ -49,7 +49,8 @@ def test_precedence_and_unary_minus():
 
 
 def test_functions_known_numbers():
-    out, _ = run("log(e1) + log10(a) + sqrt(b) + exp(0) + abs(c)", e1=[math.e], a=[1000.0], b=[16.0], c=[-2.5])
+    out, _ = run("log(e1) + log10(a) + sqrt(b) + exp(0) + abs(c)",
+                 e1=[math.e], a=[1000.0], b=[16.0], c=[-2.5])
     assert out[0] == pytest.approx(1 + 3 + 4 + 1 + 2.5, abs=1e-12)
 
 

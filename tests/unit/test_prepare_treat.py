@@ -123,6 +123,17 @@ def test_direction_flip_counts_last_high_and_last_low_sets():
     assert fl[:, 0, 0].tolist() == [2, 2, 0, 0, 0, 0, 0, 0]
 
 
+def test_force_win_goes_on_to_winmax_but_only_on_failing_columns():
+    x = np.stack([THREE_OUTLIERS, np.arange(33.0)], axis=1)[:, None, :]
+    out, fl, rec = treat(x, force_win=True, winmax=5)
+    c0, c1 = rec.columns
+    # passes after the top 3; forced on, the skew is now < 0, so 1 -> 2, then (2, 2) -> 3
+    assert c0.method == "winsorise" and c0.nwin == 5
+    assert c0.winhi == ((30, 0), (31, 0), (32, 0)) and c0.winlo == ((0, 0), (1, 0))
+    assert out[:3, 0, 0].tolist() == [3.0, 3.0, 3.0] and (out[30:, 0, 0] == 30.0).all()
+    assert c1.method == "none" and (fl[:, 0, 1] == 0).all()
+
+
 def test_log_ct_formula():
     x = np.array([2.0, 4.0, np.nan, 12.0])
     np.testing.assert_allclose(log_ct(x), np.log([0.1, 2.1, np.nan, 10.1]), atol=1e-15)

@@ -30,13 +30,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pymcdm.weights as pymcdm_weights  # the test extra declares it: a missing one must fail
 import pytest
 from numpy.testing import assert_allclose
 
-import pymcdm.weights as pymcdm_weights  # the test extra declares it: a missing one must fail
-
 from evalkit import weight as W
-
 
 SEEDS = range(30)
 

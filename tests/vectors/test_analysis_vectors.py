@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _load import (
+    arr,
+    case,
+    case_names,
+    cases,
+    load,
+    minmax,
+    tol,
+    year_city_to_units_years,
+)
 from numpy.testing import assert_allclose
 
-from _load import arr, case, case_names, cases, load, minmax, tol, year_city_to_units_years
 from evalkit.analysis.convergence import sigma_convergence
 from evalkit.analysis.coordination import (
     CLASSES,

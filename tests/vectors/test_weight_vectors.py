@@ -10,11 +10,11 @@ import re
 
 import numpy as np
 import pytest
+from _load import arr, case_names, cases, load, minmax, tol, year_city_to_units_years
 from numpy.testing import assert_allclose
 from scipy.optimize import minimize
 from scipy.stats import rankdata
 
-from _load import arr, case_names, cases, load, minmax, tol, year_city_to_units_years
 from evalkit import weight as W
 
 
@@ -219,7 +219,7 @@ def test_ahp_jiang_qiyuan_tourism():
     crit = check_ahp_block(inp["A_criteria"], ex["criteria"], t)
     b = arr(inp["B_alternatives_per_criterion"])
     assert len(ex["per_criterion"]) == b.shape[0]
-    locals_ = [check_ahp_block(bk, blk, t) for bk, blk in zip(b, ex["per_criterion"])]
+    locals_ = [check_ahp_block(bk, blk, t) for bk, blk in zip(b, ex["per_criterion"], strict=True)]
     local = np.column_stack([r.w for r in locals_])  # (alternatives, criteria)
     total = local @ crit.w
     close(total, ex["global_alternative_weights"], t)
@@ -285,7 +285,7 @@ def test_ahp_group_aij_aip():
     inp, ex = c["inputs"], c["expected"]
     experts, lam = arr(inp["experts"]), arr(inp["expert_weights"])
     assert len(ex["individual"]) == experts.shape[0]
-    ind = [check_ahp_block(e, blk, t) for e, blk in zip(experts, ex["individual"])]
+    ind = [check_ahp_block(e, blk, t) for e, blk in zip(experts, ex["individual"], strict=True)]
     g = W.group_aij(experts, expert_weights=lam)
     close(g, ex["AIJ_matrix"], t)
     assert_allclose(g * g.T, np.ones_like(g), rtol=0, atol=1e-12)  # still reciprocal

@@ -1,0 +1,552 @@
+"""Scorecards, overview and results.xlsx rendered from a small hand-built ReportInput.
+
+Fixture: a 2-domain × 2-stage × 2-leaf tree, 4 units in 2 groups (incl. a unit
+named ``<script>alert(1)</script>``), 3 years; results computed here by plain
+means so every number on a page can be checked against them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import shutil
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.report import context as C
+from evalkit.report import render as R
+from evalkit.report import render_reports, templates_dir, write_results_xlsx
+from evalkit.report.inputs import ReportInput
+from evalkit.tree import Names, Node, Tree
+
+EVIL = "<script>alert(1)</script>"
+YEARS = [2021, 2022, 2023]
+
+
+def build_tree() -> Tree:
+    doms = []
+    for d, zh, en in (("gov", "政务", "Government"), ("env", "环保", "Environment")):
+        stages = []
+        for st, szh, sen in (("input", "投入", "Input"), ("outcome", "效果", "Outcome")):
+            leaves = tuple(Node(id=f"{d}_{st}_{k}", name=Names(f"{zh}{szh}指标{k}", f"{en} {sen} {k}"),
+                                direction="cost" if (d, st, k) == ("env", "outcome", 2) else "benefit",
+                                unit="%", stage=st, source=Names(f"市{zh}局", f"{en} bureau"))
+                           for k in (1, 2))
+            stages.append(Node(id=f"{d}.{st}", name=Names(szh, sen), children=leaves, stage=st))
+        doms.append(Node(id=d, name=Names(zh, en), children=tuple(stages)))
+    return Tree(root=Node(id="idx", name=Names("综合指数", "Composite index"), children=tuple(doms)))
+
+
+def min_ranks(v: np.ndarray) -> np.ndarray:
+    out = np.full(v.shape, np.nan)
+    ok = ~np.isnan(v)
+    out[ok] = [1 + np.sum(v[ok] > x) for x in v[ok]]
+    return out
+
+
+def build_input(tables: dict | None = None) -> ReportInput:
+    tree = build_tree()
+    units = pd.DataFrame({"id": ["320500", "341300", "x-evil", "331000"],
+                          "name_zh": ["苏州", "宿州", EVIL, "台州"],
+                          "name_en": ["Suzhou", "Suzhou", EVIL, "Taizhou"],
+                          "group": ["江苏", "安徽", "江苏", "安徽"]})
+    leaves = tree.leaf_ids
+    U, Y, L = 4, 3, len(leaves)
+    base = np.arange(U * Y * L, dtype=float).reshape(U, Y, L)
+    raw = 10 + (base * 7.3) % 50 + np.arange(U)[:, None, None] * 3.1 + np.arange(Y)[None, :, None] * 1.7
+    raw[3, 0, leaves.index("env_outcome_2")] = np.nan          # one missing cell
+    score = {}
+    for j, lid in enumerate(leaves):
+        x = raw[:, :, j]
+        lo, hi = np.nanmin(x), np.nanmax(x)
+        z = (x - lo) / (hi - lo)
+        if tree.by_id[lid].direction == "cost":
+            z = 1 - z
+        score[lid] = 100 * z
+    for n in tree.inner:
+        score[n.id] = np.nanmean(np.stack([score[c.id] for c in n.children], axis=2), axis=2)
+    rows = []
+    groups = units["group"].to_numpy()
+    for n in tree.nodes:
+        s = score[n.id]
+        for yi, y in enumerate(YEARS):
+            rk = min_ranks(s[:, yi])
+            gr = np.full(U, np.nan)
+            for g in set(groups):
+                m = groups == g
+                gr[m] = min_ranks(s[m, yi])
+            for ui, uid in enumerate(units["id"]):
+                rows.append({"unit": uid, "year": y, "node": n.id, "score": s[ui, yi], "rank": rk[ui],
+                             "group_rank": gr[ui], "provisional": (y == 2023 and ui == 0 and n is tree.root)})
+    results = pd.DataFrame(rows)
+    raw_rows = [{"unit": uid, "year": y, "indicator": lid, "value": raw[ui, yi, j],
+                 "imputed": (ui, yi, j) == (1, 2, 0), "treated": (ui, yi, j) == (0, 2, 1), "provisional": False}
+                for ui, uid in enumerate(units["id"]) for yi, y in enumerate(YEARS) for j, lid in enumerate(leaves)]
+    weights = pd.DataFrame([{"node": n.id, "parent": tree.parent[n.id] or "",
+                             "method": "" if n is tree.root else ("ahp" if tree.parent[n.id] == "idx" else "equal"),
+                             "local_weight": 1.0 if n is tree.root else 0.5,
+                             "global_weight": 0.5 ** tree.depth[n.id],
+                             "cr": 0.0 if tree.parent.get(n.id) == "idx" else np.nan,
+                             "ri_table": "cn_textbook" if tree.parent.get(n.id) == "idx" else ""}
+                            for n in tree.root.walk()])
+    meta = {"title": {"zh": "测试评估", "en": "Test evaluation"}, "scale": (0, 100), "grades": {"A": 60, "B": 30, "C": 0},
+            "synthetic": True, "years": YEARS,
+            "method": {"normalize": {"method": "minmax", "scope": "panel"}, "aggregate": {"method": "arithmetic"},
+                       "weights": "weights/test.yaml", "preparation": ["impute", {"step": "treat", "params": {"k": 3}}]},
+            "manifest": {"engine_version": "9.9.9", "inputs": {"values.csv": "ab" * 32}}}
+    return ReportInput(tree=tree, units=units, results=results, weights=weights, raw=pd.DataFrame(raw_rows),
+                       meta=meta, tables=tables or {}, notes=("a warning about <b>things</b>",))
+
+
+def small_tables() -> dict:
+    coord = pd.DataFrame([{"unit": u, "year": 2023, "C": 0.9, "T": 0.5, "D": d, "level": 7, "class_zh": "初级协调",
+                           "class_en": "primary coordination", "lagging": "env"}
+                          for u, d in (("320500", 0.671), ("341300", 0.512), ("x-evil", 0.4), ("331000", 0.3))])
+    obst = pd.DataFrame([
+        {"unit": "320500", "year": 2023, "level": "indicator", "node": "gov_input_1", "obstacle": 0.4},
+        {"unit": "320500", "year": 2023, "level": "indicator", "node": "env_outcome_2", "obstacle": 0.35},
+        {"unit": "320500", "year": 2023, "level": "indicator", "node": "gov_outcome_1", "obstacle": 0.25},
+        {"unit": "320500", "year": 2023, "level": "domain", "node": "gov", "obstacle": 0.65},
+        {"unit": "320500", "year": 2023, "level": "domain", "node": "env", "obstacle": 0.35},
+        {"unit": "320500", "year": 2023, "level": "stage", "node": "gov.input", "obstacle": 0.4},
+        {"unit": "320500", "year": 2023, "level": "stage", "node": "gov.outcome", "obstacle": 0.25},
+        {"unit": "320500", "year": 2023, "level": "stage", "node": "env.outcome", "obstacle": 0.35}])
+    eff = pd.DataFrame([{"unit": "320500", "year": 2023, "domain": "gov", "efficiency": 1.0, "ratio": 1.234,
+                         "peers": ""},
+                        {"unit": "320500", "year": 2023, "domain": "env", "efficiency": 0.8125, "ratio": 0.5,
+                         "peers": "341300;331000"}])
+    att = pd.DataFrame([{"unit": "320500", "year": 2023, "node": "gov_input_1", "level": "indicator", "actual": 50.0,
+                         "target": 40.0, "attainment": 1.25, "status": "met"},
+                        {"unit": "320500", "year": 2023, "node": "env_input_2", "level": "indicator", "actual": 30.0,
+                         "target": 40.0, "attainment": 0.75, "status": "missed"},
+                        {"unit": "320500", "year": 2023, "node": "gov_outcome_2", "level": "indicator",
+                         "actual": 38.0, "target": 40.0, "attainment": 0.95, "status": "near"}])
+    rob = pd.DataFrame([{"unit": "320500", "year": 2023, "nominal_rank": 2, "median_rank": 2, "rank_p05": 1,
+                         "rank_p95": 3, "p_top5": 1.0, "p_bottom5": 0.25}])
+    return {"coordination": coord, "obstacles": obst, "efficiency": eff, "attainment": att, "robustness": rob}
+
+
+class Page(HTMLParser):
+    """Collects visible text, the numbers marked ``class="num"`` and every link."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.nums: list[tuple[dict, str]] = []
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.tags: set[str] = set()
+        self._stack: list[tuple[str, dict, list[str]]] = []
+        self._skip = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.add(tag)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        if tag in ("style", "title") and not self._stack_has_svg():
+            self._skip += 1
+        if tag in ("br", "meta", "link", "img", "input", "hr"):
+            return
+        self._stack.append((tag, a, []))
+
+    def _stack_has_svg(self) -> bool:
+        return any(t == "svg" for t, _, _ in self._stack)
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "title") and self._skip and not self._stack_has_svg():
+            self._skip -= 1
+        while self._stack:
+            t, a, buf = self._stack.pop()
+            if "num" in a.get("class", "").split():
+                self.nums.append((a, "".join(buf).strip()))
+            if self._stack:
+                self._stack[-1][2].extend(buf)
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self.text.append(data)
+        if self._stack:
+            self._stack[-1][2].append(data)
+
+    @property
+    def visible(self) -> str:
+        return " ".join(self.text)
+
+
+@pytest.fixture(scope="module")
+def inp() -> ReportInput:
+    return build_input()
+
+
+@pytest.fixture(scope="module")
+def rendered(inp, tmp_path_factory):
+    out = tmp_path_factory.mktemp("zh")
+    summary = render_reports(inp, out, years=YEARS, lang="zh")
+    return out, summary
+
+
+def expected(inp: ReportInput, unit: str, year: int, node: str, kind: str) -> str:
+    r = inp.results
+    row = r[(r.unit == unit) & (r.year == year) & (r.node == node)].iloc[0]
+    v = row[kind]
+    if kind == "score":
+        return "—" if np.isnan(v) else f"{v:.1f}"
+    return "—" if np.isnan(v) else str(int(v))
+
+
+def test_templates_dir_is_the_checkout_reports_folder():
+    d = templates_dir()
+    assert d == Path(__file__).resolve().parents[2] / "reports"
+    assert (d / "scorecard.html.j2").is_file() and (d / "style.css").is_file()
+
+
+def test_all_unit_year_pages_render(rendered, inp):
+    out, summary = rendered
+    assert summary.failures == []
+    assert summary.pages == 4 * 3 + 3
+    for y in YEARS:
+        assert (out / str(y) / "index.html").is_file()
+        for uid in inp.units["id"]:
+            assert (out / str(y) / f"{uid}.html").is_file()
+
+
+@pytest.mark.parametrize("year", YEARS)
+@pytest.mark.parametrize("unit", ["320500", "341300", "x-evil", "331000"])
+def test_every_marked_number_equals_the_results_table(rendered, inp, unit, year):
+    out, _ = rendered
+    page = Page((out / str(year) / f"{unit}.html").read_text(encoding="utf-8"))
+    checked = set()
+    for attrs, text in page.nums:
+        node, kind = attrs.get("data-node"), attrs.get("data-kind")
+        if node is None:
+            continue
+        assert text == expected(inp, unit, year, node, kind), (node, kind)
+        checked.add((node, kind))
+    # the composite, both domains, every stage and every leaf are on the page with score and rank
+    for n in inp.tree.nodes:
+        assert (n.id, "score") in checked and (n.id, "rank") in checked, n.id
+    assert ("idx", "group_rank") in checked
+
+
+def test_headline_change_and_averages(rendered, inp):
+    out, _ = rendered
+    html = (out / "2023" / "320500.html").read_text(encoding="utf-8")
+    r = inp.results
+    s = r[(r.unit == "320500") & (r.node == "idx")].set_index("year")
+    d = s.loc[2023, "score"] - s.loc[2022, "score"]
+    text = Page(html).visible
+    sign = "+" if d > 0 else "−"
+    assert f"{sign}{abs(d):.1f}" in text
+    assert ("▲" if d > 0 else "▼") in text
+    # province (group) average of the composite: 苏州 and the evil unit are in 江苏
+    g = r[(r.year == 2023) & (r.node == "idx") & r.unit.isin(["320500", "x-evil"])]["score"].mean()
+    a = r[(r.year == 2023) & (r.node == "idx")]["score"].mean()
+    assert f"江苏平均 {g:.1f}" in text and f"长三角平均 {a:.1f}" in text
+    assert "初步结果" in text                                          # provisional marker
+
+
+def test_name_and_code_always_together(rendered):
+    out, _ = rendered
+    text = Page((out / "2023" / "341300.html").read_text(encoding="utf-8")).visible
+    assert "宿州" in text and "341300" in text and "Suzhou" in text
+    over = Page((out / "2023" / "index.html").read_text(encoding="utf-8")).visible
+    assert "苏州 320500" in over and "宿州 341300" in over and "台州 331000" in over
+
+
+def test_script_name_is_shown_as_text(rendered):
+    out, _ = rendered
+    for f in (out / "2023" / "x-evil.html", out / "2023" / "index.html"):
+        html = f.read_text(encoding="utf-8")
+        assert "<script" not in html.lower()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        page = Page(html)
+        assert EVIL in page.visible
+        assert "script" not in page.tags
+    # the note with markup is escaped too
+    assert "a warning about &lt;b&gt;things&lt;/b&gt;" in (out / "2023" / "x-evil.html").read_text(encoding="utf-8")
+
+
+def test_missing_values_render_as_dash_not_nan(rendered, inp):
+    out, _ = rendered
+    for f in sorted(out.rglob("*.html")):
+        page = Page(f.read_text(encoding="utf-8"))
+        assert not re.search(r"\bnan\b", page.visible, re.I), f
+        assert "None" not in page.visible, f
+    page = Page((out / "2021" / "331000.html").read_text(encoding="utf-8"))
+    rows = [t for a, t in page.nums if a.get("data-node") == "env_outcome_2" and a.get("data-kind") == "score"]
+    assert rows and all(t == "—" for t in rows)
+    assert "缺失值" in page.visible                                     # flag legend
+    html = (out / "2021" / "331000.html").read_text(encoding="utf-8")
+    assert 'class="badge flag-missing"' in html
+
+
+def test_no_javascript_and_no_external_resources(rendered):
+    out, _ = rendered
+    for f in sorted(out.rglob("*.html")):
+        html = f.read_text(encoding="utf-8")
+        page = Page(html)
+        assert "script" not in page.tags and "link" not in page.tags and "img" not in page.tags
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+        assert "@import" not in html and "url(http" not in html
+        assert not re.search(r"\son[a-z]+\s*=", html)                  # no inline handlers
+        for href in page.links:
+            assert href == "index.html" or re.fullmatch(r"[A-Za-z0-9_.-]+\.html", href), href
+
+
+def test_synthetic_stamp_on_every_page(rendered):
+    out, _ = rendered
+    for f in sorted(out.rglob("*.html")):
+        text = Page(f.read_text(encoding="utf-8")).visible
+        assert "演示数据，非官方统计" in text and "Demonstration data, not official statistics" in text
+
+
+def test_overview_league_links_and_numbers(rendered, inp):
+    out, _ = rendered
+    page = Page((out / "2023" / "index.html").read_text(encoding="utf-8"))
+    for uid in inp.units["id"]:
+        assert f"{uid}.html" in page.links
+    scores = [t for a, t in page.nums if a.get("data-kind") == "score"]
+    ranks = [t for a, t in page.nums if a.get("data-kind") == "rank"]
+    r = inp.results
+    top = r[(r.year == 2023) & (r.node == "idx")].sort_values(["rank", "unit"])
+    assert scores == [f"{v:.1f}" for v in top["score"]]
+    assert ranks == [str(int(v)) for v in top["rank"]]
+    text = page.visible
+    assert "分省平均" in text and "数据质量" in text
+    # 1 missing cell out of 4 units × 4 env leaves in 2021
+    p21 = Page((out / "2021" / "index.html").read_text(encoding="utf-8")).visible
+    assert "6.2%" in p21                                               # 1 / 16 = 6.25 %
+
+
+def test_english_pages(inp, tmp_path):
+    s = render_reports(inp, tmp_path, years=[2023], lang="en")
+    assert s.failures == []
+    text = Page((tmp_path / "2023" / "320500.html").read_text(encoding="utf-8")).visible
+    for word in ("Composite score", "Government", "Input", "Outcome", "Methodology", "Strengths",
+                 "Demonstration data", "Suzhou", "320500", "cn_textbook"):
+        assert word in text, word
+    assert "综合得分" not in text
+    html = (tmp_path / "2023" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "League table" in html
+
+
+def test_optional_sections_absent_without_tables(rendered):
+    out, _ = rendered
+    page = Page((out / "2023" / "320500.html").read_text(encoding="utf-8"))
+    for sec in C.OPTIONAL_TABLES:
+        assert sec not in page.ids
+    assert {"headline", "domains", "chain", "trends", "strengths", "indicators", "method"} <= page.ids
+
+
+def test_optional_sections_present_with_tables(tmp_path):
+    inp = build_input(small_tables())
+    s = render_reports(inp, tmp_path, years=[2023], lang="zh")
+    assert s.failures == []
+    page = Page((tmp_path / "2023" / "320500.html").read_text(encoding="utf-8"))
+    assert set(C.OPTIONAL_TABLES) <= page.ids
+    text = page.visible
+    assert "0.671" in text and "初级协调" in text and "滞后领域" in text
+    assert "40.0%" in text and "障碍度最高的领域是政务（65.0%）" in text
+    assert "0.812" in text or "0.813" in text
+    assert "宿州 341300" in text and "台州 331000" in text            # DEA peers by name and code
+    assert "名次 2；在 90% 的合理方法选择下介于第 1 至第 3 名之间" in text
+    # traffic lights sorted worst first
+    html = (tmp_path / "2023" / "320500.html").read_text(encoding="utf-8")
+    order = [m for m in re.findall(r'class="st-(\w+)"', html)]
+    assert order == ["missed", "near", "met"]
+    over = Page((tmp_path / "2023" / "index.html").read_text(encoding="utf-8"))
+    assert "未完成目标" in over.visible
+    # a unit with no rows in a present table gets the section, marked empty
+    other = Page((tmp_path / "2023" / "341300.html").read_text(encoding="utf-8"))
+    assert "obstacles" in other.ids
+
+
+def test_optional_section_english(tmp_path):
+    inp = build_input(small_tables())
+    render_reports(inp, tmp_path, years=[2023], lang="en")
+    text = Page((tmp_path / "2023" / "320500.html").read_text(encoding="utf-8")).visible
+    assert "Rank 2, between 1 and 3 in 90% of reasonable method choices" in text
+    assert "primary coordination" in text and "where to invest next" in text.lower()
+
+
+@pytest.mark.parametrize("vals,expect", [
+    ({"input": 80, "process": 60, "output": 60, "outcome": 50}, "dx_strong_input"),
+    ({"input": 40, "process": 50, "output": 55, "outcome": 70}, "dx_efficient"),
+    ({"input": 60, "process": 35, "output": 60, "outcome": 58}, "dx_process"),
+    ({"input": 60, "process": 62, "output": 58, "outcome": 61}, "dx_balanced_high"),
+    ({"input": 30, "process": 32, "output": 28, "outcome": 31}, "dx_balanced_low"),
+    ({"input": 60, "process": float("nan"), "output": 58, "outcome": 61}, "dx_incomplete"),
+])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chain_diagnosis_rules(vals, expect, lang):
+    avgs = {k: 50.0 for k in vals}
+    text = C.diagnose_chain(vals, avgs, gap=15, lang=lang)
+    head = C.t(expect, lang, gap=f"{abs(vals['input'] - vals['outcome']):.1f}")
+    assert text.startswith(head)
+
+
+def test_one_failing_unit_does_not_stop_the_others(inp, tmp_path, monkeypatch):
+    real = C.scorecard
+
+    def flaky(p, unit_id, year, lang):
+        if unit_id == "341300":
+            raise ZeroDivisionError("boom")
+        return real(p, unit_id, year, lang)
+
+    monkeypatch.setattr(C, "scorecard", flaky)
+    s = render_reports(inp, tmp_path, years=[2022], lang="zh")
+    assert [u for u, _ in s.failures] == ["341300"]
+    assert "ZeroDivisionError: boom" in s.failures[0][1] and "\n" not in s.failures[0][1]
+    assert not (tmp_path / "2022" / "341300.html").exists()
+    assert (tmp_path / "2022" / "320500.html").is_file() and (tmp_path / "2022" / "index.html").is_file()
+
+
+def test_unsafe_unit_id_is_refused_defensively(inp, tmp_path):
+    units = inp.units.copy()
+    units.loc[3, "id"] = "../x"
+    res = inp.results.replace({"unit": {"331000": "../x"}})
+    bad = ReportInput(tree=inp.tree, units=units, results=res, weights=inp.weights, raw=inp.raw, meta=inp.meta)
+    s = render_reports(bad, tmp_path / "o", years=[2022])
+    assert [u for u, _ in s.failures] == ["../x"]
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_parallel_render_matches_serial_and_reports_progress(inp, tmp_path):
+    calls = []
+    s1 = render_reports(inp, tmp_path / "a", years=YEARS, jobs=1)
+    s2 = render_reports(inp, tmp_path / "b", years=YEARS, jobs=2, progress=lambda d, t: calls.append((d, t)))
+    assert s1.failures == s2.failures == [] and s1.pages == s2.pages == 15
+    for f in sorted((tmp_path / "a").rglob("*.html")):
+        assert f.read_text(encoding="utf-8") == (tmp_path / "b" / f.relative_to(tmp_path / "a")).read_text(
+            encoding="utf-8")
+    assert calls[-1] == (15, 15) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_environment_is_built_once_per_process(inp, tmp_path):
+    env1 = R.environment(templates_dir())
+    render_reports(inp, tmp_path, years=[2021])
+    assert R.environment(templates_dir()) is env1
+    assert env1.autoescape is True and env1.undefined.__name__ == "StrictUndefined"
+
+
+def test_methodology_appendix(rendered):
+    out, _ = rendered
+    text = Page((out / "2023" / "320500.html").read_text(encoding="utf-8")).visible
+    for s in ("minmax", "arithmetic", "weights/test.yaml", "cn_textbook", "0.58", "9.9.9", "ab" * 32,
+              "市政务局", "市环保局", "impute", "k=3", "2021–2023"):
+        assert s in text, s
+
+
+def test_print_css_rules(rendered):
+    out, _ = rendered
+    html = (out / "2023" / "320500.html").read_text(encoding="utf-8")
+    assert "size: A4" in html and "counter(page)" in html and "table-header-group" in html
+    assert "break-inside: avoid" in html
+
+
+def test_xlsx_sheets_and_frozen_panes(inp, tmp_path):
+    from openpyxl import load_workbook
+
+    path = write_results_xlsx(inp, tmp_path / "results.xlsx", lang="zh")
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["第0层", "第1层", "第2层", "第3层", "权重", "原始数据"]
+    ws = wb["第1层"]
+    assert ws.freeze_panes == "E3"
+    assert ws["A1"].value == "代码" and ws["E1"].value == "政务 (gov)" and ws["E2"].value == "得分"
+    assert ws.max_row == 2 + 4 * 3
+    r = inp.results
+    want = r[(r.unit == "320500") & (r.year == 2021) & (r.node == "gov")].iloc[0]
+    row = next(row for row in ws.iter_rows(min_row=3, values_only=True) if row[0] == "320500" and row[3] == 2021)
+    assert row[4] == pytest.approx(want["score"]) and row[5] == int(want["rank"])
+    leaves = wb["第3层"]
+    assert leaves.max_column == 4 + 2 * 8
+    w = wb["权重"]
+    assert w.freeze_panes == "A2"
+    vals = [c.value for c in w["A"]]
+    assert "随机一致性指标 RI（cn_textbook）" in vals
+    raw = wb["原始数据"]
+    assert raw.freeze_panes == "A2" and raw.max_row == 1 + 4 * 3 * 8
+    missing = [row for row in raw.iter_rows(min_row=2, values_only=True) if row[6] is None]
+    assert [(m[0], m[2], m[3]) for m in missing] == [("331000", 2021, "env_outcome_2")]
+    en = load_workbook(write_results_xlsx(inp, tmp_path / "en.xlsx", lang="en"))
+    assert en.sheetnames == ["Level 0", "Level 1", "Level 2", "Level 3", "Weights", "Raw values"]
+
+
+# ------------------------------------------------------------------ PDF (optional extra)
+
+def _pdf_tools() -> bool:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return bool(shutil.which("pdffonts") and shutil.which("pdftotext"))
+
+
+def test_pdf_missing_weasyprint_gives_a_clear_error(monkeypatch, tmp_path):
+    import builtins
+
+    from evalkit.report import pdf
+
+    real_import = builtins.__import__
+
+    def fake(name, *a, **k):
+        if name == "weasyprint" or name.startswith("weasyprint."):
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *a, **k)
+
+    monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
+    monkeypatch.setattr(builtins, "__import__", fake)
+    with pytest.raises(RuntimeError) as e:
+        pdf.write_pdfs(tmp_path, [2023], ["320500"], "zh")
+    msg = str(e.value)
+    assert "pip install 'evalkit[pdf]'" in msg and "libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk" in msg
+
+
+def test_pdf_missing_cjk_font_gives_a_clear_error(monkeypatch, tmp_path):
+    from evalkit.report import pdf
+
+    monkeypatch.setattr(pdf, "_weasyprint", lambda: object())
+    monkeypatch.setattr(pdf, "cjk_fonts", lambda: [])
+    with pytest.raises(RuntimeError, match="CJK.*fonts-noto-cjk"):
+        pdf.write_pdfs(tmp_path, [2023], ["320500"], "zh")
+
+
+def test_pdf_embeds_cjk_font_and_text(rendered, inp, tmp_path):
+    """Real PDF when WeasyPrint + poppler are here (CI: EVALKIT_REQUIRE_PDF=1 makes it mandatory);
+    otherwise the clear error is what a user gets."""
+    from evalkit.report import pdf
+
+    out, _ = rendered
+    if os.environ.get("EVALKIT_REQUIRE_PDF") == "1" or _pdf_tools():
+        for d in ("2023",):
+            shutil.copytree(out / d, tmp_path / d)
+        files = pdf.write_pdfs(tmp_path, [2023], ["320500"], "zh")
+        assert files == [tmp_path / "2023" / "320500.pdf"]
+        fonts = subprocess.run(["pdffonts", str(files[0])], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"CJK|Han|WenQuanYi|YaHei|PingFang", fonts), fonts
+        text = subprocess.run(["pdftotext", str(files[0]), "-"], capture_output=True, text=True, check=True).stdout
+        assert "苏州" in text and "320500" in text
+        assert expected(inp, "320500", 2023, "idx", "score") in text
+        assert "演示数据，非官方统计" in text
+    else:
+        # no poppler to read the PDF back: a user gets either the clear error or a PDF file
+        shutil.copytree(out / "2023", tmp_path / "2023")
+        try:
+            files = pdf.write_pdfs(tmp_path, [2023], ["320500"], "zh")
+        except RuntimeError as e:
+            assert "pip install 'evalkit[pdf]'" in str(e)
+        else:
+            assert files[0].read_bytes()[:5] == b"%PDF-"
