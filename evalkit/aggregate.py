@@ -17,6 +17,8 @@ min_share : float
 
 Returns ``score`` (n_units, n_years) on [lo, hi], NaN where missing, and
 ``share`` (n_units, n_years), the weight share of the present children.
+A method may take further keyword options with defaults (``geometric``'s
+``shift``); the registry call with the shared keywords always works.
 
 The walk over the tree (post-order, per node) lives in ``pipeline.py``;
 :func:`global_weights` is the pure helper it uses for products of local weights.
@@ -135,7 +137,10 @@ def geometric(s, w, *, lo, hi, min_share=2 / 3, shift=1.0):
     The shift is in scale units: on [0, 100] it is 1 point; on [0, 1] it is the
     whole range, and the result is close to arithmetic.  ``shift = 0`` gives the
     textbook weighted geometric mean (UNDP HDI), where a child at ``lo`` makes
-    the node ``lo``.  Missing and min_share as in :func:`arithmetic`.
+    the node ``lo``.  Missing and min_share as in :func:`arithmetic`.  In YAML:
+    ``aggregate: {geometric_shift: 0}`` in the project (every geometric node) or
+    ``geometric_shift: 0`` on a tree node (that node, winning over the project's);
+    examples/hdi uses the latter.
 
     Source: COINr 1.1.14 ``a_gmean`` and vignettes/aggregate.Rmd; UNDP HDR
     technical notes (HDI = geometric mean; tested on vectors/normalisation.json

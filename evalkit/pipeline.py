@@ -231,6 +231,17 @@ def rank_min(s: np.ndarray, axis: int = 0) -> np.ndarray:
     return r
 
 
+def _runs(dst: list[int]) -> list[tuple[int, int, int]]:
+    """(dst start, src start, length) of the runs where ``dst[i + 1] == dst[i] + 1`` (src = 0, 1, 2, ...)."""
+    out: list[tuple[int, int, int]] = []
+    for j, d in enumerate(dst):
+        if out and out[-1][0] + out[-1][2] == d:
+            out[-1] = (out[-1][0], out[-1][1], out[-1][2] + 1)
+        else:
+            out.append((d, j, 1))
+    return out
+
+
 def _key(*parts: Any) -> str:
     text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -281,25 +292,31 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
     if ez_key in cache:
         z_panel = cache[ez_key]
     else:
-        z_panel = normalise_leaves(tree, prepared.x, "minmax", "panel")[0]
+        # the same computation as the leaves' own when the project normalises by panel min-max
+        z_panel = z if (settings.normalize, settings.scope) == ("minmax", "panel") else \
+            normalise_leaves(tree, prepared.x, "minmax", "panel")[0]
         cache[ez_key] = z_panel
 
     # ---- weight + aggregate, bottom-up
     U, Y = prepared.x.shape[:2]
     N = len(tree.nodes)
-    scores = np.full((U, Y, N), np.nan)
-    share = np.ones((U, Y, N))
+    # the leaves' columns, filled once per normalisation (one vectorised scatter) and copied per call
+    leaf_cols = [tree.index[lid] for lid in tree.leaf_ids]
+    block = cache.get(norm_key + ":leaf-block")
+    if block is None:
+        block = (np.full((U, Y, N), np.nan), np.ones((U, Y, N)))
+        s_leaf, present = norm.to_scale(z, lo, hi), np.isfinite(z)
+        for d0, j0, n in _runs(leaf_cols):  # slices: a fancy-index scatter over the last axis is ~10x slower
+            block[0][:, :, d0:d0 + n] = s_leaf[:, :, j0:j0 + n]
+            block[1][:, :, d0:d0 + n] = present[:, :, j0:j0 + n]
+        cache[norm_key + ":leaf-block"] = block
+    scores, share = block[0].copy(), block[1].copy()
     local = np.ones(N)
     weighting: dict[str, NodeWeights] = {}
     keys: dict[str, str] = {}
     computed: list[str] = []
-    leaf_pos = {lid: j for j, lid in enumerate(tree.leaf_ids)}
-    s_leaf = norm.to_scale(z, lo, hi)
     for k, node in enumerate(tree.nodes):
         if node.is_leaf:
-            j = leaf_pos[node.id]
-            scores[:, :, k] = s_leaf[:, :, j]
-            share[:, :, k] = np.isfinite(z[:, :, j])
             keys[node.id] = _key("leaf", node.id, norm_key)
             continue
         wt = scheme.for_node(node.id)
@@ -422,7 +439,7 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
             labels = ", ".join(inputs.units.label(u) for u in dropped_units[:10])
             problems.warn(inputs.project.pos["prepare"], f"screening dropped {len(dropped_units)} unit(s) for low "
                           f"coverage: {labels}", "screened-unit")
-    x_raw = values.copy()
+    x_raw = values  # impute and treat return new arrays: no copy needed
     if "impute" in prep:
         im = prep["impute"]
         groups = pd.factorize(inputs.units.table.set_index("id").loc[list(units), "group"])[0]
@@ -436,7 +453,7 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
                              "by_indicator": {leaf_ids[j]: int(sum(n[j] for n in rec.filled.values()))
                                               for j in range(L) if any(n[j] for n in rec.filled.values())},
                              "still_missing": int(sum(rec.missing_after))}
-    x_imputed = values.copy()
+    x_imputed = values
     if "treat" in prep:
         tr = prep["treat"]
         sel = np.ones(L, bool)
@@ -522,17 +539,22 @@ def weigh_node(node: Node, wt: Weighting, scheme: Scheme, child_scores: np.ndarr
 
 def _child_z(node: Node, child_scores: np.ndarray, z_panel: np.ndarray, tree: Tree) -> np.ndarray:
     """(n_obs, k): direction-adjusted panel min-max z of each child (SPEC entropy)."""
-    cols = []
     leaf_pos = {lid: j for j, lid in enumerate(tree.leaf_ids)}
-    for k, c in enumerate(node.children):
-        if c.is_leaf:
-            cols.append(z_panel[:, :, leaf_pos[c.id]])
-        else:
+    kids = node.children
+    leaf_k = [k for k, c in enumerate(kids) if c.is_leaf]
+    if len(leaf_k) == len(kids):  # one gather instead of a column-by-column stack
+        # np.take keeps C order (a fancy index would not: column reductions would then sum in another order)
+        return np.take(z_panel, [leaf_pos[c.id] for c in kids], axis=2).reshape(-1, len(kids))
+    out = np.empty(child_scores.shape)
+    if leaf_k:
+        out[:, :, leaf_k] = np.take(z_panel, [leaf_pos[kids[k].id] for k in leaf_k], axis=2)
+    for k, c in enumerate(kids):
+        if not c.is_leaf:
             s = child_scores[:, :, k]
             lo, hi = np.nanmin(s) if np.isfinite(s).any() else np.nan, np.nanmax(s) if np.isfinite(s).any() else np.nan
             with np.errstate(invalid="ignore", divide="ignore"):
-                cols.append(np.where(hi - lo > 0, (s - lo) / (hi - lo if hi - lo > 0 else 1), 0.0 * s))
-    return np.stack(cols, axis=2).reshape(-1, len(cols))
+                out[:, :, k] = np.where(hi - lo > 0, (s - lo) / (hi - lo if hi - lo > 0 else 1), 0.0 * s)
+    return out.reshape(-1, len(kids))
 
 
 def _child_raw(node: Node, child_scores: np.ndarray, x: np.ndarray, tree: Tree) -> np.ndarray:
@@ -552,10 +574,17 @@ def _weights(node, wt: Weighting, scheme, child_scores, z_panel, x, tree, scale,
         return r.w, {"details": {"e": r.e.tolist(), "d": r.d.tolist(), "shift": wt.shift}}
     if wt.method == "critic":
         r = critic(_child_z(node, child_scores, z_panel, tree))
-        return r.w, {"details": {"c": r.c.tolist()}}
+        if r.fallback:
+            problems.warn(wt.pos, f"CRITIC at '{node.id}': the children's conflict measure is 0 everywhere; weights "
+                          f"follow {r.fallback} instead", "critic-fallback")
+        return r.w, {"details": {"c": r.c.tolist(), "fallback": r.fallback}}
     if wt.method == "cv":
         r = cv(_child_raw(node, child_scores, x, tree))
-        return r.w, {"details": {}}
+        bad = [c.id for c, flag in zip(node.children, r.nonpositive_mean) if flag]
+        if bad:
+            problems.warn(wt.pos, f"cv weights at '{node.id}': {', '.join(bad)} have a mean <= 0, so σ/μ is not a "
+                          "meaningful dispersion (|μ| used); prefer entropy or critic here", "cv-nonpositive-mean")
+        return r.w, {"details": {"v": r.v.tolist()}}
     if wt.method == "ahp":
         return _ahp_weights(node, wt, scheme, problems)
     if wt.method == "combined":

@@ -115,6 +115,8 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
             write_csv(df, tmp / f"{name}.csv")
         write_json(manifest(result), tmp / "manifest.json")
         pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf)
+        if "robustness" in tables and "sensitivity" in extra:
+            pages, failures = _robustness_page(result, tables, tmp, extra["sensitivity"], lang, pages, failures)
     return {"output": display_path(target), "years": report_years, "pages": pages, "failures": failures,
             "synthetic": project.synthetic, **extra}
 
@@ -137,7 +139,30 @@ def _sensitivity(result: Result, opts: dict[str, Any], report_years: list[int], 
                      f"{r.ST:6.3f} [{r.ST_low:.3f}, {r.ST_high:.3f}]" for r in outcome.sobol.itertuples())
     return {"evaluations": outcome.n_evaluations, "factors": [f.name for f in outcome.factors],
             "mean_abs_rank_shift": outcome.sobol.attrs["mean_abs_rank_shift"], "sobol_text": text,
-            "year": outcome.year}
+            "year": outcome.year,
+            "page": {"draws": spec.draws, "seed": spec.seed, "evaluations": outcome.n_evaluations,
+                     "noise": spec.noise, "noise_kind": spec.noise_kind, "concentration": spec.concentration,
+                     "judgment_steps": spec.judgment_steps,
+                     "mean_abs_rank_shift": outcome.sobol.attrs["mean_abs_rank_shift"]}}
+
+
+def _robustness_page(result: Result, tables: dict[str, pd.DataFrame], out: Path, sens: dict[str, Any], lang: str,
+                     pages: int, failures: list[str]) -> tuple[int, list[str]]:
+    """``<year>/robustness.html`` for the sensitivity's year; a failure is listed like a scorecard's."""
+    try:
+        from .report.pages import render_robustness_page
+    except ModuleNotFoundError as e:
+        if not (e.name or "").startswith("evalkit.report"):
+            raise
+        return pages, failures
+    meta = {**report_meta(result), "sensitivity": sens["page"]}
+    units = result.inputs.units.table
+    units = units[units["id"].isin(result.units)].reset_index(drop=True)
+    try:
+        render_robustness_page(out, sens["year"], tables["robustness"], tables.get("sobol"), units, meta, lang)
+    except Exception as e:  # one page failing must not lose the tables
+        return pages, [*failures, f"robustness/{sens['year']}: {type(e).__name__}: {str(e)[:200]}"]
+    return pages + 1, failures
 
 
 def compare_project(project_path: Path, *, weights: list[str], sets: list[str], out: str | None,

@@ -250,7 +250,7 @@ def _settings_for(base_settings, factor_values: Mapping[str, Any]):
 class Base:
     """One combination of discrete choices, scored once: what the draws start from."""
 
-    leaf_scores: np.ndarray  # (U, L) report-year leaf scores
+    leaf_scores: np.ndarray  # (U, n_nodes) report-year nominal scores of every node
     nodes: list[tuple[int, list[int], str, np.ndarray, int, Any]]  # (k, child ks, method, w, depth, nw)
     n_nodes: int
     root: int
@@ -258,6 +258,13 @@ class Base:
     min_share: float
     full: Any = None  # the Result, for nodes aggregated by TOPSIS (panel-wide)
     year_index: int = 0
+    _by_node: np.ndarray | None = field(default=None, repr=False)
+
+    def nominal_by_node(self) -> np.ndarray:
+        """The report year's nominal scores node-major (n_nodes, U), contiguous per node (built once)."""
+        if self._by_node is None:
+            self._by_node = np.ascontiguousarray(self.leaf_scores.T)
+        return self._by_node
 
 
 def build_base(result, t: int) -> Base:
@@ -270,70 +277,109 @@ def build_base(result, t: int) -> Base:
         method = node.aggregate or result.settings.aggregate
         inner.append((tree.index[node.id], [tree.index[c.id] for c in node.children], method,
                       np.asarray(nw.w, float), tree.depth[node.id], nw))
-    return Base(leaf_scores=result.scores[:, t, :], nodes=inner, n_nodes=len(tree.nodes),
+    base = Base(leaf_scores=result.scores[:, t, :], nodes=inner, n_nodes=len(tree.nodes),
                 root=tree.index[tree.root.id], scale=result.settings.scale, min_share=result.settings.min_share,
                 full=result, year_index=t)
+    base.nominal_by_node()  # built before any worker forks, shared copy-on-write
+    return base
 
 
 # --------------------------------------------------------------------------- batched aggregation
 
 
-def aggregate_draws(s: np.ndarray, w: np.ndarray, method: str, *, lo: float, hi: float, min_share: float,
+def aggregate_draws(s, w: np.ndarray, method: str, *, lo: float, hi: float, min_share: float,
                     shift: float = 1.0) -> np.ndarray:
     """Aggregate children for many draws at once.
 
-    s : (k, D, U) children's scores (child-major: each child's slice is contiguous);
+    s : the k children's scores, each (D, U) (varies by draw) or (U,) (the same in
+        every draw, e.g. a leaf); a (k, D, U) array works too.
     w : (D, k) local weights, rows summing to 1.  Returns (D, U).  Same formulas
     as :mod:`evalkit.aggregate` (arithmetic, geometric), each draw with its own
-    weights; a loop over the (few) children beats a reduction over a short axis.
+    weights; missing children are left out while the present ones hold at least
+    ``min_share`` of the weight.  A loop over the (few) children beats a
+    reduction over a short axis, and every cell's arithmetic is the same
+    whatever D is, so results do not depend on how draws are chunked.
     """
-    k = s.shape[0]
+    k = len(s)
+    D = w.shape[0]
+    U = np.shape(s[0])[-1]
     eps = 4 * k * np.finfo(float).eps
     wsum = w.sum(axis=1)[:, None]
-    share = np.zeros(s.shape[1:])
-    total = np.zeros(s.shape[1:])
-    lo_c = np.full(s.shape[1:], np.nan)
-    hi_c = np.full(s.shape[1:], np.nan)
+    # Which children count as "present everywhere" depends only on the static children
+    # (never on the draws of a chunk), so every cell sums the same terms in the same
+    # order whatever the chunking.
+    share = None                   # (D, U), only when some child can be missing
+    share_full = np.zeros((D, 1))  # static children present in every cell: one number per draw
+    total = np.zeros((D, U))
+    tmp = np.empty((D, U))
+    static = all(np.ndim(sj) == 1 for sj in s)
+    lo_c = np.full(U if static else (D, U), np.nan)
+    hi_c = np.full(U if static else (D, U), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         for j in range(k):
-            sj = s[j]
+            sj = np.asarray(s[j])
             present = ~np.isnan(sj)
             wj = w[:, j][:, None]
-            share += present * (wj / wsum)
+            full = sj.ndim == 1 and bool(present.all())
+            if full:
+                share_full += wj / wsum
+            else:
+                if share is None:
+                    share = np.zeros((D, U))
+                share += present * (wj / wsum)
             if method == "arithmetic":
-                total += np.where(present, sj, 0.0) * wj
+                v = sj if full else np.where(present, sj, 0.0)
             elif method == "geometric":
-                t = np.log(np.maximum(sj - lo, 0.0) + shift)
-                total += np.where(present & (wj > 0), t, 0.0) * wj
+                v = np.where(present, np.log(np.maximum(sj - lo, 0.0) + shift), 0.0)
             else:
                 raise ValueError(f"aggregate_draws: unsupported method {method!r}")
+            np.multiply(v, wj, out=tmp)
+            total += tmp
             np.fmin(lo_c, sj, out=lo_c)
             np.fmax(hi_c, sj, out=hi_c)
-        ok = (share >= min_share - eps) & (share > 0)
-        if method == "arithmetic":
-            score = total / (share * wsum)
+        if share is None:
+            share = share_full
         else:
-            score = np.exp(total / (share * wsum)) + lo - shift
-        score = np.where(ok, score, np.nan)
-        return np.clip(score, lo_c, hi_c)
+            share += share_full
+        ok = (share >= min_share - eps) & (share > 0)
+        denom = share * wsum
+        score = np.divide(total, denom, out=total)
+        if method == "geometric":
+            np.exp(score, out=score)
+            score += lo - shift
+        if not ok.all():
+            score[~np.broadcast_to(ok, score.shape)] = np.nan
+        return np.clip(score, lo_c, hi_c, out=score)
 
 
-def score_draws(base: Base, weights: Mapping[int, np.ndarray]) -> np.ndarray:
-    """Root scores (D, U) of the report year for per-draw local weights ``weights[k]`` (D, k_children)."""
-    D = next(iter(weights.values())).shape[0] if weights else 1
-    U = base.leaf_scores.shape[0]
+def score_draws(base: Base, weights: Mapping[int, np.ndarray], *, n_draws: int | None = None) -> np.ndarray:
+    """Root scores (D, U) of the report year for per-draw local weights ``weights[k]`` (D, k_children).
+
+    Only what the draws change is recomputed: a node without weights of its own
+    whose children are all unchanged keeps the pipeline's nominal scores (leaves
+    always do).  A node's (D, U) block is dropped as soon as its parent is
+    scored, so memory is a few blocks, not one per node.
+    """
+    D = n_draws if n_draws is not None else (next(iter(weights.values())).shape[0] if weights else 1)
+    nominal = base.nominal_by_node()  # (n_nodes, U)
     lo, hi = base.scale
-    scores = np.empty((base.n_nodes, D, U))  # node-major: every node's (D, U) block is contiguous
-    scores[:] = base.leaf_scores.T[:, None, :]
+    cur: dict[int, np.ndarray] = {}
     for k, kids, method, w0, depth, nw in base.nodes:
         w = weights.get(k)
+        if w is None and not any(c in cur for c in kids):
+            continue
         if w is None:
             w = np.broadcast_to(w0, (D, len(kids)))
         if method in ("arithmetic", "geometric"):
-            scores[k] = aggregate_draws(scores[kids], w, method, lo=lo, hi=hi, min_share=base.min_share)
+            children = [cur.pop(c) if c in cur else nominal[c] for c in kids]
+            cur[k] = aggregate_draws(children, w, method, lo=lo, hi=hi, min_share=base.min_share)
         else:  # TOPSIS is relative to the panel's ideal: aggregate every year, per draw
-            scores[k] = _topsis_draws(base, k, kids, w)
-    return scores[base.root]
+            for c in kids:
+                cur.pop(c, None)
+            cur[k] = _topsis_draws(base, k, kids, w)
+    if base.root in cur:
+        return cur[base.root]
+    return np.repeat(nominal[base.root][None, :], D, axis=0)
 
 
 def _topsis_draws(base: Base, k: int, kids: list[int], w: np.ndarray) -> np.ndarray:
@@ -517,7 +563,7 @@ def _evaluate(task) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     key, idx = task
     base, wbank, jbank = _WORK["work"][key]
     weights = _draw_weights(base, idx, _WORK["choice"], _WORK["w_i"], _WORK["j_i"], wbank, jbank)
-    s = score_draws(base, weights)
+    s = score_draws(base, weights, n_draws=len(idx))
     ranks = core.ranks_min(s, axis=1)
     return idx, ranks, core.mean_abs_rank_shift(ranks, _WORK["nominal"])
 

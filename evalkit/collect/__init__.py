@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import Pos, Problems, quote
+from ..errors import Pos, Problems
 from ..load.data import MISSING_TOKENS, Units, _encoding, load_units, read_table
 from ..load.project import load_project
 from ..load.tree import load_tree
@@ -297,18 +297,20 @@ def read_values_file(path: Path, problems: Problems, *, must_be_csv: bool = Fals
     vals = df["value"].astype(str).str.strip()
     miss = vals.isin(MISSING_TOKENS).to_numpy()
     numbers = pd.to_numeric(vals.where(~miss, None), errors="coerce").to_numpy(dtype=np.float64)
-    index: dict[tuple[str, int, str], int] = {}
-    n_before = len(problems.errors)
-    for i, (u, y, ind) in enumerate(zip(units, years, inds)):
-        if not np.isfinite(y):
-            continue  # validate reports it
-        key = (u, int(y), ind)
-        first = index.setdefault(key, i)
-        if first != i:
-            problems.add(Pos(file, i + 2), f"{u} / {int(y)} / {ind} is given twice (first at row {first + 2}): keep "
-                         "one row before merging", "duplicate-row")
-    if len(problems.errors) > n_before:
-        return None
+    ok = np.isfinite(years)  # a bad year is left to `evalkit validate`
+    rows = np.flatnonzero(ok)
+    keys = list(zip(units[ok].tolist(), years[ok].astype(np.int64).tolist(), inds[ok].tolist()))
+    index: dict[tuple[str, int, str], int] = dict(zip(reversed(keys), reversed(rows.tolist())))  # first wins
+    if len(index) < len(keys):
+        n_before = len(problems.errors)
+        seen: dict[tuple[str, int, str], int] = {}
+        for i, key in zip(rows.tolist(), keys):
+            first = seen.setdefault(key, i)
+            if first != i:
+                problems.add(Pos(file, i + 2), f"{key[0]} / {key[1]} / {key[2]} is given twice (first at row "
+                             f"{first + 2}): keep one row before merging", "duplicate-row")
+        if len(problems.errors) > n_before:
+            return None
     return ValuesFile(path, df, index, numbers, encoding)
 
 

@@ -77,7 +77,7 @@ def column_header(item: Item) -> tuple[str, str]:
 
 
 def reference_header(item: Item, year: int) -> tuple[str, str]:
-    return f"{year - 1}年（参考）\n{year - 1} (reference)", f"{item.unit or '—'} · {item.id}"
+    return f"{year - 1}年参考\n{year - 1} (ref.)", item.unit or "—"
 
 
 def layout(dept: Department, year: int) -> list[tuple[int, str, str, str, str]]:
@@ -155,19 +155,24 @@ def _validation(item: Item, ref: str) -> DataValidation:
 
 
 def build_workbook(dept: Department, *, units: Units, year: int, title: Names, by: str = "source",
-                   previous: np.ndarray | None = None, due: str | None = None, framework: str = "") -> Workbook:
+                   previous: np.ndarray | None = None, current: np.ndarray | None = None, due: str | None = None,
+                   framework: str = "") -> Workbook:
     """The template workbook of one department (not yet saved).
 
     previous : ndarray of shape (n_units, n_items) or None
         Last year's values (NaN = none) shown in the reference columns, in the
         units-file order and the department's item order.
+    current : ndarray of the same shape or None
+        Values to prefill the value cells with (NaN = empty); for re-issuing a
+        partly filled template, tests and benchmarks.
     """
     table = units.table
     codes = [str(u) for u in table["id"]]
     names = [f"{z} {e}" for z, e in zip(table["name_zh"], table["name_en"])]
     n_units, n_items = len(codes), len(dept.items)
-    if previous is not None and previous.shape != (n_units, n_items):
-        raise ValueError(f"previous has shape {previous.shape}, expected {(n_units, n_items)}")
+    for name, a in (("previous", previous), ("current", current)):
+        if a is not None and a.shape != (n_units, n_items):
+            raise ValueError(f"{name} has shape {a.shape}, expected {(n_units, n_items)}")
     cols = layout(dept, year)
     last_row = FIRST_ROW + n_units - 1
 
@@ -190,9 +195,9 @@ def build_workbook(dept: Department, *, units: Units, year: int, title: Names, b
             w = max(_width(h1.split("\n")[0]) / 2 + 2, _width(h1.split("\n")[1]) / 3 + 2, 14)
             ws.column_dimensions[letter].width = min(w, 26)
         else:
-            ws.column_dimensions[letter].width = 12
-    ws.row_dimensions[1].height = 66
-    ws.row_dimensions[2].height = 18
+            ws.column_dimensions[letter].width = 13
+    ws.row_dimensions[1].height = 80
+    ws.row_dimensions[2].height = 30  # 'unit · id' may wrap to two lines
     ws.freeze_panes = f"{get_column_letter(NAME_COL + 1)}{FIRST_ROW}"
     ws.print_title_rows = f"1:{HEADER_ROWS}"
     ws.page_setup.orientation = "landscape"
@@ -218,11 +223,12 @@ def build_workbook(dept: Department, *, units: Units, year: int, title: Names, b
     ws.append([_cell(ws, h1, head_ref if role == "reference" else head) for _, role, _, h1, _ in cols])
     ws.append([_cell(ws, h2, sub_ref if role == "reference" else sub) for _, role, _, _, h2 in cols])
     prev = previous if previous is not None else np.full((n_units, n_items), np.nan)
+    cur = current if current is not None else np.full((n_units, n_items), np.nan)
     for i in range(n_units):
         row = [_cell(ws, codes[i], code_p), _cell(ws, names[i], name_p)]
         for j in range(n_items):
-            v = prev[i, j]
-            row.append(_cell(ws, None, input_p))
+            v, x = prev[i, j], cur[i, j]
+            row.append(_cell(ws, None if math.isnan(x) else float(x), input_p))
             row.append(_cell(ws, None if math.isnan(v) else float(v), ref_p))
         ws.append(row)
     for c, role, item_id, _, _ in cols:
@@ -274,24 +280,26 @@ def _instructions(wb: Workbook, dept: Department, *, year: int, title: Names, du
         ("年份 Year", f"{year} 年数据", f"data for {year}"),
         ("报送部门 Department", dept.name.zh, dept.name.en),
         ("截止日期 Due", f"请于 {due_zh} 前发回", f"return it by {due_en}"),
-        ("填报内容 What", f"在「{SHEET_DATA}」工作表中，为 {n_units} 个城市逐行填写本部门负责的 {n} 项指标 {year} 年的数值"
-                        "（浅黄色单元格）。",
+        ("填报内容 What", f"在「{SHEET_DATA}」工作表中，为 {n_units} 个城市逐行填写"
+                        f"本部门负责的 {n} 项指标 {year} 年的数值（浅黄色单元格）。",
          f"On sheet {SHEET_DATA} (Data), fill in the {year} values of the {n} indicators your department reports, "
          f"one row per city ({n_units} cities), in the pale yellow cells."),
-        ("统计口径 Caliber", f"每项指标的定义、单位和方向见「{SHEET_DEFS}」工作表。口径对所有城市统一，请严格按此口径填报，"
-                           "不要按本地口径换算或合并其他统计范畴。",
+        ("统计口径 Caliber", f"每项指标的定义、单位和方向见「{SHEET_DEFS}」工作表。"
+                           "口径对所有城市统一，请严格按此口径填报，不要按本地口径换算或合并其他统计范畴。",
          f"The definition, unit and direction of every indicator are on sheet {SHEET_DEFS} (Definitions). They are "
          "the same for every city: report on this caliber, not a local one."),
         ("缺失值 Missing", "缺失或无法提供的数值请留空；不要填写 0、“无”、“-” 或文字说明。",
          "Leave a cell empty when the value is missing or not available; do not write 0, 'none', '-' or a remark."),
-        ("只填数字 Numbers", "只填数字：不带单位、不带千分位逗号；百分比填 12.5，而不是 12.5% 或 0.125。超出合理范围的数值"
-                           "会被拒收。",
+        ("只填数字 Numbers", "只填数字：不带单位、不带千分位逗号；"
+                           "百分比填 12.5，而不是 12.5% 或 0.125。超出合理范围的数值会被拒收。",
          "Numbers only, without units or thousands separators; a percentage as 12.5, not 12.5% or 0.125. Values "
          "outside the plausible range are refused."),
-        ("上年参考 Last year", f"灰色列为已入库的 {year - 1} 年数值，仅供核对，不可修改；与上年相差超过 3 倍的数值请核实。",
+        ("上年参考 Last year", f"灰色列为已入库的 {year - 1} 年数值，仅供核对，不可修改；"
+                             "与上年相差超过 3 倍的数值请核实。",
          f"Grey columns show the {year - 1} values already on file, for checking only (locked); please verify a "
          "value more than 3 times larger or smaller than last year's."),
-        ("格式 Layout", "请勿增删、移动行或列，不要修改城市代码、表头或工作表名称。工作表已保护（无密码），只能编辑数值单元格。",
+        ("格式 Layout", "请勿增删、移动行或列，不要修改城市代码、表头或工作表名称。"
+                      "工作表已保护（无密码），只能编辑数值单元格。",
          "Do not add, delete or move rows or columns, and do not change city codes, headers or sheet names. The "
          "sheet is protected (no password): only value cells can be edited."),
         ("发回 Return", "填好后将本文件发回（可改文件名）；年份和部门已记录在文件中。",
@@ -413,8 +421,8 @@ def write_templates(project_path: Path | None, *, year: int, by: str = "source",
             wb.save(tmp / name)
             infos.append(TemplateInfo(out / name, dept, len(codes)))
             rows.append({"file": name, "department": dept.key, "name_zh": dept.name.zh, "name_en": dept.name.en,
-                         "year": year, "indicators": " ".join(i.id for i in dept.items), "n_indicators": len(dept.items),
-                         "n_units": len(codes)})
+                         "year": year, "indicators": " ".join(i.id for i in dept.items),
+                         "n_indicators": len(dept.items), "n_units": len(codes)})
         write_csv(pd.DataFrame(rows, columns=["file", "department", "name_zh", "name_en", "year", "indicators",
                                               "n_indicators", "n_units"]), tmp / "templates.csv")
     return TemplatesSummary(out, tuple(infos), tuple(problems.warnings))

@@ -148,7 +148,9 @@ def load_units(path: Path, problems: Problems) -> Units | None:
         df[c] = df[c].astype(str).str.strip()
     ok = True
     seen: dict[str, int] = {}
-    for i, uid in enumerate(df["id"]):
+    ids, groups = df["id"].tolist(), df["group"].tolist()  # plain lists: no per-cell pandas indexing
+    names = {col: df[col].tolist() for col in ("name_zh", "name_en")}
+    for i, uid in enumerate(ids):
         row = i + 2
         if not UNIT_ID_RE.match(uid) or ".." in uid:
             problems.add(Pos(file, row), f"unit id {quote(uid)} may hold only letters, digits, '_', '.', '-' "
@@ -162,7 +164,7 @@ def load_units(path: Path, problems: Problems) -> Units | None:
         low = uid.lower()
         if low in seen:
             first = seen[low]
-            same = df["id"].iloc[first - 2] == uid
+            same = ids[first - 2] == uid
             problems.add(Pos(file, row), f"unit id {quote(uid)} is given twice (first at row {first})"
                          + ("" if same else " — ids that differ only in case collide as file names"),
                          "duplicate-unit")
@@ -170,11 +172,11 @@ def load_units(path: Path, problems: Problems) -> Units | None:
         else:
             seen[low] = row
         for col in ("name_zh", "name_en"):
-            if df[col].iloc[i] == "":
+            if names[col][i] == "":
                 problems.add(Pos(file, row), f"unit {uid} has no {col}", "missing-name")
                 ok = False
-        if df["group"].iloc[i] == "":
-            problems.add(Pos(file, row), f"unit {uid} {df['name_zh'].iloc[i]} has no group (province or peer "
+        if groups[i] == "":
+            problems.add(Pos(file, row), f"unit {uid} {names['name_zh'][i]} has no group (province or peer "
                          "group)", "missing-group")
             ok = False
     if not ok:
@@ -210,7 +212,7 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     df = df.rename(columns={lower[k]: k for k in ("unit", "year", "indicator", "value", "status") if k in lower})
     if "indicator" in df.columns and "value" in df.columns:
         long = df
-        status = long["status"].str.strip().str.lower() if "status" in long.columns else None
+        status = long["status"] if "status" in long.columns else None
         rows = np.arange(len(long))
     elif "indicator" in df.columns or "value" in df.columns:
         problems.add(Pos(file, 1), "long form needs both an indicator and a value column", "missing-column")
@@ -229,54 +231,57 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
             "indicator": np.tile(np.array(value_cols, dtype=object), n),
             "value": df[value_cols].to_numpy().reshape(-1) if value_cols else np.array([], dtype=object),
         })
-        status = (np.repeat(df["status"].str.strip().str.lower().to_numpy(), len(value_cols))
+        status = (pd.Series(np.repeat(df["status"].to_numpy(), len(value_cols)))
                   if "status" in df.columns else None)
-        status = pd.Series(status) if status is not None else None
         rows = np.repeat(np.arange(n), len(value_cols))
 
-    unit_s = long["unit"].astype(str).str.strip()
-    ind_s = long["indicator"].astype(str).str.strip()
-    year_s = long["year"].astype(str).str.strip()
-    val_s = long["value"].astype(str).str.strip()
+    # Distinct texts are stripped once each (a large file repeats a few thousand ids millions of times);
+    # ucode[k] indexes utext for long-table row k, and so on.
+    ucode, utext = _factorize_stripped(long["unit"])
+    icode, itext = _factorize_stripped(long["indicator"])
+    ycode, ytext = _factorize_stripped(long["year"])
+
+    def unit_of(k: int) -> str:
+        return utext[ucode[k]]
+
+    def ind_of(k: int) -> str:
+        return itext[icode[k]]
+
+    def year_of(k: int) -> str:
+        return ytext[ycode[k]]
 
     # units
-    unit_cat = pd.Categorical(unit_s)
-    unit_pos = pd.Index(units.ids).get_indexer(unit_cat.categories)
-    u = unit_pos[unit_cat.codes]
+    u = pd.Index(units.ids).get_indexer(utext)[ucode] if len(utext) else np.zeros(0, np.int64)
     bad_u = np.flatnonzero(u < 0)
     if len(bad_u):
-        uids = unit_s.to_numpy()
         _report_rows(problems, file, rows[bad_u],
-                     lambda i: f"unit {quote(uids[_idx(rows, i)])} is not in the units file"
-                     f"{did_you_mean(uids[_idx(rows, i)], units.ids)}", "unknown-unit")
+                     lambda i: f"unit {quote(unit_of(_idx(rows, i)))} is not in the units file"
+                     f"{did_you_mean(unit_of(_idx(rows, i)), units.ids)}", "unknown-unit")
 
     # indicators
-    ind_cat = pd.Categorical(ind_s)
-    ind_pos = pd.Index(columns).get_indexer(ind_cat.categories)
-    for k, name in enumerate(ind_cat.categories):
+    ind_pos = pd.Index(columns).get_indexer(itext)
+    for k, name in enumerate(itext):
         if name in derived:
             ind_pos[k] = -2
-    j = ind_pos[ind_cat.codes]
+    j = ind_pos[icode] if len(itext) else np.zeros(0, np.int64)
     bad_j = np.flatnonzero(j == -1)
     if len(bad_j):
-        names = ind_s.to_numpy()
         _report_rows(problems, file, rows[bad_j],
-                     lambda i: f"indicator {quote(names[_idx(rows, i)])} is not in the framework"
-                     f"{did_you_mean(names[_idx(rows, i)], columns)}", "unknown-indicator")
+                     lambda i: f"indicator {quote(ind_of(_idx(rows, i)))} is not in the framework"
+                     f"{did_you_mean(ind_of(_idx(rows, i)), columns)}", "unknown-indicator")
     der_j = np.flatnonzero(j == -2)
     if len(der_j):
-        names = ind_s.to_numpy()
         _report_rows(problems, file, rows[der_j],
-                     lambda i: f"indicator {quote(names[_idx(rows, i)])} is derived (it has a formula): give its "
+                     lambda i: f"indicator {quote(ind_of(_idx(rows, i)))} is derived (it has a formula): give its "
                      "variables instead of its value", "derived-given")
 
     # years
-    year_num = pd.to_numeric(year_s, errors="coerce").to_numpy()
+    year_num = pd.to_numeric(pd.Series(ytext, dtype=object), errors="coerce").to_numpy(dtype=np.float64)[ycode] \
+        if len(ytext) else np.zeros(0)
     bad_y = np.flatnonzero(~np.isfinite(year_num) | (np.mod(year_num, 1) != 0))
     if len(bad_y):
-        ys = year_s.to_numpy()
-        _report_rows(problems, file, rows[bad_y], lambda i: f"year {quote(ys[_idx(rows, i)])} is not a whole number",
-                     "bad-year")
+        _report_rows(problems, file, rows[bad_y],
+                     lambda i: f"year {quote(year_of(_idx(rows, i)))} is not a whole number", "bad-year")
     good_year = np.isfinite(year_num) & (np.mod(np.nan_to_num(year_num), 1) == 0)
     if years is not None:
         outside = np.flatnonzero(good_year & ((year_num < years[0]) | (year_num > years[1])))
@@ -297,30 +302,29 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     t[(t < 0) | (t >= len(year_list))] = -1
 
     # values
-    is_missing = val_s.isin(MISSING_TOKENS).to_numpy()
-    val = pd.to_numeric(val_s.where(~is_missing, None), errors="coerce").to_numpy(dtype=np.float64)
+    raw = long["value"].to_numpy(dtype=object)
+    val, is_missing = _parse_values(raw)
     bad_v = np.flatnonzero(~is_missing & ~np.isfinite(val))
     if len(bad_v):
-        vs, us, ids = val_s.to_numpy(), unit_s.to_numpy(), ind_s.to_numpy()
-        yss = year_s.to_numpy()
-
         def msg(i: int) -> str:
             k = _idx(rows, i, bad_v)
-            return (f"value {quote(vs[k])} for {units.label(us[k])} / {yss[k]} / {ids[k]} is not a number "
-                    "(write missing values as empty, NA or -)")
+            return (f"value {quote(str(raw[k]).strip())} for {units.label(unit_of(k))} / {year_of(k)} / {ind_of(k)} "
+                    "is not a number (write missing values as empty, NA or -)")
 
         _report_rows(problems, file, rows[bad_v], msg, "not-a-number")
 
     # status
     prov = np.zeros(len(long), bool)
     if status is not None:
-        st = status.fillna("").astype(str).to_numpy()
-        bad_s = np.flatnonzero(~np.isin(st, STATUS_VALUES))
+        scode, stext = _factorize_stripped(status)
+        stext = np.array([x.lower() for x in stext], dtype=object)
+        st_ok = np.isin(stext, STATUS_VALUES)
+        bad_s = np.flatnonzero(~st_ok[scode]) if len(stext) else np.zeros(0, np.int64)
         if len(bad_s):
             _report_rows(problems, file, rows[bad_s],
-                         lambda i: f"status {quote(st[_idx(rows, i)])} is not one of provisional, final (or empty)",
-                         "bad-status")
-        prov = st == "provisional"
+                         lambda i: f"status {quote(stext[scode[_idx(rows, i)]])} is not one of provisional, final "
+                         "(or empty)", "bad-status")
+        prov = (stext == "provisional")[scode] if len(stext) else prov
 
     ok = (u >= 0) & (j >= 0) & (t >= 0)
     # duplicates among rows that otherwise parse
@@ -331,21 +335,18 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     ks = key_ok[order]
     dup = np.flatnonzero((ks[1:] == ks[:-1]) & (ks[1:] >= 0)) + 1
     if len(dup):
-        # first occurrence of each duplicated key, for the message
-        first_of = {}
-        for d in dup[: ROWS_PER_KIND + 1]:
-            k0 = d
-            while k0 > 0 and ks[k0 - 1] == ks[d]:
-                k0 -= 1
-            first_of[order[d]] = order[k0]
-        us, ids, yss = unit_s.to_numpy(), ind_s.to_numpy(), year_s.to_numpy()
-        dup_rows = np.sort(order[dup])
+        # the first occurrence of each duplicated key, for the message: the start of its run in sort order
+        starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+        run_start = starts[np.searchsorted(starts, dup, side="right") - 1]
+        dup_long, first_long = order[dup], order[run_start]
+        by_row = np.argsort(dup_long, kind="stable")
+        dup_rows, first_of = dup_long[by_row], first_long[by_row]
 
         def dmsg(i: int) -> str:
             k = _idx(rows, i, dup_rows)
-            f = first_of.get(k)
-            where = f" (first at row {rows[f] + 2})" if f is not None else ""
-            return f"{units.label(us[k])} / {yss[k]} / {ids[k]} is given twice{where}: keep one row"
+            f = first_of[np.searchsorted(dup_rows, k)]
+            return (f"{units.label(unit_of(k))} / {year_of(k)} / {ind_of(k)} is given twice (first at row "
+                    f"{rows[f] + 2}): keep one row")
 
         _report_rows(problems, file, rows[dup_rows], dmsg, "duplicate-row")
 
@@ -383,6 +384,42 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     if len(problems.errors) > n_before:
         return None
     return Panel(values=values, units=units.ids, years=year_list, columns=columns, flags=flags, rows=row_of)
+
+
+def _factorize_stripped(col) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, texts)`` of a column read as text: ``texts[codes[k]]`` is row k, stripped.
+
+    Each distinct value is stripped once; two spellings that strip to the same
+    text keep separate codes (harmless: callers map texts, not codes).
+    """
+    codes, uniques = pd.factorize(np.asarray(col, dtype=object), use_na_sentinel=False)
+    texts = np.array([str(x).strip() for x in uniques], dtype=object)
+    return codes, texts
+
+
+def _parse_values(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, is_missing)`` of a text column: missing tokens -> NaN, numbers as Python's ``float``
+    reads them, anything else -> NaN with ``is_missing`` False (the caller reports it).
+
+    The cheap path (one C-level ``float`` per cell) runs first; only a column holding
+    something it cannot read, or a missing token written with spaces, takes the slow path.
+    """
+    is_missing = pd.Series(raw, dtype=object).isin(MISSING_TOKENS).to_numpy()
+    try:
+        return np.where(is_missing, "nan", raw).astype(np.float64), is_missing
+    except (ValueError, TypeError):
+        pass
+    codes, texts = _factorize_stripped(raw)
+    missing_t = np.isin(texts, MISSING_TOKENS)
+    val_t = np.array([np.nan if m else _float_or_nan(x) for x, m in zip(texts, missing_t)], dtype=np.float64)
+    return val_t[codes], missing_t[codes]
+
+
+def _float_or_nan(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
 
 
 def _idx(rows: np.ndarray, row: int, subset: np.ndarray | None = None) -> int:

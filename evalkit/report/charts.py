@@ -52,8 +52,8 @@ class Series:
 # ---------------------------------------------------------------- helpers
 
 def _f(x: float) -> str:
-    """A coordinate with 2 decimals (enough for print, short in the file)."""
-    return f"{x:.2f}".rstrip("0").rstrip(".") if x == x else "0"
+    """A coordinate with 2 decimals (enough for print)."""
+    return "%.2f" % x if x == x else "0"
 
 
 def _ok(v) -> bool:
@@ -208,15 +208,18 @@ def radar(axes: Sequence[str], series: Sequence[Series], *, lo: float, hi: float
     """
     n = len(axes)
     size_lbl = 12
-    lbl_w = min(150.0, max(text_width(a, size_lbl) for a in axes) + 10) if axes else 40
-    label_lines = [wrap(a, 130, size_lbl) for a in axes]
+    label_lines = [wrap(a, 96, size_lbl) for a in axes]
+    lbl_w = min(110.0, max(text_width(x, size_lbl) for ls in label_lines for x in ls) + 16) if axes else 40
     r = size / 2 - 20
     width = size + 2 * lbl_w
     cx = width / 2
-    cy = size / 2 + 8
-    legend_svg, legend_h = _legend(series, 10, size + 24, width - 20)
-    height = size + 24 + legend_h
+    cy = size / 2 + 8 + (14.4 * (len(label_lines[0]) - 1) if axes else 0)   # room for a wrapped top label
     theta = [-math.pi / 2 + 2 * math.pi * i / n for i in range(n)]
+    # the legend sits just below the lowest axis label
+    low = max([cy + r] + [cy + (r + 12) * math.sin(a) + (8 if abs(math.cos(a)) < 0.3 else 0)
+                          + 7 * len(label_lines[i]) for i, a in enumerate(theta)])
+    legend_svg, legend_h = _legend(series, 10, low + 18, width - 20)
+    height = low + 18 + legend_h
     parts = [f'<g class="plot" data-cx="{_f(cx)}" data-cy="{_f(cy)}" data-r="{_f(r)}" '
              f'data-lo="{lo:g}" data-hi="{hi:g}">']
     for k in range(1, rings + 1):
@@ -224,7 +227,8 @@ def radar(axes: Sequence[str], series: Sequence[Series], *, lo: float, hi: float
         pts = " ".join(f"{_f(cx + rr * math.cos(a))},{_f(cy + rr * math.sin(a))}" for a in theta)
         parts.append(f'<polygon class="grid" points="{pts}" fill="none" stroke="{GRID}" stroke-width="1"/>')
         tv = lo + (hi - lo) * k / rings
-        parts.append(_text(cx + 3, cy - rr + 10, _fmt_tick(tv), size=9, color=AXIS))
+        parts.append(_text(cx + 3, cy - rr + 10, _fmt_tick(tv), size=9, color=AXIS, cls="tick")
+                     .replace("<text ", '<text stroke="#ffffff" stroke-width="2.5" paint-order="stroke" ', 1))
     for i, a in enumerate(theta):
         x2, y2 = cx + r * math.cos(a), cy + r * math.sin(a)
         parts.append(f'<line x1="{_f(cx)}" y1="{_f(cy)}" x2="{_f(x2)}" y2="{_f(y2)}" stroke="{GRID}"/>')
@@ -519,7 +523,11 @@ def rank_interval(items: Sequence[tuple[str, float, float, float]], *, n_units: 
     parts = [f'<g class="plot" data-x0="{_f(x0)}" data-w="{_f(w)}" data-n="{n_units}">']
     axis_y = top + row_h * len(items) + 4
     parts.append(f'<line x1="{_f(x0)}" y1="{_f(axis_y)}" x2="{_f(x1)}" y2="{_f(axis_y)}" stroke="{AXIS}"/>')
-    for tv in sorted(set([1, n_units] + [t for t in nice_ticks(1, n_units, 6) if t >= 1])):
+    ticks = [t for t in nice_ticks(1, n_units, 6) if t >= 1]
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else n_units
+    # 1 and n always shown; a round tick too close to either is dropped (no overlapping labels)
+    ticks = [1] + [t for t in ticks if t - 1 >= step / 2 and n_units - t >= step / 2] + [n_units]
+    for tv in sorted(set(ticks)):
         x = px(tv)
         parts.append(f'<line x1="{_f(x)}" y1="{_f(top)}" x2="{_f(x)}" y2="{_f(axis_y + 3)}" stroke="{GRID}"/>')
         parts.append(_text(x, axis_y + 16, f"{tv:g}", size=10, anchor="middle", color=AXIS))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import islice
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -96,7 +97,7 @@ def delta_score(cur: Any, prev: Any) -> dict:
     d = float(cur) - float(prev)
     r = round(d, 1)
     cls = "up" if r > 0 else ("down" if r < 0 else "flat")
-    arrow = {"up": "▲", "down": "▼", "flat": "▬"}[cls]
+    arrow = {"up": "▲", "down": "▼", "flat": ""}[cls]
     return {"text": fmt_signed(d), "arrow": arrow, "cls": cls}
 
 
@@ -109,7 +110,7 @@ def delta_rank(cur: Any, prev: Any, lang: str) -> dict:
         return {"text": str(d), "arrow": "▲", "cls": "up", "title": t("rank_up", lang, n=d)}
     if d < 0:
         return {"text": str(-d), "arrow": "▼", "cls": "down", "title": t("rank_down", lang, n=-d)}
-    return {"text": "0", "arrow": "▬", "cls": "flat", "title": t("rank_same", lang)}
+    return {"text": "0", "arrow": "", "cls": "flat", "title": t("rank_same", lang)}
 
 
 def _num(v: Any) -> float:
@@ -309,11 +310,14 @@ def diagnose_chain(stages: Mapping[str, float], averages: Mapping[str, float], *
 
     Rules (``gap`` = 15 points on a 0–100 scale), first match wins:
     a missing stage → incomplete; input − outcome ≥ gap → strong input, weak
-    outcome; outcome − input ≥ gap → efficient; process the lowest of the four
-    and ≥ gap/2 below the others' mean → process bottleneck; output likewise →
-    weak output; spread < gap/1.5 → balanced (above / below the average); else
-    the weakest link.  A sentence on how many stages beat the all-units average
-    follows.
+    outcome; outcome − input ≥ gap → efficient; spread < gap/1.5 → balanced
+    (above / below the average); every stage above (below) its all-units
+    average → say so and name the relatively weakest; process (output) the
+    weakest relative to its average and ≥ gap/2 behind the others → process
+    bottleneck (weak output); else the weakest link.  "Weakest" compares each
+    stage with the all-units average of that stage (d = s − avg), since stage
+    averages differ; without averages, raw scores.  A sentence on how many
+    stages beat the average follows.
     """
     present = [s for s in STAGES if s in stages]
     if not present:
@@ -322,30 +326,42 @@ def diagnose_chain(stages: Mapping[str, float], averages: Mapping[str, float], *
     if any(not ok(v) for v in vals.values()) or len(present) < 2:
         return t("dx_incomplete", lang)
     out: list[str] = []
-    above = sum(1 for s in present if ok(averages.get(s)) and vals[s] > averages[s])
+    has_avg = all(ok(averages.get(s)) for s in present)
+    d = {s: vals[s] - averages[s] for s in present} if has_avg else dict(vals)
+    above = sum(1 for s in present if has_avg and vals[s] > averages[s])
     mean_self = sum(vals.values()) / len(vals)
-    mean_avg = [averages[s] for s in present if ok(averages.get(s))]
-    lo_s = min(present, key=lambda s: vals[s])
-    others = [vals[s] for s in present if s != lo_s]
+    mean_avg = sum(averages[s] for s in present) / len(present) if has_avg else None
+    lo_s = min(present, key=lambda s: d[s])
+    others = [d[s] for s in present if s != lo_s]
+    behind = (sum(others) / len(others) - d[lo_s]) if others else 0.0
     spread = max(vals.values()) - min(vals.values())
+
+    def weakest(key: str) -> str:
+        diff = fmt_signed(d[lo_s]) if has_avg else DASH
+        return t(key, lang, stage=t(f"stage_{lo_s}", lang), score=f"{vals[lo_s]:.1f}", diff=diff)
+
     if "input" in vals and "outcome" in vals and vals["input"] - vals["outcome"] >= gap:
         out.append(t("dx_strong_input", lang, gap=f"{vals['input'] - vals['outcome']:.1f}"))
     elif "input" in vals and "outcome" in vals and vals["outcome"] - vals["input"] >= gap:
         out.append(t("dx_efficient", lang, gap=f"{vals['outcome'] - vals['input']:.1f}"))
-    elif lo_s == "process" and others and sum(others) / len(others) - vals["process"] >= gap / 2:
-        out.append(t("dx_process", lang))
-    elif lo_s == "output" and others and sum(others) / len(others) - vals["output"] >= gap / 2:
-        out.append(t("dx_output", lang))
     elif spread < gap / 1.5:
-        if mean_avg and mean_self >= sum(mean_avg) / len(mean_avg):
-            out.append(t("dx_balanced_high", lang))
-        elif mean_avg:
-            out.append(t("dx_balanced_low", lang))
-        else:
+        if mean_avg is None:
             out.append(t("dx_balanced", lang))
+        else:
+            out.append(t("dx_balanced_high" if mean_self >= mean_avg else "dx_balanced_low", lang))
+    elif has_avg and all(d[s] >= 0 for s in present):
+        out.append(weakest("dx_all_above"))
+    elif has_avg and all(d[s] < 0 for s in present):
+        out.append(weakest("dx_all_below"))
+    elif lo_s == "process" and behind >= gap / 2:
+        out.append(t("dx_process", lang))
+    elif lo_s == "output" and behind >= gap / 2:
+        out.append(t("dx_output", lang))
     else:
-        out.append(t("dx_weakest", lang, stage=t(f"stage_{lo_s}", lang), score=f"{vals[lo_s]:.1f}"))
-    if mean_avg:
+        out.append(weakest("dx_weakest"))
+    if has_avg and 0 < above < len(present):
+        out.append(t("dx_above_avg", lang, k=above, n=len(present)))
+    elif has_avg and not out[0].startswith((t("dx_all_above", lang)[:6], t("dx_all_below", lang)[:6])):
         out.append(t("dx_above_avg", lang, k=above, n=len(present)))
     return " ".join(out) if lang == "en" else "".join(out)
 
@@ -450,7 +466,7 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
                                 desc=t("radar_desc", lang, city=city, year=year), uid="radar") if len(doms) >= 3 else None
     ctx["domain_bars"] = charts.grouped_bars(dnames, ser, lo=lo, hi=hi, title=t("bars_title", lang, city=city),
                                              desc=t("radar_desc", lang, city=city, year=year),
-                                             width=max(420, 110 * len(doms)), uid="dbars")
+                                             width=max(420, 100 * len(doms)), uid="dbars")
 
     # full-process chains
     chains = []
@@ -512,8 +528,8 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
                 "raw": fmt_raw(p.raw[u, y, j]), "measure": n.unit, "score": fmt_score(S[i]),
                 "avg": fmt_score(p.avg_all[y, i]), "gap": fmt_signed(gaps[j]), "rank": fmt_rank(R[i])}
 
-    ctx["strengths"] = [leaf_row(j) for j in order if gaps[j] > 0][:5]
-    ctx["weaknesses"] = [leaf_row(j) for j in reversed(order) if gaps[j] < 0][:5]
+    ctx["strengths"] = [leaf_row(j) for j in islice((j for j in order if gaps[j] > 0), 5)]
+    ctx["weaknesses"] = [leaf_row(j) for j in islice((j for j in reversed(order) if gaps[j] < 0), 5)]
 
     # the full indicator table, grouped by domain and stage
     ctx["indicator_groups"] = _indicator_groups(p, u, y, lang)
@@ -586,17 +602,29 @@ def method_context(p: Prepared, lang: str) -> dict:
     m = dict(meta.get("method") or {})
     norm = dict(m.pop("normalize", None) or m.pop("normalise", None) or {})
     agg = dict(m.pop("aggregate", None) or {})
-    scheme = m.pop("weights", None) or m.pop("scheme", None)
+    scheme = m.pop("weights", None) or m.pop("weights_file", None) or m.pop("scheme", None)
     prep = m.pop("preparation", None) or m.pop("prepare", None) or []
-    m.pop("nodes", None)
+    weighting = m.pop("weighting", None) or m.pop("nodes", None) or {}
     scope = str(norm.pop("scope", "panel")) if norm else ""
     scope_text = {"panel": t("m_scope_panel", lang), "year": t("m_scope_year", lang)}.get(scope, scope)
     overrides = [f"{n.name.get(lang)}: {n.aggregate}" for n in p.tree.nodes if n.aggregate]
 
     def kv(d: Mapping) -> str:
-        return "; ".join(f"{k}={v}" for k, v in d.items())
+        return "; ".join(f"{k}={_plain(v)}" for k, v in d.items() if v not in (None, "", [], {}))
 
     prep_rows = []
+    if isinstance(prep, Mapping):      # {step: {params: {...}, cells: n, ...}} as the pipeline records it
+        for name, rec in prep.items():
+            if isinstance(rec, Mapping):
+                rec = dict(rec)
+                params = rec.pop("params", {})
+                facts = {k: v for k, v in rec.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
+                text = "; ".join(x for x in (kv(params) if isinstance(params, Mapping) else _plain(params), kv(facts))
+                                 if x)
+            else:
+                text = _plain(rec)
+            prep_rows.append({"step": str(name), "target": "", "params": text})
+        prep = []
     for st in prep if isinstance(prep, (list, tuple)) else [prep]:
         if isinstance(st, Mapping):
             d = dict(st)
@@ -625,6 +653,22 @@ def method_context(p: Prepared, lang: str) -> dict:
             "local": _fmt_w(w.get("local_weight")), "global": _fmt_w(w.get("global_weight")),
             "cr": _fmt_w(w.get("cr")), "ri": ri,
         })
+    ahp = []
+    if isinstance(weighting, Mapping):
+        for nid, w in weighting.items():
+            if not isinstance(w, Mapping) or not ok(w.get("cr")):
+                continue
+            node = p.tree.by_id.get(str(nid))
+            n_children = len(node.children) if node is not None else 0
+            ri = str(w.get("ri_table") or "")
+            if ri and ri not in ri_used:
+                ri_used.append(ri)
+            ri_n = RI_TABLES.get(ri, ())
+            ahp.append({"name": p.node_name(str(nid), lang), "method": str(w.get("method") or ""),
+                        "n": str(n_children) if n_children else "",
+                        "lambda_max": f"{float(w['lambda_max']):.4f}" if ok(w.get("lambda_max")) else "",
+                        "cr": f"{float(w['cr']):.4f}", "ri_table": ri,
+                        "ri": f"{ri_n[n_children - 1]:g}" if ri_n and 0 < n_children <= len(ri_n) else ""})
     ri_tables = [{"name": name, "title": t("m_ri_table", lang, name=name),
                   "values": [f"{v:g}" for v in RI_TABLES[name]]} for name in ri_used if name in RI_TABLES]
 
@@ -644,7 +688,8 @@ def method_context(p: Prepared, lang: str) -> dict:
         for it in files:
             if isinstance(it, Mapping):
                 hashes.append({"file": str(it.get("file") or it.get("path") or ""), "sha256": str(it.get("sha256", ""))})
-    extra = [{"key": str(k), "value": kv(v) if isinstance(v, Mapping) else str(v)} for k, v in m.items()]
+    extra = [{"key": str(k), "value": kv(v) if isinstance(v, Mapping) else _plain(v)} for k, v in m.items()
+             if v not in (None, "", [], {})]
     out = {
         "norm_method": str(norm.pop("method", "")) if norm else "",
         "norm_scope": scope_text,
@@ -658,6 +703,7 @@ def method_context(p: Prepared, lang: str) -> dict:
                             for k, v in p.grades.items()) or t("m_none", lang),
         "preparation": prep_rows,
         "weights": weights,
+        "ahp": ahp,
         "ri_tables": ri_tables,
         "ri_n": [str(i) for i in range(1, 16)],
         "sources": [{"source": k, "indicators": "、".join(v) if lang == "zh" else "; ".join(v)}
@@ -670,6 +716,21 @@ def method_context(p: Prepared, lang: str) -> dict:
     }
     p._method_cache[lang] = out
     return out
+
+
+def _plain(v: Any) -> str:
+    """A parameter value in words: floats to 4 significant digits, lists joined, cut at 160 characters."""
+    if isinstance(v, bool) or v is None:
+        out = str(v)
+    elif isinstance(v, float):
+        out = f"{v:.4g}"
+    elif isinstance(v, Mapping):
+        out = "(" + ", ".join(f"{k}={_plain(x)}" for k, x in v.items()) + ")"
+    elif isinstance(v, (list, tuple)):
+        out = ", ".join(_plain(x) for x in v)
+    else:
+        out = str(v)
+    return out if len(out) <= 160 else out[:157] + "…"
 
 
 def _fmt_w(v: Any) -> str:
@@ -832,8 +893,12 @@ def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
         nid = str(r.get("node"))
         n = p.tree.by_id.get(nid)
         a = _num(r.get("attainment"))
+        name = p.node_name(nid, lang)
+        dom = p.tree.domain_of(nid) if n is not None else None
+        if n is not None and not n.is_leaf and dom and dom != nid:
+            name = f"{p.node_name(dom, lang)} · {name}"          # 交通 · 过程, not a bare 过程
         items.append((sev[st], a if ok(a) else math.inf, {
-            "name": p.node_name(nid, lang), "level": str(r.get("level", "") or ""),
+            "name": name, "level": str(r.get("level", "") or ""),
             "actual": fmt_raw(r.get("actual")), "target": fmt_raw(r.get("target")),
             "measure": n.unit if n is not None and n.is_leaf else "",
             "attainment": fmt_pct(a, 0), "status": st, "status_text": t(f"a_{st}", lang)}))

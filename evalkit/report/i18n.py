@@ -16,6 +16,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "scorecard": {"zh": "城市绩效报告", "en": "City performance scorecard"},
     "overview": {"zh": "总览", "en": "Overview"},
     "year": {"zh": "年份", "en": "Year"},
+    "colon": {"zh": "：", "en": ": "},
     "year_n": {"zh": "{year}年", "en": "{year}"},
     "province": {"zh": "省份", "en": "Province"},
     "group": {"zh": "分组", "en": "Group"},
@@ -85,15 +86,20 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "en": "Strong input, weak outcome: investment is not yet turning into results (input {gap} points above outcome)."},
     "dx_efficient": {"zh": "效率较高：效果好于投入水平所预期（效果比投入高 {gap} 分）。",
                      "en": "Efficient: results exceed what the inputs suggest (outcome {gap} points above input)."},
-    "dx_process": {"zh": "过程环节是瓶颈：过程得分为四个环节中最低。",
-                   "en": "Bottleneck in process: the process stage is the weakest link of the chain."},
-    "dx_output": {"zh": "产出环节偏弱：投入和过程尚未形成相应产出。",
+    "dx_process": {"zh": "过程环节是瓶颈：与平均水平相比，过程是四个环节中最弱的。",
+                   "en": "Bottleneck in process: against the average, the process stage is the weakest link of the chain."},
+    "dx_output": {"zh": "产出环节偏弱：与平均水平相比，投入和过程尚未形成相应产出。",
                   "en": "Weak output: inputs and processes are not yet producing matching outputs."},
     "dx_balanced_high": {"zh": "链条均衡，且整体高于平均水平。", "en": "Balanced chain, above the average overall."},
     "dx_balanced_low": {"zh": "链条均衡，但整体低于平均水平，需要全面提升。",
                         "en": "Balanced chain, but below the average overall: all stages need lifting."},
     "dx_balanced": {"zh": "链条基本均衡。", "en": "Balanced chain."},
-    "dx_weakest": {"zh": "最薄弱环节：{stage}（{score} 分）。", "en": "Weakest link: {stage} ({score} points)."},
+    "dx_weakest": {"zh": "最薄弱环节：{stage}（{score} 分，与全部城市平均相差 {diff}）。",
+                   "en": "Weakest link: {stage} ({score} points, {diff} against the all-units average)."},
+    "dx_all_above": {"zh": "各环节均高于全部城市平均；相对最弱的是{stage}（{score} 分，高出平均 {diff}）。",
+                     "en": "Every stage is above the all-units average; relatively weakest: {stage} ({score} points, {diff})."},
+    "dx_all_below": {"zh": "各环节均低于全部城市平均，差距最大的是{stage}（{score} 分，与平均相差 {diff}）。",
+                     "en": "Every stage is below the all-units average; furthest behind: {stage} ({score} points, {diff})."},
     "dx_incomplete": {"zh": "部分环节缺少数据，无法完整诊断。", "en": "Some stages lack data; the chain cannot be fully read."},
     "dx_above_avg": {"zh": "{k} / {n} 个环节高于全部城市平均。", "en": "{k} of {n} stages above the all-units average."},
     "no_stages": {"zh": "该领域未划分环节。", "en": "This domain has no stages."},
@@ -145,6 +151,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "m_cr": {"zh": "一致性比率 CR", "en": "Consistency ratio CR"},
     "m_ri": {"zh": "RI 表", "en": "RI table"},
     "m_ri_table": {"zh": "随机一致性指标 RI（{name}）", "en": "Random index RI ({name})"},
+    "m_ahp": {"zh": "层次分析法一致性检验", "en": "AHP consistency"},
     "m_scheme": {"zh": "权重方案", "en": "Weight scheme"},
     "m_scale": {"zh": "得分范围", "en": "Scale"},
     "m_grades": {"zh": "等级划分（下限）", "en": "Grades (lower bounds)"},
@@ -211,7 +218,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "x_name": {"zh": "名称", "en": "Name"},
     "x_value": {"zh": "数值", "en": "Value"},
     "x_measure": {"zh": "计量单位", "en": "Measure"},
-    "x_group_rank": {"zh": "组内排名", "en": "Group rank"},
+    "x_group_rank": {"zh": "省内排名", "en": "Rank in province"},
     "x_imputed": {"zh": "插补", "en": "Imputed"},
     "x_treated": {"zh": "异常处理", "en": "Treated"},
     "x_provisional": {"zh": "初步", "en": "Provisional"},
@@ -225,7 +232,12 @@ def t(key: str, lang: str, **kw) -> str:
     return msg.format(**kw) if kw else msg
 
 
+_CATALOGUES: dict[str, dict[str, str]] = {}
+
+
 def catalogue(lang: str) -> dict[str, str]:
-    """Every message in ``lang``, unformatted (for templates: ``L.key``)."""
+    """Every message in ``lang``, unformatted (for templates: ``L.key``); built once."""
     pick = "zh" if lang == "zh" else "en"
-    return {k: v[pick] for k, v in MESSAGES.items()}
+    if pick not in _CATALOGUES:
+        _CATALOGUES[pick] = {k: v[pick] for k, v in MESSAGES.items()}
+    return _CATALOGUES[pick]

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Callable
 
 import jinja2
+from markupsafe import Markup
 
 from . import context as C
+from .i18n import catalogue
 from .inputs import ReportInput
 
 UNIT_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*\Z")
@@ -80,8 +82,20 @@ def _check_unit_id(uid: str) -> None:
     assert UNIT_ID.match(uid) and ".." not in uid, f"unsafe unit id {uid!r}"
 
 
+def method_html(p: C.Prepared, env: jinja2.Environment, lang: str) -> Markup:
+    """The methodology appendix, the same on every page of a run: rendered once per process."""
+    key = f"_method_html_{lang}"
+    cached = getattr(p, key, None)
+    if cached is None:
+        cached = Markup(env.get_template("_method.html.j2").render(
+            method=C.method_context(p, lang), L=catalogue(lang), lang=lang))
+        setattr(p, key, cached)
+    return cached
+
+
 def render_scorecard(p: C.Prepared, env: jinja2.Environment, unit_id: str, year: int, lang: str) -> str:
-    return env.get_template("scorecard.html.j2").render(**C.scorecard(p, unit_id, year, lang))
+    ctx = C.scorecard(p, unit_id, year, lang)
+    return env.get_template("scorecard.html.j2").render(method_html=method_html(p, env, lang), **ctx)
 
 
 def render_overview(p: C.Prepared, env: jinja2.Environment, year: int, lang: str) -> str:

@@ -180,7 +180,7 @@ def test_template_layout_protection_validation_and_last_year_reference(proj):
     assert ws["A1"].value == "城市代码\nCode"
     assert ws["C1"].value.startswith("政务信息化支出占一般公共预算支出比重\n")
     assert ws["C2"].value == "% · gov_it_spend_share"
-    assert ws["D2"].value == "% · gov_it_spend_share"
+    assert ws["D2"].value == "%"
     assert "2023" in ws["D1"].value
     assert ws["A3"].value == "310000" and ws["B3"].value == "上海 Shanghai"
     assert ws["A3"].protection.locked and ws["B3"].protection.locked and ws["D3"].protection.locked
@@ -433,7 +433,8 @@ def test_merge_again_reports_every_changed_cell_and_never_erases(proj):
     assert rep.to_dict("records") == [{"unit": "320500", "name": "苏州", "year": str(YEAR), "indicator": ind,
                                        "old": repr(old) if old != int(old) else str(int(old)),
                                        "new": repr(new) if new != int(new) else str(int(new)),
-                                       "file": str(corrected), "cell": f"数据!{openpyxl.utils.get_column_letter(c)}{r}"}]
+                                       "file": str(corrected),
+                                       "cell": f"数据!{openpyxl.utils.get_column_letter(c)}{r}"}]
     got = _values_2024(proj)
     assert got[("320500", ind)] == new
     assert got[("341300", ind)] == erased_old  # an empty cell never erases
@@ -496,3 +497,36 @@ def test_status_lists_owed_indicators_and_cities_per_department(proj):
     text = format_status(cov.table, cov.labels, year=YEAR)
     assert "市财政局 (municipal-finance-bureau): owes 1 of 41 values" in text
     assert "南京 320100" in text
+
+
+def test_merge_template_of_another_framework_version_names_the_header_cell(proj):
+    tpl = proj.parent.parent / "tpl"
+    path = tpl / f"{YEAR}_municipal-finance-bureau.xlsx"
+    _fill(path, proj, np.random.default_rng(6))
+    wb = openpyxl.load_workbook(path)
+    meta = wb[SHEET_META]
+    for row in meta.iter_rows():
+        if row[0].value == "column" and row[3].value == "gov_it_spend_share":
+            row[3].value = "gov_it_spend_ratio"  # renamed in a later version of the tree
+    wb.save(path)
+    with pytest.raises(UserError) as ei:
+        merge_workbooks(proj, [path])
+    assert [str(p) for p in ei.value.problems] == [
+        f"{path}!数据!C2: indicator 'gov_it_spend_ratio' of the template is not collected by the framework (unknown, "
+        "or now derived by a formula): was the template made for another version of the framework?"]
+
+
+def test_merge_unreadable_file_and_damaged_record_are_errors_at_the_workbook(proj, tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip at all")
+    tpl = proj.parent.parent / "tpl"
+    damaged = tmp_path / "damaged.xlsx"
+    wb = openpyxl.load_workbook(tpl / f"{YEAR}_municipal-finance-bureau.xlsx")
+    for row in wb[SHEET_META].iter_rows():
+        if row[0].value == "year":
+            row[1].value = "next year"
+    wb.save(damaged)
+    with pytest.raises(UserError) as ei:
+        merge_workbooks(proj, [broken, damaged])
+    got = {(str(p.pos), p.code) for p in ei.value.problems}
+    assert got == {(str(broken), "bad-workbook"), (str(damaged), "not-a-template")}

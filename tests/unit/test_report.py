@@ -389,13 +389,27 @@ def test_optional_section_english(tmp_path):
     ({"input": 60, "process": 62, "output": 58, "outcome": 61}, "dx_balanced_high"),
     ({"input": 30, "process": 32, "output": 28, "outcome": 31}, "dx_balanced_low"),
     ({"input": 60, "process": float("nan"), "output": 58, "outcome": 61}, "dx_incomplete"),
+    ({"input": 70, "process": 90, "output": 60, "outcome": 75}, "dx_all_above"),
+    ({"input": 40, "process": 20, "output": 45, "outcome": 35}, "dx_all_below"),
+    ({"input": 60, "process": 58, "output": 30, "outcome": 55}, "dx_output"),
+    ({"input": 45, "process": 70, "output": 65, "outcome": 55}, "dx_weakest"),
 ])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_chain_diagnosis_rules(vals, expect, lang):
     avgs = {k: 50.0 for k in vals}
     text = C.diagnose_chain(vals, avgs, gap=15, lang=lang)
-    head = C.t(expect, lang, gap=f"{abs(vals['input'] - vals['outcome']):.1f}")
+    lo = min(vals, key=lambda k: vals[k] - 50)
+    head = C.t(expect, lang, gap=f"{abs(vals['input'] - vals['outcome']):.1f}", stage=C.t(f"stage_{lo}", lang),
+               score=f"{vals[lo]:.1f}", diff=C.fmt_signed(vals[lo] - 50))
     assert text.startswith(head)
+
+
+def test_chain_weakest_is_judged_against_the_stage_average():
+    # process is the lowest score but far above its own average: not a process bottleneck
+    text = C.diagnose_chain({"input": 99.8, "process": 78.4, "output": 99.8, "outcome": 97.9},
+                            {"input": 78.7, "process": 47.6, "output": 86.0, "outcome": 83.5}, gap=15, lang="en")
+    assert text.startswith("Every stage is above the all-units average; relatively weakest: Output (99.8 points, +13.8)")
+    assert "4 of 4 stages above" not in text                           # said once, not twice
 
 
 def test_one_failing_unit_does_not_stop_the_others(inp, tmp_path, monkeypatch):

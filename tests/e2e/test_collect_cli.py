@@ -1,0 +1,142 @@
+"""`evalkit collect templates|merge|status` in a subprocess; the templates opened by LibreOffice.
+
+The LibreOffice test never skips: with soffice installed it converts a template
+to PDF (and a filled one back to XLSX, which must merge); with
+EVALKIT_REQUIRE_LIBREOFFICE=1 (CI) a missing soffice fails the test; otherwise it
+checks the workbook's package and XML by reopening it with zipfile and openpyxl.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+YEAR = 2024
+EVALKIT = [sys.executable, "-m", "evalkit.cli"]
+
+
+def run(*args: str, cwd: Path, subprocess_: bool = False) -> subprocess.CompletedProcess:
+    """The CLI on ``args`` in ``cwd``: in a subprocess, or (faster, same code path) ``evalkit.cli.main`` in-process."""
+    if subprocess_:
+        return subprocess.run(EVALKIT + list(args), cwd=cwd, capture_output=True, text=True, timeout=300)
+    import contextlib
+    import io
+
+    from evalkit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(old)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    """cwd with a demo project (2024 removed from its values) and its 2024 templates in ./tpl."""
+    root = tmp_path_factory.mktemp("cli")
+    assert run("init", "proj", cwd=root).returncode == 0
+    vpath = root / "proj" / "data" / "values.csv"
+    df = pd.read_csv(vpath, dtype=str, keep_default_na=False)
+    df[df["year"] != str(YEAR)].to_csv(vpath, index=False, lineterminator="\n")
+    r = run("collect", "templates", "proj", "--year", str(YEAR), "--out", "tpl", "--due", "2025-03-31", cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"wrote 11 templates for {YEAR} to tpl:")
+    return root
+
+
+@pytest.fixture
+def cwd(work, tmp_path) -> Path:
+    shutil.copytree(work / "proj", tmp_path / "proj")
+    shutil.copytree(work / "tpl", tmp_path / "tpl")
+    return tmp_path
+
+
+def fill(path: Path, value=None, out: Path | None = None) -> dict[str, float]:
+    """Fill the single value column of a one-indicator template: last year's value (or ``value``)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["数据"]
+    got = {}
+    for r in range(3, ws.max_row + 1):
+        prev = ws.cell(r, 4).value
+        v = value if value is not None else (prev if prev is not None else 1.0)
+        ws.cell(r, 3).value = v
+        got[ws.cell(r, 1).value] = v
+    wb.save(out or path)
+    return got
+
+
+def test_cli_templates_merge_status_round_trip(cwd):
+    book = Path("tpl") / f"{YEAR}_municipal-finance-bureau.xlsx"
+    filled = fill(cwd / book)
+    r = run("collect", "merge", "proj", str(book), cwd=cwd, subprocess_=True)  # the real console entry
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == ("merged 1 workbooks into proj/data/values.csv: 41 added, 0 filled, 0 changed, "
+                                "0 unchanged; changed values listed in proj/data/merge-conflicts.csv")
+    df = pd.read_csv(cwd / "proj" / "data" / "values.csv", dtype=str)
+    got = df[(df["year"] == str(YEAR)) & (df["indicator"] == "gov_it_spend_share")]
+    assert {u: float(v) for u, v in zip(got["unit"], got["value"])} == filled
+    r = run("collect", "status", "proj", "--year", str(YEAR), "--out", "st", cwd=cwd)
+    assert r.returncode == 0, r.stderr
+    assert "市财政局 (municipal-finance-bureau): complete (1 indicators)" in r.stdout
+    assert "市统计局 (municipal-statistics-bureau): owes 41 of 41 values" in r.stdout
+    assert r.stdout.rstrip().endswith(f"wrote st/collect-status-{YEAR}.csv")
+    st = pd.read_csv(cwd / "st" / f"collect-status-{YEAR}.csv", dtype=str, keep_default_na=False)
+    assert list(st.columns) == ["department", "department_zh", "department_en", "indicator", "name_zh", "name_en",
+                                "given", "owed", "total", "owed_units"]
+    row = st[st["indicator"] == "population"].iloc[0]
+    assert (row["owed"], row["total"]) == ("41", "41") and row["owed_units"].split()[:2] == ["310000", "320100"]
+
+
+def test_cli_merge_errors_exit_1_each_located_nothing_written(cwd):
+    book = Path("tpl") / f"{YEAR}_municipal-statistics-bureau.xlsx"
+    fill(cwd / book)
+    wb = openpyxl.load_workbook(cwd / book)
+    wb["数据"]["C5"] = "n/a"
+    wb["数据"]["C6"] = -3
+    wb.save(cwd / book)
+    vpath = cwd / "proj" / "data" / "values.csv"
+    before = vpath.read_bytes()
+    r = run("collect", "merge", "proj", str(book), cwd=cwd)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert lines[0] == (f"{book}!数据!C5: value 'n/a' for 无锡 320200 / 2024 / population is not a number: write "
+                        "numbers only (no units, no remarks); leave missing values empty")
+    assert lines[1].startswith(f"{book}!数据!C6: value -3 for 徐州 320300 / 2024 / population is outside the "
+                               "plausible range [0, ∞]")
+    assert lines[-1] == "evalkit: 2 problems found; nothing was written"
+    assert vpath.read_bytes() == before and "Traceback" not in r.stderr
+
+
+def test_cli_merge_strict_jump_and_bad_command_lines(cwd):
+    book = Path("tpl") / f"{YEAR}_municipal-statistics-bureau.xlsx"
+    fill(cwd / book, value=1.0)  # population 1: far below last year's
+    r = run("collect", "merge", "proj", str(book), "--strict", "--dry-run", cwd=cwd)
+    assert r.returncode == 1 and r.stderr.count("(more than a factor 3): check it") == 20
+    assert "... and 21 more problems of the kind 'jump'" in r.stderr
+    r = run("collect", "merge", "proj", str(book), "--max-jump", "1e9", "--dry-run", cwd=cwd)
+    assert r.returncode == 0 and "nothing written (--dry-run)" in r.stdout
+    assert run("collect", "merge", "proj", str(book), "--max-jump", "1", cwd=cwd).returncode == 2
+    assert run("collect", "templates", "proj", cwd=cwd).returncode == 2  # --year is required
+    assert run("collect", cwd=cwd).returncode == 2
+    r = run("collect", "merge", "proj", "nope.xlsx", cwd=cwd)
+    assert r.returncode == 1 and r.stderr.strip() == "evalkit: no such file: nope.xlsx"
+    from evalkit.load.project import demo_project_path
+
+    r = run("collect", "merge", str(demo_project_path()), str(book), cwd=cwd)
+    assert r.returncode == 1 and "--into" in r.stderr  # the installation's demo values are never rewritten
+    r = run("collect", "templates", "proj", "--year", "2030", "--only", "municipal-finance-bureau", "--out", "t2",
+            "--debug", cwd=cwd)
+    assert r.returncode == 0 and "warning: year 2030 is outside the project's years [2019, 2024]" in r.stderr
+    assert sorted(p.name for p in (cwd / "t2").iterdir()) == ["2030_municipal-finance-bureau.xlsx", "templates.csv"]
