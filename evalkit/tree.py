@@ -30,6 +30,10 @@ class Variable:
     unit: str = ""
     source: Names | None = None
     pos: Pos = field(default=Pos("<memory>"), compare=False)
+    unit_en: str | None = None  # the unit in English where it differs ("persons" for 人)
+
+    def unit_for(self, lang: str) -> str:
+        return self.unit_en if (lang == "en" and self.unit_en) else self.unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +57,17 @@ class Node:
     formula: str | None = None
     plan_cost: float | None = None
     max_change: float | None = None
+    unit_en: str | None = None  # the unit in English where it differs ("years" for 岁)
     geometric_shift: float | None = None  # zero handling of `aggregate: geometric` here (None: the project's)
     pos: Pos = field(default=Pos("<memory>"), compare=False)
 
     @property
     def is_leaf(self) -> bool:
         return not self.children
+
+    def unit_for(self, lang: str) -> str:
+        """The unit of measurement in ``lang`` (``unit: {zh: 岁, en: years}`` or one text for both)."""
+        return self.unit_en if (lang == "en" and self.unit_en) else self.unit
 
     def walk(self) -> Iterator["Node"]:
         """Pre-order walk of the subtree."""

@@ -1,6 +1,7 @@
 """Target attainment (目标管理): how far each unit is from the targets it set.
 
-Per indicator with a target t and the value used in scoring x::
+Per indicator with a target t and the value as reported x (before imputation and outlier
+treatment: a log-transformed value is no actual)::
 
     benefit   a = x / t
     cost      a = t / x
@@ -63,7 +64,8 @@ def attainment_table(result, targets: pd.DataFrame) -> pd.DataFrame:
     close = float(cfg.get("close", DEFAULT_CLOSE))
     tree = result.tree
     units, years, leaves = list(result.units), list(result.years), list(tree.leaf_ids)
-    x = result.prepared.x
+    # the value as reported (derived computed), not as imputed or outlier-treated for scoring
+    x = result.prepared.x_raw
     t = np.full(x.shape, np.nan)
     tg = targets[targets["unit"].isin(units) & targets["year"].isin(years) & targets["indicator"].isin(leaves)]
     ui = pd.Index(units).get_indexer(tg["unit"])

@@ -23,7 +23,7 @@ NODE_KEYS: dict[str, Key] = {
     "aggregate": Key(str, False, "arithmetic | geometric | topsis: overrides the project's method at this node"),
     "geometric_shift": Key(float, False, "zero handling of a geometric mean at this node: 1 shifts scores onto "
                            "[1, hi - lo + 1] (default: the project's aggregate.geometric_shift), 0 = plain mean"),
-    "unit": Key(str, False, "unit of measurement, e.g. '%'"),
+    "unit": Key(str, False, "unit of measurement, e.g. '%', or {zh: 岁, en: years}"),
     "source": Key(dict, False, "{zh, en}: the department that reports the indicator"),
     "description": Key(dict, False, "{zh, en}: the statistical definition (caliber)"),
     "formula": Key(str, False, "makes the leaf a derived indicator, e.g. 'beds / population * 10000'"),
@@ -34,7 +34,7 @@ ROOT_KEYS = {**NODE_KEYS, "variables": Key(list, False, "raw inputs of formulas"
 VARIABLE_KEYS: dict[str, Key] = {
     "id": Key(str, True, "a unique id"),
     "name": Key(dict, True, "{zh: ..., en: ...}"),
-    "unit": Key(str, False, "unit of measurement"),
+    "unit": Key(str, False, "unit of measurement, e.g. '%', or {zh: 人, en: persons}"),
     "source": Key(dict, False, "{zh, en}: who reports it"),
     "description": Key(dict, False, "{zh, en}: definition"),
 }
@@ -94,7 +94,7 @@ def _read_variables(doc: Doc, entry, seen) -> tuple[Variable, ...]:
             continue
         vid = doc.ident(m["id"][1], "variable id") if "id" in m else None
         name = read_names(doc, m["name"][1], f"the name of variable '{vid}'") if "name" in m else None
-        unit = doc.scalar(m["unit"][1], "unit") if "unit" in m else ""
+        unit, unit_en = read_unit(doc, m["unit"][1]) if "unit" in m else ("", None)
         source = read_names(doc, m["source"][1], "source", required_both=False) if "source" in m else None
         if vid is None or name is None:
             continue
@@ -102,7 +102,7 @@ def _read_variables(doc: Doc, entry, seen) -> tuple[Variable, ...]:
             doc.error(m["id"][1], f"id '{vid}' is used twice (first at line {doc.pos(seen[vid]).line})", "duplicate-id")
             continue
         seen[vid] = m["id"][1]
-        out.append(Variable(vid, name, unit or "", source, doc.pos(item)))
+        out.append(Variable(vid, name, unit or "", source, doc.pos(item), unit_en=unit_en))
     return tuple(out)
 
 
@@ -217,7 +217,7 @@ def _read_node(doc: Doc, node: yaml.Node, m, parent_stage, seen, formula_nodes, 
     formula = doc.text(m["formula"][1], f"formula of {label}") if "formula" in m else None
     if formula is not None:
         formula_nodes[nid] = m["formula"][1]
-    unit = (doc.scalar(m["unit"][1], "unit") or "") if "unit" in m else ""
+    unit, unit_en = read_unit(doc, m["unit"][1]) if "unit" in m else ("", None)
     plan_cost = doc.number(m["plan_cost"][1], "plan_cost") if "plan_cost" in m else None
     if plan_cost is not None and plan_cost <= 0:
         doc.error(m["plan_cost"][1], f"plan_cost of {label} must be > 0", "bad-plan-cost")
@@ -232,9 +232,19 @@ def _read_node(doc: Doc, node: yaml.Node, m, parent_stage, seen, formula_nodes, 
     if not ok:
         return None
     return Node(id=nid, name=name, direction=direction, target=target, goalposts=goalposts, stage=stage,
-                aggregate=aggregate, unit=unit, source=_opt_names(doc, m, "source"),
+                aggregate=aggregate, unit=unit, unit_en=unit_en, source=_opt_names(doc, m, "source"),
                 description=_opt_names(doc, m, "description"), formula=formula, plan_cost=plan_cost,
                 max_change=max_change, pos=doc.pos(node))
+
+
+def read_unit(doc: Doc, node: yaml.Node) -> tuple[str, str | None]:
+    """``unit: "%"`` (both languages) or ``unit: {zh: 岁, en: years}`` -> (zh or the one text, en or None)."""
+    if isinstance(node, yaml.ScalarNode):
+        return (node.value if node.tag != "tag:yaml.org,2002:null" else ""), None
+    names = read_names(doc, node, "unit", required_both=False)
+    if names is None:
+        return "", None
+    return names.zh, (names.en if names.en != names.zh else None)
 
 
 def _opt_names(doc: Doc, m, key: str) -> Names | None:

@@ -525,7 +525,7 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
         n = p.leaves[j]
         i = li[j]
         return {"id": n.id, "name": n.name.get(lang), "domain": p.node_name(tree.domain_of(n.id) or "", lang),
-                "raw": fmt_raw(p.raw[u, y, j]), "measure": n.unit, "score": fmt_score(S[i]),
+                "raw": fmt_raw(p.raw[u, y, j]), "measure": n.unit_for(lang), "score": fmt_score(S[i]),
                 "avg": fmt_score(p.avg_all[y, i]), "gap": fmt_signed(gaps[j]), "rank": fmt_rank(R[i])}
 
     ctx["strengths"] = [leaf_row(j) for j in islice((j for j in order if gaps[j] > 0), 5)]
@@ -584,7 +584,7 @@ def _indicator_groups(p: Prepared, u: int, y: int, lang: str) -> list[dict]:
                 if p.f_prov[u, y, j] or p.prov[u, y, i]:
                     flags.append("provisional")
                 rows.append({"id": n.id, "name": n.name.get(lang), "raw": fmt_raw(p.raw[u, y, j]),
-                             "measure": n.unit, "score": fmt_score(S[i]), "rank": fmt_rank(R[i]),
+                             "measure": n.unit_for(lang), "score": fmt_score(S[i]), "rank": fmt_rank(R[i]),
                              "d_score": delta_score(S[i], Sp[i] if Sp is not None else None),
                              "flags": [{"code": f, "short": t(f"flag_{f}", lang), "long": t(f"flag_{f}_long", lang)}
                                        for f in flags]})
@@ -787,7 +787,7 @@ def _obstacles(p: Prepared, unit_id: str, year: int, lang: str, city: str) -> di
                     "domain": p.node_name(p.tree.domain_of(nid) or "", lang) if n else "",
                     "share": fmt_pct(r.get("obstacle")),
                     "raw": fmt_raw(p.raw[u, y, j]) if j is not None else DASH,
-                    "measure": n.unit if n else "",
+                    "measure": n.unit_for(lang) if n else "",
                     "score": fmt_score(p.score[u, y, p.nidx[nid]]) if nid in p.nidx else DASH})
     # domain shares in tree order
     dom_share = {str(r.get("node")): _num(r.get("obstacle")) for r in by_level.get("domain", [])}
@@ -900,7 +900,7 @@ def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
         items.append((sev[st], a if ok(a) else math.inf, {
             "name": name, "level": str(r.get("level", "") or ""),
             "actual": fmt_raw(r.get("actual")), "target": fmt_raw(r.get("target")),
-            "measure": n.unit if n is not None and n.is_leaf else "",
+            "measure": n.unit_for(lang) if n is not None and n.is_leaf else "",
             "attainment": fmt_pct(a, 0), "status": st, "status_text": t(f"a_{st}", lang)}))
     items.sort(key=lambda x: (x[0], x[1]))
     rows_out = [x[2] for x in items]

@@ -215,6 +215,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "x_level": {"zh": "第{n}层", "en": "Level {n}"},
     "x_weights": {"zh": "权重", "en": "Weights"},
     "x_raw": {"zh": "原始数据", "en": "Raw values"},
+    "x_flags": {"zh": "数据标记", "en": "Data flags"},
     "x_name": {"zh": "名称", "en": "Name"},
     "x_value": {"zh": "数值", "en": "Value"},
     "x_measure": {"zh": "计量单位", "en": "Measure"},

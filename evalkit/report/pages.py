@@ -45,16 +45,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rb_sec_factors": {"zh": "哪项方法选择影响最大", "en": "Which choice matters most"},
     "rb_sec_table": {"zh": "名次区间明细", "en": "Rank intervals in detail"},
     "rb_sec_method": {"zh": "方法说明", "en": "How this was computed"},
-    "rb_how": {"zh": "读图方法：橙色圆点为公布名次（原方案），蓝色横线覆盖 90% 重新计算结果的名次范围（第 5 至第 95 百分位），"
+    "rb_how": {"zh": "读图方法：橙色圆点为名义名次（按项目自身方法计算、即报告中公布的名次），蓝色横线覆盖 90% 重新计算结果的名次范围（第 5 至第 95 百分位），"
                      "黑色竖线为中位名次。横线越短，名次越稳健。",
-               "en": "How to read: the orange dot is the published rank (the project's own method), the blue bar "
+               "en": "How to read: the orange dot is the nominal rank (the project's own method: the rank published in "
+                     "the scorecards), the blue bar "
                      "spans the ranks of 90% of the recomputations (5th to 95th percentile), the black tick is the "
                      "median rank. The shorter the bar, the more robust the rank."},
     "rb_city_sentence": {"zh": "{city}：名次 {rank}；在 90% 的合理方法选择下介于第 {lo} 至第 {hi} 名之间（中位数 {median}）。",
                          "en": "{city}: rank {rank}, between {lo} and {hi} in 90% of reasonable method choices "
                                "(median {median})."},
-    "rb_shift": {"zh": "平均而言，一次重新计算使城市名次偏离公布名次 {shift} 位。",
-                 "en": "On average, a recomputation moves a city {shift} places away from its published rank."},
+    "rb_shift": {"zh": "平均而言，一次重新计算使城市名次偏离名义名次 {shift} 位。",
+                 "en": "On average, a recomputation moves a city {shift} places away from its nominal rank."},
     "rb_stable": {"zh": "{k} / {n} 个城市的 90% 区间宽度不超过 {w} 位，名次较稳健。",
                   "en": "{k} of {n} cities have a 90% interval spanning at most {w} places: their rank is robust."},
     "rb_unstable": {"zh": "名次最不确定的城市（区间最宽）：{cities}。解读这些城市的名次应格外谨慎。",
@@ -74,14 +75,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rb_factor_interact": {"zh": "各项一阶指数之和仅为 {sum}，说明名次变动主要来自多项选择的共同作用，而非单一选择。",
                            "en": "The first-order indices sum to only {sum}: rank shifts come mostly from choices "
                                  "acting together rather than from any single one."},
-    "rb_chart_title": {"zh": "{year}年各城市名次区间（按公布名次排序）",
-                       "en": "Rank intervals of the cities, {year} (by published rank)"},
-    "rb_chart_desc": {"zh": "圆点：公布名次；横线：5%—95% 区间；竖线：中位名次。名次 1 为最佳（左）。",
-                      "en": "Dot: published rank; bar: 5th–95th percentile; tick: median rank. Rank 1 (best) at left."},
-    "rb_chart_too_many": {"zh": "城市数量较多（{n} 个），图中仅显示公布名次前 {k} 位，其余见下表。",
-                          "en": "Many units ({n}): the chart shows the first {k} by published rank; see the table for all."},
+    "rb_chart_title": {"zh": "{year}年各城市名次区间（按名义名次排序）",
+                       "en": "Rank intervals of the cities, {year} (by nominal rank)"},
+    "rb_chart_desc": {"zh": "圆点：名义名次；横线：5%—95% 区间；竖线：中位名次。名次 1 为最佳（左）。",
+                      "en": "Dot: nominal rank; bar: 5th–95th percentile; tick: median rank. Rank 1 (best) at left."},
+    "rb_chart_too_many": {"zh": "城市数量较多（{n} 个），图中仅显示名义名次前 {k} 位，其余见下表。",
+                          "en": "Many units ({n}): the chart shows the first {k} by nominal rank; see the table for all."},
     "rb_axis_rank": {"zh": "名次（1 = 最佳）", "en": "Rank (1 = best)"},
-    "rb_legend_nominal": {"zh": "公布名次", "en": "Published rank"},
+    "rb_legend_nominal": {"zh": "名义名次", "en": "Nominal rank"},
     "rb_legend_interval": {"zh": "90% 区间（5%—95%）", "en": "90% interval (5th–95th percentile)"},
     "rb_legend_median": {"zh": "中位名次", "en": "Median rank"},
     "rb_sobol_title": {"zh": "各项方法选择的敏感性指数（Sobol）", "en": "Sensitivity indices of the choices (Sobol)"},
@@ -94,22 +95,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rb_factor": {"zh": "方法选择", "en": "Choice"},
     "rb_options": {"zh": "备选项", "en": "Options"},
     "rb_width": {"zh": "区间宽度", "en": "Width"},
-    "rb_sobol_note": {"zh": "指数衡量各选择对“名次平均偏移”方差的贡献（0 = 无影响，1 = 全部）。一阶指数的估计值略小于 0 属于抽样误差，按 0 理解；抽样次数越多，估计越精确。",
+    "rb_sobol_note": {"zh": "指数衡量各选择对“名次平均偏移”方差的贡献（0 = 无影响，1 = 全部）。估计值（或其置信区间）略低于 0 或高于 1 属于抽样误差，分别按 0 或 1 理解；抽样次数越多，估计越精确。",
                       "en": "The indices measure each choice's share of the variance of the mean absolute rank "
-                            "shift (0 = no influence, 1 = all of it). Slightly negative first-order estimates are "
-                            "sampling noise: read them as 0; more draws give sharper estimates."},
-    "rb_method_text": {"zh": "抽样采用 Saltelli 设计（Saltelli 等，2010）：{draws} 组基础样本 × （{d} 项选择 + 2）= {evals} 次计算；每次计算按所抽选择重新计算综合得分与名次。每个城市的名次区间取全部计算结果的第 5 和第 95 百分位；敏感性指数的输出量为全部城市相对公布名次的平均绝对名次偏移，一阶和总效应指数按 Saltelli (2010) 与 Jansen (1999) 估计，95% 置信区间由自助法（bootstrap）得到。参见 OECD/JRC《构建综合指数手册》（2008）第 7 步。",
+                            "shift (0 = no influence, 1 = all of it). Estimates (or interval bounds) slightly below 0 "
+                            "or above 1 are sampling noise: read them as 0 or 1; more draws give sharper estimates."},
+    "rb_method_text": {"zh": "抽样采用 Saltelli 设计（Saltelli 等，2010）：{draws} 组基础样本 × （{d} 项选择 + 2）= {evals} 次计算；每次计算按所抽选择重新计算综合得分与名次。每个城市的名次区间取全部计算结果的第 5 和第 95 百分位；敏感性指数的输出量为全部城市相对名义名次的平均绝对名次偏移，一阶和总效应指数按 Saltelli (2010) 与 Jansen (1999) 估计，95% 置信区间由自助法（bootstrap）得到。参见 OECD/JRC《构建综合指数手册》（2008）第 7 步。",
                        "en": "Sampling follows the Saltelli design (Saltelli et al. 2010): {draws} base samples × "
                              "({d} choices + 2) = {evals} evaluations, each recomputing the composite scores and "
                              "ranks under the sampled choices. A city's interval is the 5th and 95th percentile of "
                              "its ranks over all evaluations; the sensitivity indices decompose the variance of the "
-                             "mean absolute rank shift from the published ranks (first order: Saltelli 2010, total "
+                             "mean absolute rank shift from the nominal ranks (first order: Saltelli 2010, total "
                              "order: Jansen 1999), with 95% bootstrap confidence intervals. See the OECD/JRC Handbook on "
                              "Constructing Composite Indicators (2008), Step 7."},
     "rb_missing_note": {"zh": "部分城市在某些方法选择下（如不插补缺失值）数据不足、无法排名，这些计算不计入其区间。",
                         "en": "Some cities cannot be ranked under some choices (e.g. without imputation, too much is "
                               "missing); those evaluations are left out of their interval."},
-    "rb_published": {"zh": "公布名次", "en": "Published rank"},
+    "rb_published": {"zh": "名义名次", "en": "Nominal rank"},
     # factors and their options, in plain words
     "f_weights": {"zh": "权重扰动", "en": "Weight noise"},
     "f_weights_opt": {"zh": "每个权重在 ±{share} 范围内随机变动后重新归一", "en": "each weight moved by up to ±{share}, then renormalised"},
@@ -651,7 +652,7 @@ def _method_label(method: str, lang: str) -> str:
     """A weighting method in plain words, the YAML word beside it: "熵权法 (entropy)"."""
     if not method:
         return ""
-    base, _, rule = method.partition(":")
+    base = method.partition(":")[0]
     words = _option_label(base, lang)
     return f"{words} ({method})" if words != method else method
 

@@ -476,7 +476,7 @@ def test_xlsx_sheets_and_frozen_panes(inp, tmp_path):
 
     path = write_results_xlsx(inp, tmp_path / "results.xlsx", lang="zh")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["第0层", "第1层", "第2层", "第3层", "权重", "原始数据"]
+    assert wb.sheetnames == ["第0层", "第1层", "第2层", "第3层", "权重", "原始数据", "数据标记"]
     ws = wb["第1层"]
     assert ws.freeze_panes == "E3"
     assert ws["A1"].value == "代码" and ws["E1"].value == "政务 (gov)" and ws["E2"].value == "得分"
@@ -491,12 +491,14 @@ def test_xlsx_sheets_and_frozen_panes(inp, tmp_path):
     assert w.freeze_panes == "A2"
     vals = [c.value for c in w["A"]]
     assert "随机一致性指标 RI（cn_textbook）" in vals
-    raw = wb["原始数据"]
-    assert raw.freeze_panes == "A2" and raw.max_row == 1 + 4 * 3 * 8
-    missing = [row for row in raw.iter_rows(min_row=2, values_only=True) if row[6] is None]
-    assert [(m[0], m[2], m[3]) for m in missing] == [("331000", 2021, "env_outcome_2")]
+    raw = wb["原始数据"]  # wide: a row per unit-year, a column per indicator, two header rows
+    assert raw.freeze_panes == "E3" and raw.max_row == 2 + 4 * 3 and raw.max_column == 4 + 8
+    ids = [c.value.split(" · ")[-1] for c in raw[2][4:]]
+    missing = [(row[0], row[3], ids[k]) for row in raw.iter_rows(min_row=3, values_only=True)
+               for k, v in enumerate(row[4:]) if v is None]
+    assert missing == [("331000", 2021, "env_outcome_2")]
     en = load_workbook(write_results_xlsx(inp, tmp_path / "en.xlsx", lang="en"))
-    assert en.sheetnames == ["Level 0", "Level 1", "Level 2", "Level 3", "Weights", "Raw values"]
+    assert en.sheetnames == ["Level 0", "Level 1", "Level 2", "Level 3", "Weights", "Raw values", "Data flags"]
 
 
 # ------------------------------------------------------------------ PDF (optional extra)
