@@ -55,8 +55,8 @@ def cmd_validate(args) -> int:
     _print_warnings(result.notes)
     print(coverage_summary(result))
     print(f"ok: {len(inputs.units.ids)} units, {len(inputs.panel.years)} years "
-          f"({inputs.panel.years[0]}-{inputs.panel.years[-1]}), {len(inputs.tree.leaves)} indicators, "
-          f"{len(inputs.tree.inner)} groups")
+          f"({inputs.panel.years[0]}-{inputs.panel.years[-1]}), {len(inputs.tree.leaves)} indicators under "
+          f"{len(inputs.tree.inner)} nodes")
     return 0
 
 

@@ -113,7 +113,8 @@ def cmd_collect_merge(args) -> int:
     from .collect.merge import merge_workbooks
     from .load.yamlnodes import display_path
 
-    if args.into is None and Path(args.project).resolve() == _demo().resolve():
+    project = Path(args.project) / "evalkit.yaml" if Path(args.project).is_dir() else Path(args.project)
+    if args.into is None and project.resolve() == _demo().resolve():
         raise CommandError("the bundled demo's values file belongs to the installation: pass --into FILE.csv, or "
                            "make a project of your own with `evalkit init DIR`")
     missing = [f for f in args.files if not Path(f).is_file()]
@@ -226,7 +227,7 @@ def cmd_plan(args) -> int:
         print(_plan_table(p, lang, fmt))
     target = Path(args.out).resolve() if args.out else inputs.project.output
     csv_path = target / f"plan-{args.unit}-{args.year}.csv"
-    _atomic_write(csv_path, plan_frame(p).to_csv(index=False, lineterminator="\n"))
+    _atomic_write(csv_path, plan_frame(p, lang).to_csv(index=False, lineterminator="\n"))
     written = [csv_path]
     if args.report:
         html = render_html(p, unit_label=label, title=inputs.project.title, lang=lang,
@@ -243,7 +244,8 @@ def _plan_table(p, lang: str, fmt) -> str:
     head = ("indicator", "name", "current", "needed", "change", "measure") if lang == "en" else \
         ("指标", "名称", "现值", "所需值", "变化", "单位")
     rows = [(i.indicator, i.name.get(lang), fmt(i.current), fmt(i.needed),
-             ("+" if i.change > 0 else "") + fmt(i.change) + f" ({i.relative:.1%})", i.measure) for i in p.items]
+             ("+" if i.change > 0 else "") + fmt(i.change) + f" ({i.relative:.1%})", i.measure_for(lang))
+            for i in p.items]
 
     def width(s: str) -> int:  # CJK characters take two columns in a terminal
         import unicodedata

@@ -77,8 +77,12 @@ class PlanItem:
     needed: float
     change: float  # needed − current (raw units; negative for a cost indicator)
     relative: float  # |change| / r_j
-    measure: str  # unit of measurement
+    measure: str  # unit of measurement (the tree's `unit`; Chinese where it gives both)
     direction: str
+    measure_en: str = ""  # the unit in English where the tree gives one
+
+    def measure_for(self, lang: str) -> str:
+        return self.measure_en if (lang == "en" and self.measure_en) else self.measure
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,7 +235,8 @@ def plan(result, *, unit: str, year: int, rank: int | None = None, score: float 
         leaf = tree.leaves[j]
         items.append(PlanItem(indicator=leaf.id, name=leaf.name, current=float(sp.x0[j]), needed=float(x_new[j]),
                               change=float(x_new[j] - sp.x0[j]), relative=float(d[i] / sp.ref[i]),
-                              measure=leaf.unit or "", direction=leaf.direction))
+                              measure=leaf.unit or "", direction=leaf.direction,
+                              measure_en=getattr(leaf, "unit_en", None) or ""))
     objective = float(np.sum(sp.cost * d / sp.ref))
     return Plan(**base, status="reached", items=tuple(items), objective=objective, achieved_score=achieved,
                 achieved_rank=int(1 + (others > achieved).sum()), best_score=best, exact=exact, method=method,
@@ -728,13 +733,13 @@ def unit_scores(result, *, unit: str, year: int, x: np.ndarray) -> np.ndarray:
 # =========================================================================== presentation
 
 
-def plan_frame(p: Plan):
-    """The rows of plan-<unit>-<year>.csv: indicator, current, needed, change, measure."""
+def plan_frame(p: Plan, lang: str = "zh"):
+    """The rows of plan-<unit>-<year>.csv: indicator, current, needed, change, measure (in ``lang``)."""
     import pandas as pd
 
     cols = ["indicator", "current", "needed", "change", "measure"]
     return pd.DataFrame([{"indicator": i.indicator, "current": i.current, "needed": i.needed, "change": i.change,
-                          "measure": i.measure} for i in p.items], columns=cols)
+                          "measure": i.measure_for(lang)} for i in p.items], columns=cols)
 
 
 _TEXT = {
@@ -807,7 +812,7 @@ def render_html(p: Plan, *, unit_label: str, title: Names, lang: str, synthetic:
     T = _TEXT[lang]
     rows = [{"indicator": i.indicator, "name": i.name.get(lang), "current": fmt(i.current),
              "needed": fmt(i.needed), "change": ("+" if i.change > 0 else "") + fmt(i.change),
-             "relative": f"{i.relative:.1%}", "measure": i.measure} for i in p.items]
+             "relative": f"{i.relative:.1%}", "measure": i.measure_for(lang)} for i in p.items]
     held = [(T["reasons"].get(k, k), ", ".join(v)) for k, v in p.held.items() if v]
     from . import __version__
 

@@ -337,7 +337,7 @@ def _definitions(wb: Workbook, dept: Department, *, year: int, cols) -> None:
         "目标/阈值\nTarget / goalposts", "合理范围\nPlausible range", "定义（口径）", "Definition (caliber)",
         "报送部门\nDepartment")])
     letters = {item_id: get_column_letter(c) for c, role, item_id, _, _ in cols if role == "value"}
-    ws.row_dimensions[1].height = 34
+    ws.row_dimensions[1].height = 48
     row = 2
     for item in dept.items:
         if item.kind == "variable":

@@ -330,11 +330,12 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     # duplicates among rows that otherwise parse
     n_y, n_c = len(year_list), len(columns)
     key = (u.astype(np.int64) * n_y + t) * n_c + j
-    key_ok = np.where(ok, key, -1)
-    order = np.argsort(key_ok, kind="stable")
-    ks = key_ok[order]
-    dup = np.flatnonzero((ks[1:] == ks[:-1]) & (ks[1:] >= 0)) + 1
-    if len(dup):
+    has_dup = bool((np.bincount(key[ok], minlength=len(units.ids) * n_y * n_c) > 1).any()) if ok.any() else False
+    if has_dup:  # sort only when there is something to report (a sort of millions of rows costs)
+        key_ok = np.where(ok, key, -1)
+        order = np.argsort(key_ok, kind="stable")
+        ks = key_ok[order]
+        dup = np.flatnonzero((ks[1:] == ks[:-1]) & (ks[1:] >= 0)) + 1
         # the first occurrence of each duplicated key, for the message: the start of its run in sort order
         starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
         run_start = starts[np.searchsorted(starts, dup, side="right") - 1]
@@ -392,9 +393,15 @@ def _factorize_stripped(col) -> tuple[np.ndarray, np.ndarray]:
     Each distinct value is stripped once; two spellings that strip to the same
     text keep separate codes (harmless: callers map texts, not codes).
     """
-    codes, uniques = pd.factorize(np.asarray(col, dtype=object), use_na_sentinel=False)
-    texts = np.array([str(x).strip() for x in uniques], dtype=object)
+    # a Series factorizes faster than its object array (pandas knows its cells are strings)
+    values = col if isinstance(col, pd.Series) else np.asarray(col, dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    texts = np.array(["" if _is_na(x) else str(x).strip() for x in uniques], dtype=object)
     return codes, texts
+
+
+def _is_na(x) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and x != x)
 
 
 def _parse_values(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -440,3 +440,33 @@ def test_values_for_units_with_leading_zeros(tmp_path, tree):
     assert not problems.items
     assert panel.units == ("010100", "0101")
     assert (panel.values[0, :, 0] == 1).all() and (panel.values[1, :, 0] == 2).all()
+
+
+def test_more_than_twenty_duplicates_each_name_their_first_row(tmp_path, tree, units):
+    text = (BASE / "values.csv").read_text(encoding="utf-8").splitlines()
+    n = len(text)
+    text = text + list(reversed(text[1:31]))  # 30 duplicates, in reverse order
+    _, problems = _values(tmp_path, tree, units, "\n".join(text) + "\n")
+    dups = [p for p in problems.errors if p.code == "duplicate-row"]
+    assert len(dups) == 20
+    assert [p.pos.line for p in dups] == list(range(n + 1, n + 21))
+    for p in dups:
+        first = n + 32 - p.pos.line  # row n+1 repeats row 31, row n+2 repeats row 30, ...
+        assert f"(first at row {first})" in p.message
+    assert any(p.code == "duplicate-row-more" and "10 more rows" in p.message for p in problems.errors)
+
+
+def test_xlsx_empty_cells_are_missing(tmp_path, tree, units):
+    openpyxl = pytest.importorskip("openpyxl")
+    rows = _base_rows()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["unit", "year", "indicator", "value"])
+    for i, r in enumerate(rows):
+        ws.append([r["unit"], int(r["year"]), r["indicator"], None if i in (3, 9) else float(r["value"])])
+    wb.save(tmp_path / "v.xlsx")
+    problems = Problems()
+    panel = load_values(tmp_path / "v.xlsx", tree, units, (2020, 2022), problems)
+    assert not problems.items
+    expected = _expected([r for i, r in enumerate(rows) if i not in (3, 9)])
+    np.testing.assert_array_equal(panel.values, expected)

@@ -393,3 +393,14 @@ def test_numeric_path_finds_the_lp_optimum_on_a_linear_problem(tmp_path, monkeyp
     assert exact.exact and not approx.exact
     assert approx.achieved_rank == 2
     assert exact.objective <= approx.objective <= exact.objective * 1.01
+
+
+def test_measure_follows_the_language_when_the_tree_gives_both(tmp_path):
+    tree = node("idx", node("A", leaf("a1", unit={"zh": "天", "en": "days"}), leaf("a2", "cost", plan_cost=10.0)),
+                node("B", leaf("b1", unit="%", plan_cost=10.0)))
+    r = _project(tmp_path, tree=tree, values=_values3())
+    p = plan(r, unit="u1", year=2024, rank=2)
+    assert p.status == "reached" and "a1" in {i.indicator for i in p.items}
+    en = dict(zip(plan_frame(p, "en")["indicator"], plan_frame(p, "en")["measure"].fillna(""), strict=True))
+    zh = dict(zip(plan_frame(p, "zh")["indicator"], plan_frame(p, "zh")["measure"].fillna(""), strict=True))
+    assert en["a1"] == "days" and zh["a1"] == "天" and en.get("b1", "%") == "%"
