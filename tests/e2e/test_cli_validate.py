@@ -100,7 +100,7 @@ def test_base_fixture_is_valid(capsys, monkeypatch):
     monkeypatch.chdir(FIXTURES)
     assert main(["validate", "base"]) == 0
     out, err = capsys.readouterr()
-    assert "ok: 4 units, 3 years (2020-2022), 6 indicators, 4 groups" in out
+    assert "ok: 4 units, 3 years (2020-2022), 6 indicators under 4 nodes" in out
     assert "Traceback" not in err
 
 

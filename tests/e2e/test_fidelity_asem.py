@@ -102,4 +102,4 @@ def test_validate_on_the_command_line():
     r = subprocess.run([sys.executable, "-m", "evalkit.cli", "validate", str(PROJECT)], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "ok: 51 units, 1 years (2018-2018), 49 indicators, 11 groups" in r.stdout
+    assert "ok: 51 units, 1 years (2018-2018), 49 indicators under 11 nodes" in r.stdout

@@ -101,7 +101,7 @@ def test_validate_on_the_command_line():
     r = subprocess.run([sys.executable, "-m", "evalkit.cli", "validate", str(PROJECT)], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "ok: 195 units, 33 years (1990-2022), 4 indicators, 2 groups" in r.stdout
+    assert "ok: 195 units, 33 years (1990-2022), 4 indicators under 2 nodes" in r.stdout
 
 
 def test_convert_script_copies_components_as_text(tmp_path):
