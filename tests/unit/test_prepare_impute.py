@@ -10,9 +10,9 @@ import pytest
 
 from evalkit.prepare.impute import STEP_NAMES, STEPS, impute
 
-# COINr's ASEM outputs sit beside the clone (CI keeps shared/ at ../shared);
-# missing files are an error, not a skip.  The lead will vendor them into examples/asem/.
-ASEM = Path(__file__).parents[2].parent / "shared" / "reference" / "coinr-asem"
+# COINr's ASEM outputs are vendored in tests/fixtures/reference (credits in its README);
+# missing files are an error, not a skip.
+ASEM = Path(__file__).parents[1] / "fixtures" / "reference" / "coinr-asem"  # vendored COINr outputs
 
 
 def rows(name):

@@ -11,7 +11,7 @@ import pytest
 from evalkit.prepare.screen import screen
 
 nan = np.nan
-ASEM = Path(__file__).parents[2].parent / "shared" / "reference" / "coinr-asem"
+ASEM = Path(__file__).parents[1] / "fixtures" / "reference" / "coinr-asem"  # vendored COINr outputs
 
 
 def rows(name):

@@ -11,9 +11,9 @@ from scipy import stats
 
 from evalkit.prepare.treat import _fails, log_ct, skew_kurt, treat, winsorise
 
-# COINr's ASEM outputs sit beside the clone (CI keeps shared/ at ../shared);
-# missing files are an error, not a skip.  The lead will vendor them into examples/asem/.
-ASEM = Path(__file__).parents[2].parent / "shared" / "reference" / "coinr-asem"
+# COINr's ASEM outputs are vendored in tests/fixtures/reference (credits in its README);
+# missing files are an error, not a skip.
+ASEM = Path(__file__).parents[1] / "fixtures" / "reference" / "coinr-asem"  # vendored COINr outputs
 
 
 def rows(name):
