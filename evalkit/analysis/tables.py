@@ -137,7 +137,7 @@ def efficiency_table(result) -> pd.DataFrame | None:
     tree = result.tree
     lo, _ = result.settings.scale
     units = np.array(result.units, dtype=object)
-    rows = []
+    frames = []
     for dom in tree.domains:
         by_stage = {c.stage: c.id for c in dom.children if c.stage}
         if not all(s in by_stage for s in in_stages + out_stages):
@@ -150,16 +150,16 @@ def efficiency_table(result) -> pd.DataFrame | None:
         for t, year in enumerate(result.years):
             X, Yv = X_all[:, t, :], Y_all[:, t, :]
             ccr = dea(X, Yv, model="ccr")
-            bcc = dea(X, Yv, model="bcc")
+            bcc = dea(X, Yv, model="bcc", peers=False)  # only θ is written
             with np.errstate(invalid="ignore", divide="ignore"):
                 scale_eff = ccr.theta / bcc.theta
-            for u in range(len(units)):
-                rows.append((units[u], year, dom.id, ccr.theta[u], rat[u, t],
-                             ";".join(units[list(ccr.peers[u])]), bcc.theta[u], scale_eff[u]))
-    if not rows:
+            frames.append(pd.DataFrame({
+                "unit": units, "year": year, "domain": dom.id, "efficiency": ccr.theta, "ratio": rat[:, t],
+                "peers": [";".join(units[list(p)]) for p in ccr.peers],
+                "efficiency_bcc": bcc.theta, "scale_efficiency": scale_eff}))
+    if not frames:
         return None
-    return pd.DataFrame(rows, columns=["unit", "year", "domain", "efficiency", "ratio", "peers",
-                                       "efficiency_bcc", "scale_efficiency"])
+    return pd.concat(frames, ignore_index=True)
 
 
 # --------------------------------------------------------------------------- disparity

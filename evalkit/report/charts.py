@@ -47,6 +47,10 @@ class Series:
     color: str = CITY
     dash: str = ""          # SVG stroke-dasharray, "" = solid
     marker: str = "circle"  # circle | square | diamond
+    provisional: Sequence[bool] = ()   # per value: drawn hollow / hatched with a "P" (provisional data)
+
+    def is_prov(self, i: int) -> bool:
+        return i < len(self.provisional) and bool(self.provisional[i])
 
 
 # ---------------------------------------------------------------- helpers
@@ -142,19 +146,50 @@ def _svg(width: float, height: float, title: str, desc: str, body: str, *, cls: 
         f"{body}</svg>")
 
 
-def _marker(kind: str, x: float, y: float, color: str, r: float = 3.2) -> str:
+def _marker(kind: str, x: float, y: float, color: str, r: float = 3.2, *, hollow: bool = False) -> str:
+    """A point marker; ``hollow`` (provisional data): white fill, coloured outline, class "prov"."""
+    if hollow:
+        r += 0.8
+        paint = f'fill="#ffffff" stroke="{color}" stroke-width="1.6" class="prov"'
+    else:
+        paint = f'fill="{color}"'
     if kind == "square":
         return (f'<rect x="{_f(x - r)}" y="{_f(y - r)}" width="{_f(2 * r)}" height="{_f(2 * r)}" '
-                f'fill="{color}"/>')
+                f'{paint}/>')
     if kind == "diamond":
         return (f'<polygon points="{_f(x)},{_f(y - r * 1.3)} {_f(x + r * 1.3)},{_f(y)} '
-                f'{_f(x)},{_f(y + r * 1.3)} {_f(x - r * 1.3)},{_f(y)}" fill="{color}"/>')
-    return f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" fill="{color}"/>'
+                f'{_f(x)},{_f(y + r * 1.3)} {_f(x - r * 1.3)},{_f(y)}" {paint}/>')
+    return f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" {paint}/>'
+
+
+def _prov_tag(x: float, y: float, color: str = INK) -> str:
+    """The small "P" written beside a provisional mark (shape, not colour alone)."""
+    return (f'<text class="prov-tag" x="{_f(x)}" y="{_f(y)}" font-size="8.5" font-weight="700" fill="{color}" '
+            f'text-anchor="middle" stroke="#ffffff" stroke-width="2.2" paint-order="stroke">P</text>')
+
+
+def _hatch_def(pid: str, color: str) -> str:
+    return (f'<pattern id="{pid}" width="5" height="5" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="5" height="5" fill="#ffffff"/>'
+            f'<line x1="0" y1="0" x2="0" y2="5" stroke="{color}" stroke-width="2.2"/></pattern>')
+
+
+def _prov_legend(x: float, y: float, label: str, *, kind: str) -> str:
+    """One legend item explaining the provisional mark (hollow marker or hatched bar) and its "P"."""
+    if kind == "bar":
+        mark = (f'<rect x="{_f(x)}" y="{_f(y - 5)}" width="22" height="10" fill="#ffffff" stroke="{AXIS}" '
+                f'stroke-dasharray="2 1.5"/>' + _prov_tag(x + 11, y + 3.5, INK))
+    else:
+        mark = _marker("circle", x + 6, y, AXIS, 2.6, hollow=True) + _prov_tag(x + 17, y + 3.5, INK)
+    return f'<g class="legend-prov">{mark}{_text(x + 28, y + 12 * 0.35, label, size=12)}</g>'
 
 
 def _legend(series: Sequence[Series], x: float, y: float, width: float, *, size: float = 12,
-            kind: str = "line") -> tuple[str, float]:
-    """A legend laid out in rows within ``width``; returns (svg, height used)."""
+            kind: str = "line", prov_label: str = "") -> tuple[str, float]:
+    """A legend laid out in rows within ``width``; returns (svg, height used).
+
+    With ``prov_label`` and a provisional value in some series, one more item
+    explains the provisional mark."""
     out = []
     cx, cy = x, y
     row_h = size * 1.6
@@ -172,6 +207,11 @@ def _legend(series: Sequence[Series], x: float, y: float, width: float, *, size:
             out.append(_marker(s.marker, cx + 11, cy, s.color))
         out.append(_text(cx + 28, cy + size * 0.35, s.label, size=size))
         cx += w
+    if prov_label and any(any(bool(v) for v in s.provisional) for s in series):
+        w = 30 + text_width(prov_label, size) + 18
+        if cx + w > x + width and cx > x:
+            cx, cy = x, cy + row_h
+        out.append(_prov_legend(cx, cy, prov_label, kind=kind))
     return '<g class="legend">' + "".join(out) + "</g>", (cy - y) + row_h
 
 
@@ -198,7 +238,8 @@ def _fmt_tick(v: float) -> str:
 # ---------------------------------------------------------------- radar
 
 def radar(axes: Sequence[str], series: Sequence[Series], *, lo: float, hi: float, title: str,
-          desc: str, size: float = 300, uid: str | None = None, rings: int = 5) -> Markup:
+          desc: str, size: float = 300, uid: str | None = None, rings: int = 5,
+          prov_label: str = "") -> Markup:
     """Radar (spider) chart of ``series`` over ``axes`` on the scale [lo, hi].
 
     Vertex i of a series with value v sits at ``(cx + r f cos θ_i, cy + r f sin θ_i)``,
@@ -218,7 +259,7 @@ def radar(axes: Sequence[str], series: Sequence[Series], *, lo: float, hi: float
     # the legend sits just below the lowest axis label
     low = max([cy + r] + [cy + (r + 12) * math.sin(a) + (8 if abs(math.cos(a)) < 0.3 else 0)
                           + 7 * len(label_lines[i]) for i, a in enumerate(theta)])
-    legend_svg, legend_h = _legend(series, 10, low + 18, width - 20)
+    legend_svg, legend_h = _legend(series, 10, low + 18, width - 20, prov_label=prov_label)
     height = low + 18 + legend_h
     parts = [f'<g class="plot" data-cx="{_f(cx)}" data-cy="{_f(cy)}" data-r="{_f(r)}" '
              f'data-lo="{lo:g}" data-hi="{hi:g}">']
@@ -273,9 +314,13 @@ def radar(axes: Sequence[str], series: Sequence[Series], *, lo: float, hi: float
                     ps = " ".join(f"{_f(x)},{_f(y)}" for x, y in run)
                     parts.append(f'<polyline class="series gap" data-series="{si}" points="{ps}" fill="none" '
                                  f'stroke="{s.color}" stroke-width="2"{dash}/>')
-        for p in pts:
+        for i, p in enumerate(pts):
             if p is not None:
-                parts.append(_marker(s.marker, p[0], p[1], s.color, 2.6))
+                parts.append(_marker(s.marker, p[0], p[1], s.color, 2.6, hollow=s.is_prov(i)))
+                if s.is_prov(i):
+                    a = theta[i]
+                    parts.append(_prov_tag(p[0] + 11 * math.cos(a) - (5 if abs(math.cos(a)) < 0.3 else 0),
+                                           p[1] + 11 * math.sin(a) + 3, INK))
     parts.append("</g>")
     parts.append(legend_svg)
     return _svg(width, height, title, desc, "".join(parts), cls="radar", uid=uid)
@@ -286,12 +331,14 @@ def radar(axes: Sequence[str], series: Sequence[Series], *, lo: float, hi: float
 def grouped_bars(categories: Sequence[str], series: Sequence[Series], *, lo: float, hi: float,
                  title: str, desc: str, width: float = 620, height: float = 240,
                  value_labels: bool = True, fmt: Callable[[float], str] = lambda v: f"{v:.1f}",
-                 uid: str | None = None) -> Markup:
+                 uid: str | None = None, prov_label: str = "") -> Markup:
     """Vertical grouped bars: one group per category, one bar per series.
 
     A bar of value v has height ``plot_h · (clip(v) − lo)/(hi − lo)`` and its
     top at ``y0 − height`` (``y0``, ``plot_h`` on the plot group as
     ``data-y0``, ``data-h``); a NaN draws no bar, only a "—" at the baseline.
+    A provisional value (``Series.provisional``) is drawn hatched and outlined
+    (class "bar prov") with "P" after its value label.
     """
     size = 11
     left, right, top = 40, 10, 14
@@ -299,7 +346,8 @@ def grouped_bars(categories: Sequence[str], series: Sequence[Series], *, lo: flo
     group_w = (width - left - right) / ncat
     lab_lines = [wrap(c, group_w - 6, size, 2) for c in categories]
     bottom = 12 + 14 * max((len(x) for x in lab_lines), default=1)
-    legend_svg, legend_h = _legend(series, left, height + 8, width - left - right, kind="bar")
+    legend_svg, legend_h = _legend(series, left, height + 8, width - left - right, kind="bar",
+                                   prov_label=prov_label)
     total_h = height + legend_h + 8
     plot_h = height - top - bottom
     y0 = top + plot_h
@@ -310,6 +358,7 @@ def grouped_bars(categories: Sequence[str], series: Sequence[Series], *, lo: flo
         parts.append(_text(left - 4, y + 4, _fmt_tick(tv), size=9, anchor="end", color=AXIS))
     ns = max(1, len(series))
     bar_w = min(34.0, (group_w * 0.8) / ns)
+    hatches: dict[str, int] = {}
     for ci, cat in enumerate(categories):
         gx = left + group_w * ci + (group_w - bar_w * ns) / 2
         for si, s in enumerate(series):
@@ -319,12 +368,21 @@ def grouped_bars(categories: Sequence[str], series: Sequence[Series], *, lo: flo
                 f = min(1.0, max(0.0, (float(v) - lo) / (hi - lo)))
                 h = plot_h * f
                 op = "0.9" if not s.dash else "0.55"
-                parts.append(f'<rect class="bar" data-series="{si}" data-cat="{ci}" data-value="{float(v):.6g}" '
-                             f'x="{_f(x + 1)}" y="{_f(y0 - h)}" width="{_f(bar_w - 2)}" height="{_f(h)}" '
-                             f'fill="{s.color}" fill-opacity="{op}"/>')
+                if s.is_prov(ci):
+                    hatches.setdefault(s.color, len(hatches))
+                    parts.append(f'<rect class="bar prov" data-series="{si}" data-cat="{ci}" '
+                                 f'data-value="{float(v):.6g}" x="{_f(x + 1.5)}" y="{_f(y0 - h)}" '
+                                 f'width="{_f(bar_w - 3)}" height="{_f(h)}" fill="url(#HATCH{hatches[s.color]})" '
+                                 f'stroke="{s.color}" stroke-width="1.2"/>')
+                else:
+                    parts.append(f'<rect class="bar" data-series="{si}" data-cat="{ci}" '
+                                 f'data-value="{float(v):.6g}" x="{_f(x + 1)}" y="{_f(y0 - h)}" '
+                                 f'width="{_f(bar_w - 2)}" height="{_f(h)}" fill="{s.color}" fill-opacity="{op}"/>')
                 if value_labels and bar_w >= 16:
                     parts.append(_text(x + bar_w / 2, y0 - h - 3, fmt(float(v)), size=9, anchor="middle",
                                        color=INK))
+                if s.is_prov(ci):
+                    parts.append(_prov_tag(x + bar_w / 2, y0 - h - (14 if value_labels and bar_w >= 16 else 3)))
             else:
                 parts.append(_text(x + bar_w / 2, y0 - 3, "—", size=10, anchor="middle", color=AXIS,
                                    cls="gap"))
@@ -333,7 +391,20 @@ def grouped_bars(categories: Sequence[str], series: Sequence[Series], *, lo: flo
     parts.append(f'<line x1="{left}" y1="{_f(y0)}" x2="{_f(width - right)}" y2="{_f(y0)}" stroke="{AXIS}"/>')
     parts.append("</g>")
     parts.append(legend_svg)
-    return _svg(width, total_h, title, desc, "".join(parts), cls="bars", uid=uid)
+    return _with_hatches(width, total_h, title, desc, "".join(parts), hatches, cls="bars", uid=uid)
+
+
+def _with_hatches(width: float, height: float, title: str, desc: str, body: str, hatches: dict[str, int], *,
+                  cls: str, uid: str | None) -> Markup:
+    """``_svg`` with the hatch patterns used by provisional bars, their ids made unique per chart."""
+    if uid is None:
+        uid = "c" + hashlib.sha1((cls + title + desc + body).encode("utf-8")).hexdigest()[:10]
+    if hatches:
+        defs = "".join(_hatch_def(f"{uid}-ph{k}", color) for color, k in hatches.items())
+        for k in hatches.values():
+            body = body.replace(f"url(#HATCH{k})", f"url(#{uid}-ph{k})")
+        body = f"<defs>{defs}</defs>" + body
+    return _svg(width, height, title, desc, body, cls=cls, uid=uid)
 
 
 def hbars(labels: Sequence[str], values: Sequence[float], *, lo: float = 0.0, hi: float | None = None,
@@ -376,9 +447,11 @@ def hbars(labels: Sequence[str], values: Sequence[float], *, lo: float = 0.0, hi
 
 def lines(xs: Sequence[int | str], series: Sequence[Series], *, lo: float, hi: float, title: str,
           desc: str, width: float = 620, height: float = 240, fit: bool = True,
-          uid: str | None = None) -> Markup:
+          uid: str | None = None, prov_label: str = "") -> Markup:
     """Line chart over ``xs`` (years).  With ``fit`` the y axis is zoomed to the
-    data (rounded outward to ticks, within [lo, hi]).  NaN breaks a line."""
+    data (rounded outward to ticks, within [lo, hi]).  NaN breaks a line.
+    A provisional point (``Series.provisional``) is a hollow marker with a "P"
+    above it (class "prov"); ``prov_label`` adds its legend item."""
     size = 11
     left, right, top, bottom = 40, 16, 12, 24
     allv = [float(v) for s in series for v in s.values if _ok(v)]
@@ -392,7 +465,7 @@ def lines(xs: Sequence[int | str], series: Sequence[Series], *, lo: float, hi: f
         yhi = min(hi, math.ceil((dmax + pad) / step) * step)
         if yhi <= ylo:
             ylo, yhi = lo, hi
-    legend_svg, legend_h = _legend(series, left, height + 4, width - left - right)
+    legend_svg, legend_h = _legend(series, left, height + 4, width - left - right, prov_label=prov_label)
     total_h = height + legend_h + 4
     plot_h = height - top - bottom
     plot_w = width - left - right
@@ -433,7 +506,12 @@ def lines(xs: Sequence[int | str], series: Sequence[Series], *, lo: float, hi: f
         for i in range(n):
             v = s.values[i] if i < len(s.values) else float("nan")
             if _ok(v):
-                parts.append(_marker(s.marker, px(i), py(float(v)), s.color, 2.6))
+                parts.append(_marker(s.marker, px(i), py(float(v)), s.color, 2.6, hollow=s.is_prov(i)))
+    # one "P" per year, above the highest provisional point (several close points would collide)
+    for i in range(n):
+        ys = [py(float(s.values[i])) for s in series if i < len(s.values) and _ok(s.values[i]) and s.is_prov(i)]
+        if ys:
+            parts.append(_prov_tag(px(i), min(ys) - 7, INK))
     parts.append("</g>")
     parts.append(legend_svg)
     return _svg(width, total_h, title, desc, "".join(parts), cls="lines", uid=uid)
@@ -505,17 +583,40 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[
 
 # ---------------------------------------------------------------- rank interval
 
-def rank_interval(items: Sequence[tuple[str, float, float, float]], *, n_units: int, title: str, desc: str,
-                  width: float = 560, uid: str | None = None) -> Markup:
-    """Dot (nominal rank) and whisker (interval lo..hi) per item on a rank axis
-    1..n_units, best (1) at the left.  x(rank) = x0 + w·(rank − 1)/(n_units − 1)."""
+def rank_ticks(n_units: int, px: Callable[[float], float], *, size: float = 10, target: int = 6) -> list[float]:
+    """Ticks for a rank axis 1..n_units: 1 and n always, round ticks between them
+    only where their labels keep at least a label's width plus 6 px apart
+    (so "40" never touches "41")."""
+    if n_units <= 1:
+        return [1]
+    cand = [t for t in nice_ticks(1, n_units, target) if 1 < t < n_units]
+    kept = [1.0, float(n_units)]
+
+    def half(v: float) -> float:
+        return text_width(f"{v:g}", size) / 2
+
+    for t in cand:
+        if all(abs(px(t) - px(k)) >= half(t) + half(k) + 6 for k in kept):
+            kept.append(t)
+    return sorted(kept)
+
+
+def rank_interval(items: Sequence[tuple], *, n_units: int, title: str, desc: str,
+                  width: float = 560, legend: Sequence[str] | None = None, uid: str | None = None) -> Markup:
+    """Dot (nominal rank), bar (interval lo..hi) and tick (median) per item on a
+    rank axis 1..n_units, best (1) at the left.  x(rank) = x0 + w·(rank − 1)/(n_units − 1).
+
+    ``items``: (label, nominal, lo, hi) or (label, nominal, lo, hi, median).
+    ``legend``: three labels (dot, bar, tick) drawn as one line under the axis.
+    """
     size = 12
     row_h = 26
     label_w = min(200.0, max((text_width(s[0], size) for s in items), default=40) + 12)
     x0, x1 = label_w + 8, width - 16
     w = x1 - x0
     top = 8
-    height = top + row_h * len(items) + 30
+    legend_h = 22 if legend else 0
+    height = top + row_h * len(items) + 30 + legend_h
 
     def px(rank: float) -> float:
         return x0 + (w * (rank - 1) / (n_units - 1) if n_units > 1 else w / 2)
@@ -523,26 +624,139 @@ def rank_interval(items: Sequence[tuple[str, float, float, float]], *, n_units: 
     parts = [f'<g class="plot" data-x0="{_f(x0)}" data-w="{_f(w)}" data-n="{n_units}">']
     axis_y = top + row_h * len(items) + 4
     parts.append(f'<line x1="{_f(x0)}" y1="{_f(axis_y)}" x2="{_f(x1)}" y2="{_f(axis_y)}" stroke="{AXIS}"/>')
-    ticks = [t for t in nice_ticks(1, n_units, 6) if t >= 1]
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else n_units
-    # 1 and n always shown; a round tick too close to either is dropped (no overlapping labels)
-    ticks = [1] + [t for t in ticks if t - 1 >= step / 2 and n_units - t >= step / 2] + [n_units]
-    for tv in sorted(set(ticks)):
+    for tv in rank_ticks(n_units, px):
         x = px(tv)
         parts.append(f'<line x1="{_f(x)}" y1="{_f(top)}" x2="{_f(x)}" y2="{_f(axis_y + 3)}" stroke="{GRID}"/>')
-        parts.append(_text(x, axis_y + 16, f"{tv:g}", size=10, anchor="middle", color=AXIS))
-    for i, (lab, nom, lo, hi) in enumerate(items):
+        parts.append(_text(x, axis_y + 16, f"{tv:g}", size=10, anchor="middle", color=AXIS, cls="tick"))
+    for i, it in enumerate(items):
+        lab, nom, lo, hi = it[:4]
+        med = it[4] if len(it) > 4 else None
         y = top + i * row_h + row_h / 2
         parts.append(_text(label_w, y + 4, wrap(lab, label_w - 8, size, 1)[0], size=size, anchor="end",
                            cls="axis-label"))
         if _ok(lo) and _ok(hi):
             parts.append(f'<line class="whisker" x1="{_f(px(lo))}" y1="{_f(y)}" x2="{_f(px(hi))}" y2="{_f(y)}" '
-                         f'stroke="{CITY}" stroke-width="2.5"/>')
+                         f'stroke="{CITY}" stroke-width="6" stroke-opacity="0.45"/>')
             for e in (lo, hi):
                 parts.append(f'<line x1="{_f(px(e))}" y1="{_f(y - 6)}" x2="{_f(px(e))}" y2="{_f(y + 6)}" '
-                             f'stroke="{CITY}" stroke-width="2"/>')
+                             f'stroke="{CITY}" stroke-width="1.5"/>')
+        if _ok(med):
+            parts.append(f'<line class="median" x1="{_f(px(med))}" y1="{_f(y - 8)}" x2="{_f(px(med))}" '
+                         f'y2="{_f(y + 8)}" stroke="#111111" stroke-width="2"/>')
         if _ok(nom):
             parts.append(f'<circle class="dot" cx="{_f(px(nom))}" cy="{_f(y)}" r="5" fill="{GROUP}" '
                          f'stroke="#ffffff" stroke-width="1"/>')
     parts.append("</g>")
+    if legend:
+        ly = axis_y + 34
+        lx = x0
+        a, b, c = legend
+        lg = [f'<circle cx="{_f(lx + 5)}" cy="{_f(ly)}" r="5" fill="{GROUP}"/>',
+              _text(lx + 14, ly + 4, a, size=11)]
+        lx += 26 + text_width(a, 11)
+        lg += [f'<line x1="{_f(lx)}" y1="{_f(ly)}" x2="{_f(lx + 24)}" y2="{_f(ly)}" stroke="{CITY}" '
+               f'stroke-width="6" stroke-opacity="0.45"/>', _text(lx + 30, ly + 4, b, size=11)]
+        lx += 42 + text_width(b, 11)
+        lg += [f'<line x1="{_f(lx + 3)}" y1="{_f(ly - 8)}" x2="{_f(lx + 3)}" y2="{_f(ly + 8)}" stroke="#111111" '
+               f'stroke-width="2"/>', _text(lx + 11, ly + 4, c, size=11)]
+        width = max(width, lx + 24 + text_width(c, 11))
+        parts.append('<g class="legend">' + "".join(lg) + "</g>")
     return _svg(width, height, title, desc, "".join(parts), cls="rankint", uid=uid)
+
+
+# ---------------------------------------------------------------- slope chart (rank change)
+
+UP = "#1f6fb2"      # as the pages' --up / --down: better blue, worse dark orange
+DOWN = "#c2510b"
+
+
+def slope(labels: Sequence[str], before: Sequence[float], after: Sequence[float], *, years: tuple[str, str],
+          title: str, desc: str, highlight: Sequence[int] = (), provisional: Sequence[bool] = (),
+          prov_label: str = "", legend: Sequence[str] = (), width: float = 760,
+          uid: str | None = None) -> Markup:
+    """Slope chart of ranks: last year (left column) → this year (right column), one line per unit.
+
+    Each column lists the units by rank, best at the top, one slot each:
+    ``y(slot) = top + row_h·(slot + 0.5)`` where ``slot`` is the unit's position
+    sorted by (rank, input order), i.e. ``rank − 1`` without ties (``top`` and
+    ``row_h`` are on the plot group as ``data-top`` and ``data-row``; the columns
+    sit at ``data-xa`` and ``data-xb``).  Labels read "rank name" on both sides.
+    A line is blue when the unit moved up, orange when it moved down, grey when
+    unchanged; units in ``highlight`` are drawn bold, the others light.  A unit
+    without a rank last year has only its right-hand end (no line); a
+    ``provisional`` unit's right-hand dot is hollow with a "P".
+    ``legend``: labels for (moved up, moved down, unchanged).
+    """
+    size = 11
+    row_h = 15.0
+    n = len(labels)
+    hl = set(int(i) for i in highlight)
+
+    def slots(vals: Sequence[float]) -> dict[int, int]:
+        have = [i for i in range(n) if _ok(vals[i])]
+        have.sort(key=lambda i: (float(vals[i]), i))
+        return {i: k for k, i in enumerate(have)}
+
+    sa, sb = slots(before), slots(after)
+    lab_a = [f"{before[i]:g} {labels[i]}" if _ok(before[i]) else "" for i in range(n)]
+    lab_b = [f"{after[i]:g} {labels[i]}" if _ok(after[i]) else "" for i in range(n)]
+    wa = min(230.0, max((text_width(x, size) for x in lab_a), default=40) + 10)
+    wb = min(230.0, max((text_width(x, size) for x in lab_b), default=40) + 24)
+    xa, xb = wa + 8, width - wb - 8
+    top = 30
+    rows = max(len(sa), len(sb), 1)
+    plot_h = row_h * rows
+    legend_y = top + plot_h + 18
+    height = legend_y + 14
+
+    def py(slot: int) -> float:
+        return top + row_h * (slot + 0.5)
+
+    parts = [f'<g class="plot" data-top="{_f(top)}" data-row="{_f(row_h)}" data-xa="{_f(xa)}" '
+             f'data-xb="{_f(xb)}">']
+    parts.append(_text(xa, 14, years[0], size=12, anchor="middle", weight="600", cls="axis-label"))
+    parts.append(_text(xb, 14, years[1], size=12, anchor="middle", weight="600", cls="axis-label"))
+    parts.append(f'<line x1="{_f(xa)}" y1="{_f(top - 6)}" x2="{_f(xa)}" y2="{_f(top + plot_h)}" stroke="{GRID}"/>')
+    parts.append(f'<line x1="{_f(xb)}" y1="{_f(top - 6)}" x2="{_f(xb)}" y2="{_f(top + plot_h)}" stroke="{GRID}"/>')
+    # light lines first, highlighted ones on top
+    order = sorted(range(n), key=lambda i: (i in hl, i))
+    for i in order:
+        strong = i in hl
+        if i in sa and i in sb:
+            d = float(before[i]) - float(after[i])
+            col = UP if d > 0 else (DOWN if d < 0 else ALL)
+            op, sw = ("1", "2.2") if strong else ("0.45", "1")
+            parts.append(f'<line class="slope{" strong" if strong else ""}" data-unit="{i}" '
+                         f'data-before="{float(before[i]):g}" data-after="{float(after[i]):g}" '
+                         f'x1="{_f(xa)}" y1="{_f(py(sa[i]))}" x2="{_f(xb)}" y2="{_f(py(sb[i]))}" '
+                         f'stroke="{col}" stroke-opacity="{op}" stroke-width="{sw}"/>')
+        else:
+            col = ALL
+        weight = "700" if strong else ""
+        ink = INK if strong or not hl else "#555555"
+        if i in sa:
+            parts.append(f'<circle cx="{_f(xa)}" cy="{_f(py(sa[i]))}" r="2.4" fill="{col}"/>')
+            parts.append(_text(xa - 6, py(sa[i]) + 3.8, wrap(lab_a[i], wa - 4, size, 1)[0], size=size,
+                               anchor="end", color=ink, weight=weight, cls="axis-label"))
+        if i in sb:
+            prov = i < len(provisional) and bool(provisional[i])
+            parts.append(_marker("circle", xb, py(sb[i]), col, 2.4, hollow=prov))
+            tx = xb + 6
+            if prov:
+                parts.append(_prov_tag(xb + 10, py(sb[i]) + 3.5, INK))
+                tx += 10
+            parts.append(_text(tx, py(sb[i]) + 3.8, wrap(lab_b[i], wb - (20 if prov else 8), size, 1)[0],
+                               size=size, color=ink, weight=weight, cls="axis-label"))
+    parts.append("</g>")
+    lg = []
+    lx = 8.0
+    for lab, col in zip(legend, (UP, DOWN, ALL)):
+        lg.append(f'<line x1="{_f(lx)}" y1="{_f(legend_y)}" x2="{_f(lx + 22)}" y2="{_f(legend_y)}" '
+                  f'stroke="{col}" stroke-width="2.2"/>')
+        lg.append(_text(lx + 28, legend_y + 4, lab, size=11))
+        lx += 44 + text_width(lab, 11)
+    if prov_label and any(bool(v) for v in provisional):
+        lg.append(_prov_legend(lx, legend_y, prov_label, kind="line"))
+    if lg:
+        parts.append('<g class="legend">' + "".join(lg) + "</g>")
+    return _svg(width, height, title, desc, "".join(parts), cls="slope", uid=uid)

@@ -38,6 +38,8 @@ RI_TABLES: dict[str, tuple[float, ...]] = {
                           1.5365, 1.5551, 1.5713, 1.5838),
 }
 
+PROV_LIST_MAX = 30          # provisional values listed in the appendix before "… and N more"
+
 OPTIONAL_TABLES = ("coordination", "obstacles", "efficiency", "attainment", "robustness")
 
 
@@ -244,8 +246,24 @@ class Prepared:
             self.raw[a, b, c] = pd.to_numeric(rs["value"], errors="coerce").to_numpy(dtype=float)
             for col, arr in (("imputed", self.f_imp), ("treated", self.f_trt), ("provisional", self.f_prov)):
                 if col in rs.columns:
-                    arr[a, b, c] = rs[col].fillna(False).astype(bool).to_numpy()
+                    arr[a, b, c] = [_truthy(v) for v in rs[col]]
+            if "value_used" in rs.columns:
+                self.used = np.full((U, Y, L), np.nan)
+                self.used[a, b, c] = pd.to_numeric(rs["value_used"], errors="coerce").to_numpy(dtype=float)
+        if not hasattr(self, "used"):
+            self.used = None
         self.leaf_node_idx = np.array([self.nidx[n.id] for n in self.leaves], dtype=int)
+        # a leaf cell is provisional when the values file says so or results.csv marks the leaf
+        self.leaf_prov = self.f_prov | self.prov[:, :, self.leaf_node_idx]
+        # any provisional value of the unit in the year (raw cells or any node)
+        # ... and a node is provisional when results.csv says so or any leaf under it is
+        for k, n in enumerate(self.nodes):
+            cols = [self.lidx[x] for x in tree.leaves_under(n.id) if x in self.lidx]
+            if cols:
+                self.prov[:, :, k] |= self.leaf_prov[:, :, cols].any(axis=2)
+        self.unit_prov = self.leaf_prov.any(axis=2) | self.prov.any(axis=2)          # (U, Y)
+        self.records = _prep_records((meta.get("method") or {}).get("preparation")
+                                     or (meta.get("method") or {}).get("prepare"))
 
         # optional tables, bucketed by (unit, year)
         self.tables: dict[str, dict[tuple[str, int], list[dict]]] = {}
@@ -301,6 +319,109 @@ def _nanmean(a: np.ndarray, axis: int) -> np.ndarray:
     tot = np.nansum(a, axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+
+
+def _prep_records(prep: Any) -> dict[str, Mapping]:
+    """Preparation records by step name, from either form the pipeline or a caller may give:
+    ``{step: {params, ...}}`` (as evalkit records it) or ``[{"step": name, "params": {...}}, "name", ...]``."""
+    out: dict[str, Mapping] = {}
+    if isinstance(prep, Mapping):
+        for k, v in prep.items():
+            out[str(k)] = v if isinstance(v, Mapping) else {"value": v}
+    elif isinstance(prep, (list, tuple)):
+        for st in prep:
+            if isinstance(st, Mapping):
+                d = dict(st)
+                name = str(d.pop("step", d.pop("name", "")))
+                if name:
+                    out[name] = d
+            elif st:
+                out[str(st)] = {}
+    return out
+
+
+IMPUTE_STEPS = ("interpolate", "carry", "group_mean", "group_median", "mean", "median", "panel_mean",
+                "panel_median")
+
+
+def impute_chain(p: "Prepared", indicator: str) -> tuple[str, ...]:
+    """The imputation chain that ran for ``indicator`` (per-indicator override first), or ()."""
+    rec = p.records.get("impute")
+    if not isinstance(rec, Mapping):
+        return ()
+    params = rec.get("params") if isinstance(rec.get("params"), Mapping) else rec
+    per = params.get("indicators") if isinstance(params.get("indicators"), Mapping) else {}
+    chain = per.get(indicator, params.get("chain") or params.get("method") or ())
+    if isinstance(chain, str):
+        chain = (chain,)
+    return tuple(str(x) for x in chain)
+
+
+def impute_how(p: "Prepared", u: int, y: int, j: int) -> str:
+    """Which imputation step filled cell (u, y, j): the first step of the chain with a
+    candidate, judged on the values as given (each step reads the data as given,
+    evalkit.prepare.impute); "" when the chain is unknown.
+
+    interpolate: observed years on both sides; carry: any observed year of the
+    unit; group_*: an observed value in the unit's group that year; mean /
+    median: any unit that year; panel_*: any cell of the indicator.
+    """
+    chain = impute_chain(p, p.leaves[j].id)
+    if not chain:
+        return ""
+    col = p.raw[u, :, j]
+    obs = ~np.isnan(col)
+    same_year = ~np.isnan(p.raw[:, y, j])
+    for step in chain:
+        if step == "interpolate":
+            hit = obs[:y].any() and obs[y + 1:].any()
+        elif step == "carry":
+            hit = obs.any()
+        elif step in ("group_mean", "group_median"):
+            hit = bool((same_year & (p.gidx == p.gidx[u])).any())
+        elif step in ("mean", "median"):
+            hit = bool(same_year.any())
+        elif step in ("panel_mean", "panel_median"):
+            hit = bool((~np.isnan(p.raw[:, :, j])).any())
+        else:                                  # a step this report does not know: name it as recorded
+            return step
+        if hit:
+            return step
+    return ""
+
+
+def treat_methods(p: "Prepared") -> dict[str, str]:
+    """indicator id -> treatment method ("winsorise", "log_ct") from the treat record."""
+    rec = p.records.get("treat")
+    out: dict[str, str] = {}
+    if isinstance(rec, Mapping):
+        for c in rec.get("columns") or []:
+            if isinstance(c, Mapping) and c.get("indicator"):
+                out[str(c["indicator"])] = str(c.get("method") or "")
+    return out
+
+
+def screened(p: "Prepared", lang: str, unit_id: str | None = None) -> dict:
+    """What screening set aside: indicators and units dropped, unit-years blanked
+    (only ``unit_id``'s when given).  ``ran`` is False without a screen record."""
+    rec = p.records.get("screen")
+    if not isinstance(rec, Mapping):
+        return {"ran": False, "items": [], "text": t("q_no_screen", lang)}
+    items = []
+    for ind, cov in rec.get("dropped_indicators") or []:
+        items.append(t("q_screen_ind", lang, name=p.node_name(str(ind), lang), id=str(ind), cov=fmt_pct(cov, 0)))
+    units = rec.get("dropped_units") or []
+    if units:
+        labels = [p.unit_label(str(x[0]), lang) if str(x[0]) in p.uidx else str(x[0]) for x in units[:10]]
+        more = len(units) - len(labels)
+        items.append(t("q_screen_units", lang, n=len(units),
+                       names=("、" if lang == "zh" else ", ").join(labels) + (t("and_more", lang, n=more) if more else "")))
+    for uid, year, cov in rec.get("blanked_unit_years") or []:
+        if unit_id is None or str(uid) == unit_id:
+            items.append(t("q_screen_uy", lang, unit=p.unit_label(str(uid), lang), year=year, cov=fmt_pct(cov, 0)))
+    if unit_id is None and len(items) > 30:
+        items = items[:30] + [t("and_more", lang, n=len(items) - 30)]
+    return {"ran": True, "items": items, "text": t("q_screen_none", lang) if not items else ""}
 
 
 # ---------------------------------------------------------------- chain diagnosis
@@ -458,15 +579,18 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
         "vs_all": delta_score(S[i], p.avg_all[y, i]),
         "d_score": ch_s(i), "d_rank": ch_r(i), "provisional": bool(p.prov[u, y, i]),
     } for k, (d, i) in enumerate(zip(doms, didx))]
-    ser = [Series(t("this_city", lang), [S[i] for i in didx], CITY),
+    pl = t("prov_mark", lang)
+    ser = [Series(t("this_city", lang), [S[i] for i in didx], CITY, provisional=[bool(p.prov[u, y, i]) for i in didx]),
            Series(t("group_avg", lang, group=group_name), [p.avg_group[g, y, i] for i in didx], GROUP, "5 3",
                   "square"),
            Series(t("all_avg", lang), [p.avg_all[y, i] for i in didx], ALL, "2 3", "diamond")]
     ctx["radar"] = charts.radar(dnames, ser, lo=lo, hi=hi, title=t("radar_title", lang, city=city),
-                                desc=t("radar_desc", lang, city=city, year=year), uid="radar") if len(doms) >= 3 else None
+                                desc=t("radar_desc", lang, city=city, year=year), uid="radar",
+                                prov_label=pl) if len(doms) >= 3 else None
     ctx["domain_bars"] = charts.grouped_bars(dnames, ser, lo=lo, hi=hi, title=t("bars_title", lang, city=city),
                                              desc=t("radar_desc", lang, city=city, year=year),
-                                             width=max(420, 100 * len(doms)), uid="dbars")
+                                             width=max(420, 100 * len(doms)), uid="dbars",
+                                             prov_label=t("prov_mark_bar", lang))
 
     # full-process chains
     chains = []
@@ -478,7 +602,7 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
         vals = {s.stage: S[i] for s, i in zip(st, idx)}
         avgs = {s.stage: p.avg_all[y, i] for s, i in zip(st, idx)}
         labels = [t(f"stage_{s.stage}", lang) for s in st]
-        cs = [Series(t("this_city", lang), [S[i] for i in idx], CITY),
+        cs = [Series(t("this_city", lang), [S[i] for i in idx], CITY, provisional=[bool(p.prov[u, y, i]) for i in idx]),
               Series(t("all_avg", lang), [p.avg_all[y, i] for i in idx], ALL, "2 3", "diamond")]
         chains.append({
             "id": d.id,
@@ -491,7 +615,7 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
             "chart": charts.grouped_bars(labels, cs, lo=lo, hi=hi,
                                          title=t("chain_title", lang, domain=d.name.get(lang)),
                                          desc=t("chain_desc", lang), width=440, height=200,
-                                         uid=f"chain-{_safe(d.id)}"),
+                                         uid=f"chain-{_safe(d.id)}", prov_label=t("prov_mark_bar", lang)),
             "reading": diagnose_chain(vals, avgs, gap=p.dgap(), lang=lang),
         })
     ctx["chains"] = chains
@@ -499,19 +623,21 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     # trends: every year of the data up to the report year
     ys = list(range(0, y + 1))
     if len(ys) >= 2:
-        tser = [Series(t("composite", lang), [p.score[u, k, root] for k in ys], CITY)]
+        tser = [Series(t("composite", lang), [p.score[u, k, root] for k in ys], CITY,
+                       provisional=[bool(p.prov[u, k, root]) for k in ys])]
         for k, (d, i) in enumerate(zip(doms, didx)):
             col = charts.PALETTE[(k + 1) % len(charts.PALETTE)]
             tser.append(Series(d.name.get(lang), [p.score[u, j, i] for j in ys], col,
-                               ("4 2", "1 2", "6 2 1 2", "")[k % 4], ("square", "diamond", "circle")[k % 3]))
+                               ("4 2", "1 2", "6 2 1 2", "")[k % 4], ("square", "diamond", "circle")[k % 3],
+                               provisional=[bool(p.prov[u, j, i]) for j in ys]))
         ctx["trend"] = charts.lines([p.years[k] for k in ys], tser, lo=lo, hi=hi,
                                     title=t("trend_title", lang, city=city),
                                     desc=t("trend_desc", lang, first=p.years[ys[0]], last=p.years[ys[-1]]),
-                                    width=900, height=260, uid="trend")
+                                    width=900, height=260, uid="trend", prov_label=pl)
     else:
         ctx["trend"] = None
     ctx["trend_rows"] = [{"year": p.years[k], "score": fmt_score(p.score[u, k, root]),
-                          "rank": fmt_rank(p.rank[u, k, root]),
+                          "rank": fmt_rank(p.rank[u, k, root]), "provisional": bool(p.prov[u, k, root]),
                           "domains": [fmt_score(p.score[u, k, i]) for i in didx]} for k in ys]
     ctx["domain_names"] = dnames
 
@@ -536,6 +662,7 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     ctx["flag_legend"] = [{"code": c, "short": t(f"flag_{c}", lang), "long": t(f"flag_{c}_long", lang)}
                           for c in ("missing", "imputed", "treated", "provisional")]
     ctx["method"] = method_context(p, lang)
+    ctx["quality"] = unit_quality(p, u, y, lang)
 
     # optional analysis sections
     ctx["coordination"] = _coordination(p, unit_id, year, lang)
@@ -544,6 +671,57 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     ctx["attainment"] = _attainment(p, unit_id, year, lang)
     ctx["robustness"] = _robustness(p, unit_id, year, lang, city, n_all)
     return ctx
+
+
+def unit_quality(p: Prepared, u: int, y: int, lang: str) -> dict:
+    """The scorecard's data-quality section for unit ``u`` up to year index ``y``.
+
+    Per domain × year: the shares of the unit's indicator cells reported (a value
+    as given), imputed, treated and provisional (each over the domain's leaves);
+    for the report year the imputed and treated cells with how (imputation step
+    re-derived from the recorded chain, treatment method from the treat record)
+    and the provisional ones; and what screening set aside.
+    """
+    tree = p.tree
+    years = list(range(0, y + 1))
+    rows = []
+    groups = [(d.name.get(lang), [p.lidx[n] for n in tree.leaves_under(d.id)]) for d in tree.domains]
+    groups.append((t("total", lang), list(range(len(p.leaves)))))
+    for k, (name, cols) in enumerate(groups):
+        cells = []
+        n = max(len(cols), 1)
+        for j in years:
+            rep = int(np.sum(~np.isnan(p.raw[u, j, cols])))
+            imp = int(np.sum(p.f_imp[u, j, cols]))
+            trt = int(np.sum(p.f_trt[u, j, cols]))
+            prv = int(np.sum(p.leaf_prov[u, j, cols]))
+            cells.append({"year": p.years[j], "reported": fmt_pct(rep / n, 0), "full": rep == len(cols),
+                          "imputed": fmt_pct(imp / n, 0) if imp else "", "treated": fmt_pct(trt / n, 0) if trt else "",
+                          "provisional": fmt_pct(prv / n, 0) if prv else ""})
+        rows.append({"name": name, "cells": cells, "total": k == len(groups) - 1})
+    tm = treat_methods(p)
+    imputed, treated, prov = [], [], []
+    for j, n in enumerate(p.leaves):
+        name = n.name.get(lang)
+        dom = p.node_name(tree.domain_of(n.id) or "", lang)
+        used = p.used[u, y, j] if p.used is not None else math.nan
+        if p.f_imp[u, y, j]:
+            how = impute_how(p, u, y, j)
+            imputed.append({"name": name, "domain": dom, "how": t(f"how_{how}", lang) if how in IMPUTE_STEPS
+                            else (how or t("how_unknown", lang)), "value": fmt_raw(used), "measure": n.unit_for(lang)})
+        if p.f_trt[u, y, j]:
+            how = tm.get(n.id, "")
+            treated.append({"name": name, "domain": dom,
+                            "how": t(f"how_{how}", lang) if how in ("winsorise", "log_ct") else (how or t("how_unknown", lang)),
+                            "raw": fmt_raw(p.raw[u, y, j]), "measure": n.unit_for(lang),
+                            "value": fmt_raw(used) + (t("log_scale", lang) if how == "log_ct" and ok(used) else "")})
+        if p.leaf_prov[u, y, j]:
+            prov.append({"name": name, "domain": dom, "where": f"（{dom}）" if lang == "zh" else f" ({dom})",
+                         "raw": fmt_raw(p.raw[u, y, j]), "measure": n.unit_for(lang)})
+    return {"years": [p.years[j] for j in years], "rows": rows, "imputed": imputed, "treated": treated,
+            "provisional": prov, "screen": screened(p, lang, p.unit_ids[u]), "has_used": p.used is not None,
+            "legend": t("q_unit_legend", lang), "t_imputed": t("q_imputed_cells", lang, year=p.years[y]),
+            "t_treated": t("q_treated_cells", lang, year=p.years[y]), "t_prov": t("q_prov_cells", lang, year=p.years[y])}
 
 
 def _safe(s: str) -> str:
@@ -690,7 +868,15 @@ def method_context(p: Prepared, lang: str) -> dict:
                 hashes.append({"file": str(it.get("file") or it.get("path") or ""), "sha256": str(it.get("sha256", ""))})
     extra = [{"key": str(k), "value": kv(v) if isinstance(v, Mapping) else _plain(v)} for k, v in m.items()
              if v not in (None, "", [], {})]
+    # provisional values used: latest year first, then units-file and tree order
+    cells = np.argwhere(p.leaf_prov)
+    cells = sorted(cells.tolist(), key=lambda c: (-c[1], c[0], c[2]))
+    provisional = [{"unit": p.units[a].label(lang), "year": str(p.years[b]), "indicator": p.leaves[c].name.get(lang)}
+                   for a, b, c in cells[:PROV_LIST_MAX]]
     out = {
+        "provisional": provisional,
+        "provisional_more": t("and_more", lang, n=len(cells) - PROV_LIST_MAX) if len(cells) > PROV_LIST_MAX else "",
+        "provisional_total": t("m_prov_total", lang, n=len(cells)) if cells else "",
         "norm_method": str(norm.pop("method", "")) if norm else "",
         "norm_scope": scope_text,
         "norm_extra": kv(norm) if norm else "",
@@ -917,16 +1103,25 @@ def _robustness(p: Prepared, unit_id: str, year: int, lang: str, city: str, n_al
     r = rows[0] if rows else {}
     nom, med, lo, hi = (_num(r.get(k)) for k in ("nominal_rank", "median_rank", "rank_p05", "rank_p95"))
     n = max(n_all, len(p.table_years["robustness"].get(year, [])), 2)
-    sentence = t("r_sentence", lang, rank=fmt_rank(nom), lo=fmt_rank(lo), hi=fmt_rank(hi),
-                 median=fmt_score(med, 1) if ok(med) and med != int(med) else fmt_rank(med)) if rows else ""
+    # ranks are whole places: widen a fractional percentile outwards, so that "at least 90 %" stays true
+    lo_i = float(math.floor(lo + 1e-9)) if ok(lo) else lo
+    hi_i = float(math.ceil(hi - 1e-9)) if ok(hi) else hi
+    # ranks are discrete: at least 90 % of the draws lie in [p05, p95], widened or not
+    med_s = fmt_score(med, 1) if ok(med) and med != int(med) else fmt_rank(med)
+    sentence = t("r_sentence", lang, rank=fmt_rank(nom), lo=fmt_rank(lo_i), hi=fmt_rank(hi_i),
+                 median=med_s) if rows else ""
     return {
         "present": bool(rows),
         "sentence": sentence,
-        "nominal": fmt_rank(nom), "median": fmt_score(med, 1) if ok(med) and med != int(med) else fmt_rank(med),
-        "interval": f"{fmt_rank(lo)}–{fmt_rank(hi)}",
+        "nominal": fmt_rank(nom), "median": med_s,
+        "lo": fmt_rank(lo_i), "hi": fmt_rank(hi_i),
+        "interval": f"{fmt_rank(lo_i)}–{fmt_rank(hi_i)}",
         "p_top5": fmt_pct(r.get("p_top5"), 0), "p_bottom5": fmt_pct(r.get("p_bottom5"), 0),
-        "chart": charts.rank_interval([(city, nom, lo, hi)], n_units=n, title=t("r_title", lang, city=city),
-                                      desc=t("r_desc", lang), uid="rankint") if rows else None,
+        "chart": charts.rank_interval([(city, nom, lo_i, hi_i, med)], n_units=n,
+                                      title=t("r_title", lang, city=city), desc=t("r_desc", lang),
+                                      legend=(t("r_leg_dot", lang), t("r_leg_bar", lang), t("r_leg_tick", lang)),
+                                      uid="rankint") if rows else None,
+        "page_href": "robustness.html",
     }
 
 
@@ -968,10 +1163,28 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
             "grade": p.grade[i, y] or DASH,
             "d_rank": delta_rank(R[i], p.rank[i, y - 1, root] if y > 0 else None, lang),
             "missed": str(missed.get(info.id, 0)) if missed is not None else "",
-            "provisional": bool(p.prov[i, y].any() or p.f_prov[i, y].any()),
+            "provisional": bool(p.unit_prov[i, y]),
         })
     ctx["league"] = league
     ctx["n_units"] = len(p.units)
+    ctx["region_link"] = {"href": "region.html", "text": t("region_link", lang)}
+    if missed is not None:
+        n_missed = sum(1 for v in missed.values() if v > 0)
+        ctx["missed_summary"] = t("missed_summary", lang, n=n_missed, total=len(missed))
+    else:
+        ctx["missed_summary"] = ""
+    # provisional notice
+    prov_units = [i for i in range(len(p.units)) if p.unit_prov[i, y]]
+    if prov_units:
+        names = [p.units[i].label(lang) for i in prov_units[:12]]
+        more = len(prov_units) - len(names)
+        ctx["provisional_notice"] = t("prov_notice", lang, year=year, n=len(prov_units),
+                                      names=("、" if lang == "zh" else ", ").join(names)
+                                      + (t("and_more", lang, n=more) if more else ""))
+    else:
+        ctx["provisional_notice"] = ""
+    ctx["n_provisional"] = len(prov_units)
+    ctx.update(_movers(p, y, lang))
     if len(p.units) <= HEATMAP_MAX_UNITS and doms:
         ctx["heatmap"] = charts.heatmap([p.units[i].label(lang) for i in order], ctx["domain_names"],
                                         [[S[i, k] for k in didx] for i in order], lo=p.scale[0], hi=p.scale[1],
@@ -992,7 +1205,7 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
     ctx["groups"] = groups
     # data quality: share of cells by domain (this year)
     quality = []
-    tot = np.zeros(4)
+    tot = np.zeros(5)
     for d in doms:
         cols = [p.lidx[n] for n in tree.leaves_under(d.id)]
         raw = p.raw[:, y, cols]
@@ -1000,18 +1213,69 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
         miss = int(np.sum(np.isnan(raw)))
         imp = int(np.sum(p.f_imp[:, y, cols]))
         trt = int(np.sum(p.f_trt[:, y, cols]))
-        tot += (cells, miss, imp, trt)
-        quality.append(_quality_row(d.name.get(lang), cells, miss, imp, trt))
+        prv = int(np.sum(p.leaf_prov[:, y, cols]))
+        tot += (cells, miss, imp, trt, prv)
+        quality.append(_quality_row(d.name.get(lang), cells, miss, imp, trt, prv))
     quality.append(_quality_row(t("total", lang), *tot) | {"total": True})
     ctx["quality"] = quality
+    ctx["screen"] = screened(p, lang)
     ctx["synthetic_note"] = p.synthetic
     return ctx
 
 
-def _quality_row(name: str, cells: float, miss: float, imp: float, trt: float) -> dict:
+def _quality_row(name: str, cells: float, miss: float, imp: float, trt: float, prv: float) -> dict:
     c = max(cells, 1)
     return {"name": name, "cells": f"{int(cells):,}", "missing": fmt_pct(miss / c), "imputed": fmt_pct(imp / c),
-            "treated": fmt_pct(trt / c)}
+            "treated": fmt_pct(trt / c), "provisional": fmt_pct(prv / c), "n_provisional": str(int(prv))}
+
+
+MOVERS = 5
+SLOPE_MAX_UNITS = 150
+
+
+def _movers(p: Prepared, y: int, lang: str) -> dict:
+    """The overview's "most improved" lists and the rank-change slope chart.
+
+    Top ``MOVERS`` units by composite score change and by rank change (places
+    gained) since the previous year, improvements only, ties broken by the
+    other change and then units-file order.  None in the first year.
+    """
+    root = p.root
+    if y == 0:
+        return {"has_previous": False, "movers_score": [], "movers_rank": [], "slope": None,
+                "movers_note": t("movers_first_year", lang, year=p.years[0])}
+    S, Sp = p.score[:, y, root], p.score[:, y - 1, root]
+    R, Rp = p.rank[:, y, root], p.rank[:, y - 1, root]
+    n = len(p.units)
+    ds = np.round(np.where(np.isfinite(S) & np.isfinite(Sp), S - Sp, np.nan), 9)   # float noise makes no order
+    dr = np.where(np.isfinite(R) & np.isfinite(Rp), Rp - R, np.nan)
+
+    def row(i: int) -> dict:
+        info = p.units[i]
+        return {"id": info.id, "href": f"{info.id}.html", "label": info.label(lang),
+                "score": fmt_score(S[i]), "prev_score": fmt_score(Sp[i]), "d_score": delta_score(S[i], Sp[i]),
+                "rank": fmt_rank(R[i]), "prev_rank": fmt_rank(Rp[i]), "d_rank": delta_rank(R[i], Rp[i], lang),
+                "provisional": bool(p.unit_prov[i, y])}
+
+    by_score = sorted((i for i in range(n) if ok(ds[i]) and round(ds[i], 1) > 0),
+                      key=lambda i: (-ds[i], -(dr[i] if ok(dr[i]) else -math.inf), i))[:MOVERS]
+    by_rank = sorted((i for i in range(n) if ok(dr[i]) and dr[i] > 0),
+                     key=lambda i: (-dr[i], -(ds[i] if ok(ds[i]) else -math.inf), i))[:MOVERS]
+    down = sorted((i for i in range(n) if ok(dr[i]) and dr[i] < 0), key=lambda i: (dr[i], i))[:MOVERS]
+    year, prev = p.years[y], p.years[y - 1]
+    slope = None
+    if 1 < n <= SLOPE_MAX_UNITS:
+        slope = charts.slope([x.label(lang) for x in p.units], list(Rp), list(R), years=(str(prev), str(year)),
+                             title=t("slope_title", lang, prev=prev, year=year),
+                             desc=t("slope_desc", lang, prev=prev, year=year, k=MOVERS),
+                             highlight=by_rank + down, provisional=[bool(v) for v in p.unit_prov[:, y]],
+                             prov_label=t("prov_mark", lang),
+                             legend=(t("slope_up", lang), t("slope_down", lang), t("slope_same", lang)),
+                             uid="slope")
+    return {"has_previous": True, "movers_score": [row(i) for i in by_score], "movers_rank": [row(i) for i in by_rank],
+            "slope": slope, "movers_note": "", "prev_year": prev,
+            "movers_score_head": t("movers_score", lang, prev=prev), "movers_rank_head": t("movers_rank", lang, prev=prev),
+            "movers_none": t("movers_none", lang)}
 
 
 def css_markup(text: str) -> Markup:

@@ -51,8 +51,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "the scorecards), the blue bar "
                      "spans the ranks of 90% of the recomputations (5th to 95th percentile), the black tick is the "
                      "median rank. The shorter the bar, the more robust the rank."},
-    "rb_city_sentence": {"zh": "{city}：名次 {rank}；在 90% 的合理方法选择下介于第 {lo} 至第 {hi} 名之间（中位数 {median}）。",
-                         "en": "{city}: rank {rank}, between {lo} and {hi} in 90% of reasonable method choices "
+    "rb_city_sentence": {"zh": "{city}：名次 {rank}；在至少 90% 的合理方法选择下介于第 {lo} 至第 {hi} 名之间（中位数 {median}）。",
+                         "en": "{city}: rank {rank}, between {lo} and {hi} in at least 90% of reasonable method choices "
                                "(median {median})."},
     "rb_shift": {"zh": "平均而言，一次重新计算使城市名次偏离名义名次 {shift} 位。",
                  "en": "On average, a recomputation moves a city {shift} places away from its nominal rank."},
@@ -506,6 +506,9 @@ def robustness_context(year: int, robustness_df: pd.DataFrame, sobol_df: pd.Data
     for r in rob.to_dict("records"):
         uid = str(r["unit"])
         nom, med, lo, hi = (_num(r.get(k)) for k in ("nominal_rank", "median_rank", "rank_p05", "rank_p95"))
+        # ranks are whole places: widen fractional percentiles outwards so "at least 90 %" stays true
+        lo = float(math.floor(lo + 1e-9)) if ok(lo) else lo
+        hi = float(math.ceil(hi - 1e-9)) if ok(hi) else hi
         label = names.label(uid, lang)
         width = (int(round(hi)) - int(round(lo))) if ok(lo) and ok(hi) else None
         rows.append({

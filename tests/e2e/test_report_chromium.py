@@ -123,3 +123,26 @@ def test_screenshot_is_drawn(site, tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000        # a real page, not a blank
+
+
+def test_overview_sections_in_browser(site, tmp_path):
+    """The overview as a reader sees it: region link, provisional notice, movers and the rank-change chart."""
+    out, _, _ = site
+    text, how = page_text(out / str(YEAR) / "index.html", tmp_path)
+    assert "区域差异与收敛" in text and "进步最快的城市" in text and "名次变化" in text, how
+    assert re.search(r"2024年数据中有 \d+ 个城市含初步数据", text), how
+    assert re.search(r"\d+ 个城市至少有一项目标未完成", text), how
+    html = (out / str(YEAR) / "index.html").read_text(encoding="utf-8")
+    assert html.index('href="region.html"') < html.index('id="league"')
+    assert 'class="chart slope"' in html
+
+
+def test_scorecard_quality_and_provisional_marks_in_browser(site, tmp_path):
+    out, _, _ = site
+    inp = sample_input(41, range(2022, YEAR + 1), seed=3)
+    w = inp.raw
+    prov = str(w[(w.year == YEAR) & w.provisional.astype(bool)].unit.iloc[0])   # a city with provisional data
+    text, how = page_text(out / str(YEAR) / f"{prov}.html", tmp_path)
+    assert "分领域、分年份数据覆盖情况" in text and "2024年初步数据" in text and "筛除情况" in text, how
+    html = (out / str(YEAR) / f"{prov}.html").read_text(encoding="utf-8")
+    assert 'class="bar prov"' in html and 'class="prov-tag"' in html

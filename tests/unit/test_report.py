@@ -50,7 +50,12 @@ def min_ranks(v: np.ndarray) -> np.ndarray:
     return out
 
 
-def build_input(tables: dict | None = None) -> ReportInput:
+# provisional leaf cells of the fixture (values-file ``status: provisional``): (unit index, year index, leaf id)
+PROV_CELLS = {(0, 2, "gov_input_1"), (3, 2, "env_outcome_1")}
+
+
+def build_input(tables: dict | None = None, *, prov_cells=PROV_CELLS, preparation=None,
+                raw_nan=()) -> ReportInput:
     tree = build_tree()
     units = pd.DataFrame({"id": ["320500", "341300", "x-evil", "331000"],
                           "name_zh": ["苏州", "宿州", EVIL, "台州"],
@@ -85,8 +90,18 @@ def build_input(tables: dict | None = None) -> ReportInput:
                 rows.append({"unit": uid, "year": y, "node": n.id, "score": s[ui, yi], "rank": rk[ui],
                              "group_rank": gr[ui], "provisional": (y == 2023 and ui == 0 and n is tree.root)})
     results = pd.DataFrame(rows)
-    raw_rows = [{"unit": uid, "year": y, "indicator": lid, "value": raw[ui, yi, j],
-                 "imputed": (ui, yi, j) == (1, 2, 0), "treated": (ui, yi, j) == (0, 2, 1), "provisional": False}
+    # results.provisional: a node is provisional when a leaf under it is (as the pipeline writes it)
+    prov_nodes = {(ui, YEARS[yi], n.id) for ui, yi, lid in prov_cells for n in tree.nodes
+                  if lid in tree.leaves_under(n.id)}
+    results["provisional"] = results["provisional"].to_numpy() | np.array([
+        (ui, y, n) in prov_nodes for ui, y, n in zip(results["unit"].map({u: i for i, u in enumerate(units["id"])}),
+                                                       results["year"], results["node"])])
+    raw_used = raw.copy()
+    for ui, yi, j in raw_nan:                     # imputed cells: missing as reported, filled as used
+        raw[ui, yi, j] = np.nan
+    raw_rows = [{"unit": uid, "year": y, "indicator": lid, "value": raw[ui, yi, j], "value_used": raw_used[ui, yi, j],
+                 "imputed": (ui, yi, j) == (1, 2, 0), "treated": (ui, yi, j) == (0, 2, 1),
+                 "provisional": (ui, yi, lid) in prov_cells}
                 for ui, uid in enumerate(units["id"]) for yi, y in enumerate(YEARS) for j, lid in enumerate(leaves)]
     weights = pd.DataFrame([{"node": n.id, "parent": tree.parent[n.id] or "",
                              "method": "" if n is tree.root else ("ahp" if tree.parent[n.id] == "idx" else "equal"),
@@ -98,7 +113,8 @@ def build_input(tables: dict | None = None) -> ReportInput:
     meta = {"title": {"zh": "测试评估", "en": "Test evaluation"}, "scale": (0, 100), "grades": {"A": 60, "B": 30, "C": 0},
             "synthetic": True, "years": YEARS,
             "method": {"normalize": {"method": "minmax", "scope": "panel"}, "aggregate": {"method": "arithmetic"},
-                       "weights": "weights/test.yaml", "preparation": ["impute", {"step": "treat", "params": {"k": 3}}]},
+                       "weights": "weights/test.yaml",
+                       "preparation": preparation or ["impute", {"step": "treat", "params": {"k": 3}}]},
             "manifest": {"engine_version": "9.9.9", "inputs": {"values.csv": "ab" * 32}}}
     return ReportInput(tree=tree, units=units, results=results, weights=weights, raw=pd.DataFrame(raw_rows),
                        meta=meta, tables=tables or {}, notes=("a warning about <b>things</b>",))
@@ -362,7 +378,7 @@ def test_optional_sections_present_with_tables(tmp_path):
     assert "40.0%" in text and "障碍度最高的领域是政务（65.0%）" in text
     assert "0.812" in text or "0.813" in text
     assert "宿州 341300" in text and "台州 331000" in text            # DEA peers by name and code
-    assert "名次 2；在 90% 的合理方法选择下介于第 1 至第 3 名之间" in text
+    assert "名次 2；在至少 90% 的合理方法选择下介于第 1 至第 3 名之间" in text
     # traffic lights sorted worst first
     html = (tmp_path / "2023" / "320500.html").read_text(encoding="utf-8")
     order = [m for m in re.findall(r'class="st-(\w+)"', html)]
@@ -378,7 +394,7 @@ def test_optional_section_english(tmp_path):
     inp = build_input(small_tables())
     render_reports(inp, tmp_path, years=[2023], lang="en")
     text = Page((tmp_path / "2023" / "320500.html").read_text(encoding="utf-8")).visible
-    assert "Rank 2, between 1 and 3 in 90% of reasonable method choices" in text
+    assert "Rank 2, between 1 and 3 in at least 90% of reasonable method choices" in text
     assert "primary coordination" in text and "where to invest next" in text.lower()
 
 
@@ -566,3 +582,270 @@ def test_pdf_embeds_cjk_font_and_text(rendered, inp, tmp_path):
             assert "pip install 'evalkit[pdf]'" in str(e)
         else:
             assert files[0].read_bytes()[:5] == b"%PDF-"
+
+
+# ------------------------------------------------------------------ overview: movers, rank-change chart, notices
+
+def _root(inp: ReportInput, year: int) -> pd.DataFrame:
+    r = inp.results
+    return r[(r.year == year) & (r.node == "idx")].set_index("unit")
+
+
+def _table_rows(html: str, cls: str) -> list[tuple[str, str]]:
+    """(data-unit, row text) of the rows of the first table whose class contains ``cls``."""
+    if f'class="data compact movers {cls}"' not in html:
+        return []
+    block = html.split(f'class="data compact movers {cls}"', 1)[1].split("</table>", 1)[0]
+    return [(u, Page(row).visible) for u, row in re.findall(r'<tr data-unit="([^"]+)">(.*?)</tr>', block)]
+
+
+@pytest.mark.parametrize("year", [2022, 2023])
+def test_overview_most_improved_equal_the_results_table(rendered, inp, year):
+    out, _ = rendered
+    html = (out / str(year) / "index.html").read_text(encoding="utf-8")
+    now, prev = _root(inp, year), _root(inp, year - 1)
+    ds = (now["score"] - prev["score"]).round(9)
+    dr = prev["rank"].astype(float) - now["rank"].astype(float)
+    order = list(inp.units["id"])
+    want_s = sorted((u for u in order if round(ds[u], 1) > 0), key=lambda u: (-ds[u], -dr[u], order.index(u)))[:5]
+    want_r = sorted((u for u in order if dr[u] > 0), key=lambda u: (-dr[u], -ds[u], order.index(u)))[:5]
+    got_s = _table_rows(html, "movers-score")
+    got_r = _table_rows(html, "movers-rank")
+    assert [u for u, _ in got_s] == want_s and [u for u, _ in got_r] == want_r
+    for u, text in got_s:
+        assert f"{prev.loc[u, 'score']:.1f} → {now.loc[u, 'score']:.1f}" in text and f"+{ds[u]:.1f}" in text
+        assert "▲" in text and u in text                                   # arrow, name and code
+    for u, text in got_r:
+        assert f"{int(prev.loc[u, 'rank'])} → {int(now.loc[u, 'rank'])}" in text and "▲" in text
+        assert C.t("rank_up", "zh", n=int(dr[u])) in html
+    # an empty list says "none" rather than disappearing
+    assert ('<p class="muted">无</p>' in html) == (not want_s or not want_r)
+    assert want_s or want_r
+
+
+def test_rank_movers_when_ranks_change(inp, tmp_path):
+    """The fixture's ranks never change; move last year's last unit to first place in 2023."""
+    import dataclasses
+
+    before = _root(inp, 2022)["rank"]
+    last = str(before.astype(float).idxmax())
+    r = inp.results.copy()
+    m = (r.year == 2023) & (r.node == "idx")
+    r.loc[m & (r.unit == last), "score"] = 99.0
+    r.loc[m, "rank"] = min_ranks(r.loc[m, "score"].to_numpy())
+    changed = dataclasses.replace(inp, results=r)
+    render_reports(changed, tmp_path, years=[2023], lang="en")
+    html = (tmp_path / "2023" / "index.html").read_text(encoding="utf-8")
+    rows = _table_rows(html, "movers-rank")
+    assert [u for u, _ in rows] == [last]
+    assert f"{int(before[last])} → 1" in rows[0][1] and f"▲{int(before[last]) - 1}" in rows[0][1].replace(" ", "")
+    i = list(inp.units["id"]).index(last)
+    assert f'class="slope strong" data-unit="{i}"' in html              # the climber is drawn bold
+
+
+def test_first_year_has_no_movers_and_says_so(rendered):
+    out, _ = rendered
+    html = (out / "2021" / "index.html").read_text(encoding="utf-8")
+    assert "2021年是首个评估年份，暂无上年可比较" in Page(html).visible
+    assert "movers-score" not in html and 'class="chart slope"' not in html
+
+
+def test_rank_change_slope_chart_shows_every_unit_with_both_ranks(rendered, inp):
+    import xml.etree.ElementTree as ET
+
+    out, _ = rendered
+    html = (out / "2023" / "index.html").read_text(encoding="utf-8")
+    svg = re.search(r'<svg[^>]*class="chart slope".*?</svg>', html, re.S).group(0)
+    root = ET.fromstring(svg)
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    lines = root.findall(".//s:line[@data-unit]", ns)
+    now, prev = _root(inp, 2023), _root(inp, 2022)
+    ids = list(inp.units["id"])
+    assert len(lines) == len(ids)
+    for ln in lines:
+        u = ids[int(ln.get("data-unit"))]
+        assert float(ln.get("data-before")) == prev.loc[u, "rank"] and float(ln.get("data-after")) == now.loc[u, "rank"]
+    assert root.find("s:title", ns).text == "2022—2023年综合排名变化"
+
+
+def test_region_link_near_the_top_of_every_overview(rendered, inp, tmp_path):
+    out, _ = rendered
+    for y in YEARS:
+        html = (out / str(y) / "index.html").read_text(encoding="utf-8")
+        head = html.split('id="league"', 1)[0]
+        assert '<a href="region.html">区域差异与收敛</a>' in head
+    render_reports(inp, tmp_path, years=[2021], lang="en")
+    assert '<a href="region.html">Regional disparity and convergence</a>' in (
+        tmp_path / "2021" / "index.html").read_text(encoding="utf-8")
+
+
+def test_missed_targets_one_line_summary(tmp_path):
+    att = small_tables()["attainment"]
+    more = att.assign(unit="341300", status="met")                     # a unit with targets, none missed
+    inp = build_input({"attainment": pd.concat([att, more], ignore_index=True)})
+    render_reports(inp, tmp_path, years=[2023], lang="zh")
+    text = Page((tmp_path / "2023" / "index.html").read_text(encoding="utf-8")).visible
+    assert "1 个城市至少有一项目标未完成（共 2 个城市设定了目标）" in text
+
+
+# ------------------------------------------------------------------ provisional data
+
+def _prov_units(inp: ReportInput, year: int) -> set[str]:
+    r, w = inp.results, inp.raw
+    return set(r[(r.year == year) & r.provisional.astype(bool)].unit) | set(w[(w.year == year) & w.provisional].unit)
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_provisional_marks_present_iff_provisional(rendered, inp, year):
+    out, _ = rendered
+    for uid in inp.units["id"]:
+        html = (out / str(year) / f"{uid}.html").read_text(encoding="utf-8")
+        charts_html = "".join(re.findall(r"<svg.*?</svg>", html, re.S))
+        this_year = uid in _prov_units(inp, year)
+        any_year = any(uid in _prov_units(inp, y) for y in YEARS if y <= year)
+        assert ('class="bar prov"' in charts_html) == this_year, uid      # hatched domain / stage bars
+        assert ('class="prov-tag"' in charts_html) == any_year, uid        # "P" in bars and trend lines
+        assert ("badge badge-prov" in html) == any_year, uid
+    over = (out / str(year) / "index.html").read_text(encoding="utf-8")
+    units = _prov_units(inp, year)
+    text = Page(over).visible
+    if units:
+        assert f"{year}年数据中有 {len(units)} 个城市含初步数据" in text
+        for uid in units:
+            i = list(inp.units["id"]).index(uid)
+            assert f"{inp.units.loc[i, 'name_zh']} {uid}" in text
+    else:
+        assert "含初步数据" not in text and "notice-prov" not in over
+
+
+def test_overview_quality_table_counts_provisional_cells(rendered, inp):
+    out, _ = rendered
+    page = Page((out / "2023" / "index.html").read_text(encoding="utf-8"))
+    got = [int(a["data-count"]) for a, _ in page.nums if a.get("data-kind") == "q-provisional"]
+    w = inp.raw[(inp.raw.year == 2023)]
+    want = [int(w[w.indicator.isin(inp.tree.leaves_under(d.id))].provisional.sum()) for d in inp.tree.domains]
+    assert got == want + [sum(want)] and sum(want) == len(PROV_CELLS)
+    assert "初步数据比例" in page.visible
+
+
+def test_method_appendix_lists_provisional_values(rendered):
+    out, _ = rendered
+    html = (out / "2023" / "320500.html").read_text(encoding="utf-8")
+    block = html.split('class="data compact prov-used"', 1)[1].split("</table>", 1)[0]
+    rows = [Page(r).visible.split() for r in re.findall(r"<tr><td>(.*?)</tr>", block)]
+    assert rows == [["苏州", "320500", "2023", "政务投入指标1"], ["台州", "331000", "2023", "环保效果指标1"]]
+    assert "共 2 个初步数据" in Page(html).visible
+
+
+def test_method_appendix_truncates_a_long_provisional_list(tmp_path):
+    leaves = build_tree().leaf_ids
+    cells = {(u, y, lid) for u in range(4) for y in range(3) for lid in leaves}        # 96 cells
+    inp = build_input(prov_cells=cells)
+    render_reports(inp, tmp_path, years=[2023], lang="en")
+    html = (tmp_path / "2023" / "320500.html").read_text(encoding="utf-8")
+    block = html.split('class="data compact prov-used"', 1)[1].split("</table>", 1)[0]
+    assert block.count("<tr><td>") == C.PROV_LIST_MAX
+    assert "… and 66 more" in Page(html).visible and "96 provisional values in all" in Page(html).visible
+
+
+# ------------------------------------------------------------------ scorecard data quality
+
+PREP = {
+    "impute": {"params": {"chain": ["interpolate", "carry", "group_median", "panel_median"], "indicators": {}},
+               "cells": 1},
+    "treat": {"params": {"skew": 2.0}, "cells": 1,
+              "columns": [{"indicator": "gov_input_2", "method": "winsorise", "winsorised": 1}]},
+    "screen": {"params": {"min_coverage_unit": 0.5}, "dropped_units": [["999999", 0.1]],
+               "dropped_indicators": [["env_input_1", 0.4]], "blanked_unit_years": [["341300", 2021, 0.25]]},
+}
+
+
+@pytest.fixture(scope="module")
+def prepared_site(tmp_path_factory):
+    inp = build_input(preparation=PREP, raw_nan=[(1, 2, 0)])
+    out = tmp_path_factory.mktemp("prep")
+    assert render_reports(inp, out, years=YEARS, lang="zh").failures == []
+    return inp, out
+
+
+@pytest.mark.parametrize("unit", ["320500", "341300", "331000"])
+def test_scorecard_coverage_grid_equals_the_raw_table(prepared_site, unit):
+    inp, out = prepared_site
+    page = Page((out / "2023" / f"{unit}.html").read_text(encoding="utf-8"))
+    got = {(int(a["data-row"]), int(a["data-year"])): t for a, t in page.nums if a.get("data-kind") == "q-reported"}
+    groups = [inp.tree.leaves_under(d.id) for d in inp.tree.domains] + [tuple(inp.tree.leaf_ids)]
+    w = inp.raw[inp.raw.unit == unit]
+    for k, leaves in enumerate(groups):
+        for y in YEARS:
+            cells = w[(w.year == y) & w.indicator.isin(leaves)]
+            assert got[(k, y)] == f"{100 * cells.value.notna().mean():.0f}%", (k, y)
+    assert len(got) == len(groups) * len(YEARS)
+
+
+def test_scorecard_lists_imputed_and_treated_cells_with_how(prepared_site):
+    inp, out = prepared_site
+    text = Page((out / "2023" / "341300.html").read_text(encoding="utf-8")).visible
+    # 341300 gov_input_1 in 2023: reported 2021 and 2022, nothing after: carried forward
+    assert "2023年插补的数据" in text and "政务投入指标1" in text and "沿用最近年份数值" in text
+    html = (out / "2023" / "320500.html").read_text(encoding="utf-8")
+    assert "缩尾处理（截至最近的保留值）" in Page(html).visible and 'class="q-treated-row"' in html
+    assert "本年没有插补的数据" in Page(html).visible
+    # what screening set aside: the whole run's indicators and units, this unit's blanked years only
+    for uid, blanked in (("341300", True), ("320500", False)):
+        t2 = Page((out / "2023" / f"{uid}.html").read_text(encoding="utf-8")).visible
+        assert "指标“环保投入指标1”（env_input_1）因覆盖率不足被筛除（覆盖率 40%）" in t2
+        assert "1 个城市因数据覆盖率不足被筛除：999999" in t2
+        assert ("宿州 341300 2021年数据覆盖率不足（25%）" in t2) == blanked
+    over = Page((out / "2023" / "index.html").read_text(encoding="utf-8")).visible
+    assert "筛除情况" in over and "env_input_1" in over and "宿州 341300 2021年" in over
+
+
+def test_no_screening_record_says_so(rendered):
+    out, _ = rendered
+    for f in ("320500.html", "index.html"):
+        assert "未运行数据筛选步骤" in Page((out / "2023" / f).read_text(encoding="utf-8")).visible
+
+
+def test_imputation_method_matches_the_pipeline_on_the_demo():
+    """The step named on the page is the step evalkit.prepare.impute used, for every imputed demo cell."""
+    from evalkit.load import load_inputs
+    from evalkit.pipeline import score
+    from evalkit.prepare.impute import STEP_NAMES, impute
+    from evalkit.run import report_input
+
+    result = score(load_inputs(None))
+    p = C.Prepared(report_input(result, {}))
+    im = result.settings.prepare["impute"]
+    groups = pd.factorize(result.inputs.units.table.set_index("id").loc[list(result.units), "group"])[0]
+    _, _, rec = impute(result.prepared.x_raw, chain=im["chain"], groups=groups, years=list(result.years))
+    cells = np.argwhere(rec.step_of >= 0)
+    assert len(cells) > 100
+    assert all(C.impute_how(p, u, y, j) == STEP_NAMES[rec.step_of[u, y, j]] for u, y, j in cells)
+
+
+# ------------------------------------------------------------------ robustness on the scorecard
+
+def test_robustness_interval_is_widened_to_whole_ranks_with_legend_and_link(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    rob = pd.DataFrame([{"unit": "320500", "year": 2023, "nominal_rank": 2, "median_rank": 2.5, "rank_p05": 1.4,
+                         "rank_p95": 3.2, "p_top5": 1.0, "p_bottom5": 0.0}])
+    inp = build_input({"robustness": rob})
+    render_reports(inp, tmp_path, years=[2023], lang="zh")
+    html = (tmp_path / "2023" / "320500.html").read_text(encoding="utf-8")
+    page = Page(html)
+    assert "名次 2；在至少 90% 的合理方法选择下介于第 1 至第 4 名之间（中位数 2.5）" in page.visible
+    nums = {a["data-kind"]: t for a, t in page.nums if a.get("data-kind") in ("r-lo", "r-hi")}
+    assert nums == {"r-lo": "1", "r-hi": "4"}
+    assert '<a href="robustness.html">' in html
+    svg = ET.fromstring(re.search(r'<svg[^>]*class="chart rankint".*?</svg>', html, re.S).group(0))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    g = svg.find("s:g[@class='plot']", ns)
+    x0, w, n = float(g.get("data-x0")), float(g.get("data-w")), int(g.get("data-n"))
+    wh = svg.find(".//s:line[@class='whisker']", ns)
+    assert float(wh.get("x1")) == pytest.approx(x0, abs=0.01)
+    assert float(wh.get("x2")) == pytest.approx(x0 + w * 3 / (n - 1), abs=0.01)
+    assert float(svg.find(".//s:line[@class='median']", ns).get("x1")) == pytest.approx(x0 + w * 1.5 / (n - 1),
+                                                                                         abs=0.01)
+    legend = " ".join(x.text for x in svg.findall(".//s:g[@class='legend']/s:text", ns))
+    assert "公布名次" in legend and "5%—95% 区间" in legend and "中位名次" in legend

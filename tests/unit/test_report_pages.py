@@ -49,7 +49,7 @@ def test_reading_names_the_most_influential_choice_by_total_order():
     assert '"Normalisation method"' in text and "total-order index 0.80" in text
     assert "each weight moved by up to ±20%" in [f["options"] for f in ctx["factors"]][0]
     by_id = {r["id"]: r for r in ctx["rows"]}
-    assert by_id["341300"]["sentence"] == ("Suzhou (Anhui) 341300: rank 3, between 2 and 3 in 90% of reasonable "
+    assert by_id["341300"]["sentence"] == ("Suzhou (Anhui) 341300: rank 3, between 2 and 3 in at least 90% of reasonable "
                                            "method choices (median 2.5).")
     assert ctx["examples"][0].startswith("Suzhou (Jiangsu) 320500: rank 1,")
 
