@@ -58,7 +58,7 @@ def _configure_collect(p: argparse.ArgumentParser) -> None:
     t.add_argument("--year", type=int, required=True, help="the year to collect")
     t.add_argument("--by", choices=("source", "domain"), default="source",
                    help="one workbook per reporting department (source, default) or per domain")
-    t.add_argument("--out", help="folder for the workbooks (default: <output>/collect/<year>; replaced as a whole)")
+    t.add_argument("--out", help="folder for the workbooks (default: collect/<year> beside the output folder; replaced as a whole)")
     t.add_argument("--due", help="the return date written in the instructions (e.g. 2025-03-31)")
     t.add_argument("--only", action="append", default=[], metavar="KEY",
                    help="only this department key (repeatable; keys as in the file names)")
@@ -267,15 +267,6 @@ def _plan_table(p, lang: str, fmt) -> str:
 
 def _atomic_write(path: Path, text: str) -> None:
     """Write one file all at once (temporary sibling, then rename); other files in the folder stay."""
-    import os
-    import tempfile
+    from .output import write_text_atomic
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)

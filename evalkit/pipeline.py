@@ -444,9 +444,12 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
         im = prep["impute"]
         groups = pd.factorize(inputs.units.table.set_index("id").loc[list(units), "group"])[0]
         per = {leaf_ids.index(k): v for k, v in im.get("indicators", {}).items() if k in leaf_ids}
-        # derived indicators are computed from their inputs; they are imputed like any indicator
+        # derived indicators are computed from their inputs; they are imputed like any indicator.
+        # A unit-year with no reported value at all is not imputed: its scores would be invented.
+        reported = np.isfinite(values).any(axis=2)
+        where = reported if kept_unit_years is None else (reported & kept_unit_years)
         values, flags, rec = impute(values, chain=im["chain"], per_indicator=per, groups=groups,
-                                    years=list(panel.years), flags=flags, where=kept_unit_years)
+                                    years=list(panel.years), flags=flags, where=where)
         records["impute"] = {"params": {"chain": list(im["chain"]), "indicators": dict(im.get("indicators", {}))},
                              "cells": int(rec.n_filled),
                              "by_step": {step: int(sum(n)) for step, n in rec.filled.items()},

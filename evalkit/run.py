@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any, Callable
@@ -15,7 +16,7 @@ from .errors import Pos, Problems, UserError
 from .load import Inputs, load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
-from .output import sha256, staged_folder, write_csv, write_json
+from .output import _umask, sha256, staged_folder, write_csv, write_json
 from .panel import IMPUTED, PROVISIONAL, TREATED
 from .pipeline import Result, score
 
@@ -108,7 +109,7 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         extra["sensitivity"] = _sensitivity(result, sensitivity, report_years, jobs, tables)
     pages = 0
     failures: list[str] = []
-    with staged_folder(target) as tmp:
+    with staged_folder(target, protect=project.inputs().values()) as tmp:
         write_csv(result.to_frame(), tmp / "results.csv")
         write_csv(result.weights_frame(), tmp / "weights.csv")
         for name, df in tables.items():
@@ -199,7 +200,7 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
     label_a = weights[0] if len(weights) == 2 else display_path(inputs.project.weights)
     label_b = (weights[-1] if weights else label_a) + (" + " + ", ".join(sets) if sets else "")
     target = Path(out).resolve() if out else inputs.project.output
-    with staged_folder(target, merge=True) as tmp:
+    with staged_folder(target, merge=True, protect=inputs.project.inputs().values()) as tmp:
         write_csv(table, tmp / "compare.csv")
         write_csv(corr, tmp / "compare-correlations.csv")
         _compare_page(tmp / "compare.html", a, b, table, corr, label_a, label_b, lang or inputs.project.lang)
@@ -249,7 +250,17 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
 
             raise CommandError(str(e))
     failures = [f"{f[0]}: {f[1]}" if isinstance(f, tuple) else str(f) for f in getattr(summary, "failures", [])]
-    return int(getattr(summary, "pages", 0)), failures
+    pages = int(getattr(summary, "pages", 0))
+    if "disparity" in tables:  # <year>/region.html; a failure is listed like a scorecard's
+        from .report.region import render_region_page
+
+        for y in years:
+            try:
+                render_region_page(out, y, inp, lang)
+                pages += 1
+            except Exception as e:  # one page failing must not lose the others
+                failures.append(f"region/{y}: {type(e).__name__}: {str(e)[:200]}")
+    return pages, failures
 
 
 def report_input(result: Result, tables: dict[str, pd.DataFrame]):
@@ -297,38 +308,56 @@ def report_meta(result: Result) -> dict[str, Any]:
 
 
 def init_project(folder: Path) -> Path:
-    """Copy the demo project into ``folder`` with paths fixed, ``output: out``."""
+    """Copy the demo project into ``folder`` with paths fixed and ``output: out``.
+
+    The project file keeps the demo's comments (its paths are rewritten in the
+    text); everything is built in a temporary sibling first, so a failure leaves
+    nothing behind.
+    """
+    import re
+    import tempfile
+
     from .cli import CommandError
 
     folder = Path(folder)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"{folder} is a file: give the name of a new or empty folder")
+    if folder.exists() and any(folder.iterdir()):
         raise CommandError(f"{folder} is not empty: choose a new or empty folder")
     src = demo_project_path()
-    with open(src, encoding="utf-8") as f:
-        doc = yaml.safe_load(f)
+    text = src.read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
     base = src.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    layout = {"framework": ("framework", "indicators"), "weights": ("weights", "weights")}
-    for key, (_, sub) in layout.items():
-        p = (base / doc[key]).resolve()
-        (folder / sub).mkdir(exist_ok=True)
-        shutil.copy2(p, folder / sub / p.name)
-        doc[key] = f"{sub}/{p.name}"
-    (folder / "data").mkdir(exist_ok=True)
-    for key in ("values", "units"):
-        p = (base / doc["data"][key]).resolve()
-        shutil.copy2(p, folder / "data" / p.name)
-        doc["data"][key] = f"data/{p.name}"
+    copies: dict[str, tuple[Path, str]] = {  # key in the project file -> (source, new relative path)
+        "framework": ((base / doc["framework"]).resolve(), "indicators"),
+        "weights": ((base / doc["weights"]).resolve(), "weights"),
+        "values": ((base / doc["data"]["values"]).resolve(), "data"),
+        "units": ((base / doc["data"]["units"]).resolve(), "data"),
+    }
     if doc.get("targets"):
-        p = (base / doc["targets"]).resolve()
-        shutil.copy2(p, folder / "data" / p.name)
-        doc["targets"] = f"data/{p.name}"
-    # every shipped weight scheme too, so that switching schemes is a one-line edit
-    for p in sorted((bundled_root() / "weights").glob("*.yaml")):
-        if not (folder / "weights" / p.name).exists():
-            shutil.copy2(p, folder / "weights" / p.name)
-    doc["output"] = "out"
-    target = folder / "evalkit.yaml"
-    header = "# evalkit project, created by `evalkit init` from the bundled demo. Paths are relative to this file.\n"
-    target.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return target
+        copies["targets"] = ((base / doc["targets"]).resolve(), "data")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    except OSError as e:
+        raise CommandError(f"cannot create {folder}: {e.strerror}")
+    try:
+        for key, (path, sub) in copies.items():
+            (tmp / sub).mkdir(exist_ok=True)
+            shutil.copy2(path, tmp / sub / path.name)
+            text = re.sub(rf"(^\s*{key}:\s*)\S+", rf"\g<1>{sub}/{path.name}", text, count=1, flags=re.M)
+        # every shipped weight scheme too, so that switching schemes is a one-line edit
+        for p in sorted((bundled_root() / "weights").glob("*.yaml")):
+            if not (tmp / "weights" / p.name).exists():
+                shutil.copy2(p, tmp / "weights" / p.name)
+        text = re.sub(r"(^output:\s*)\S+", r"\g<1>out", text, count=1, flags=re.M)
+        header = "# evalkit project, created by `evalkit init` from the bundled demo. Paths are relative to this file.\n"
+        (tmp / "evalkit.yaml").write_text(header + text, encoding="utf-8")
+        os.chmod(tmp, 0o777 & ~_umask())
+        if folder.exists():
+            folder.rmdir()  # empty, checked above
+        tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder / "evalkit.yaml"

@@ -15,7 +15,7 @@ import pandas as pd
 from ..tree import STAGES
 from .convergence import beta_convergence, sigma_convergence
 from .coordination import coupling_coordination
-from .disparity import disparity_table
+from .disparity import dagum_gini, disparity_table, theil
 from .efficiency import dea, ratio
 from .obstacle import group_obstacle, obstacle_degree
 
@@ -27,6 +27,7 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
         "efficiency": efficiency_table(result),
         "disparity": disparity_frame(result),
         "convergence": convergence_table(result),
+        "region_groups": region_groups_table(result),
     }
     if targets is not None:
         from .attainment import attainment_table
@@ -204,3 +205,38 @@ def convergence_table(result) -> pd.DataFrame:
                         "beta_half_life": b.half_life, "beta_n": b.n})
         frames.append(pd.DataFrame(row))
     return pd.concat(frames, ignore_index=True)
+
+
+def region_groups_table(result) -> pd.DataFrame:
+    """region_groups.csv: per year, node (as disparity.csv) and group (province) the group's terms.
+
+    Columns: year, node, group, n (units with a score), mean (of those), theil_group
+    (T_g, Theil T within the group), theil_share (s_g = n_g μ_g / (n μ)),
+    theil_contribution (s_g·T_g; their sum is disparity.csv's theil_within),
+    gini_group (Dagum G_jj), min, max (the group's lowest and highest score).
+    Groups in units-file order of first appearance; a one-unit group has T_g = G_jj = 0.
+    """
+    nodes = _disparity_nodes(result)
+    table = result.inputs.units.table.set_index("id")
+    labels = np.array([str(g) for g in table.loc[list(result.units), "group"]], dtype=object)
+    order = list(dict.fromkeys(labels.tolist()))
+    rows = []
+    for nid in nodes:
+        S = result.node_scores(nid)
+        for t, year in enumerate(result.years):
+            y = S[:, t]
+            th = theil(y, labels)
+            dg = dagum_gini(y, labels)
+            t_at = {g: i for i, g in enumerate(th.groups)}
+            g_at = {g: i for i, g in enumerate(dg.groups)}
+            for g in order:
+                v = y[(labels == g) & ~np.isnan(y)]
+                i, j = t_at.get(g), g_at.get(g)
+                rows.append((year, nid, g, v.size, v.mean() if v.size else np.nan,
+                             th.T_g[i] if i is not None else np.nan,
+                             th.score_share[i] if i is not None else np.nan,
+                             th.contribution_T[i] if i is not None else np.nan,
+                             dg.G_jj[j] if j is not None else np.nan,
+                             v.min() if v.size else np.nan, v.max() if v.size else np.nan))
+    return pd.DataFrame(rows, columns=["year", "node", "group", "n", "mean", "theil_group", "theil_share",
+                                       "theil_contribution", "gini_group", "min", "max"])

@@ -382,7 +382,7 @@ def write_templates(project_path: Path | None, *, year: int, by: str = "source",
                     due: str | None = None, only: Sequence[str] = ()) -> TemplatesSummary:
     """Write ``<year>_<department>.xlsx`` for every department, and ``templates.csv`` listing them.
 
-    ``out`` defaults to ``<project output>/collect/<year>``; the folder is
+    ``out`` defaults to ``collect/<year>`` beside the project's output folder; the folder is
     replaced as a whole (built beside it, then renamed).  Last year's values
     come from the project's values file.  ``only`` restricts to some department keys.
     Raises UserError when the project or the values file has problems.
@@ -407,10 +407,11 @@ def write_templates(project_path: Path | None, *, year: int, by: str = "source",
                              "unknown-department")
         depts = tuple(d for d in depts if d.key in set(only))
     problems.raise_if_errors()
-    out = Path(out) if out is not None else project.output / "collect" / str(year)
+    # beside the output folder, not in it: `evalkit run` replaces the output folder as a whole
+    out = Path(out) if out is not None else project.output.parent / "collect" / str(year)
     codes = [str(u) for u in units.table["id"]]
     infos = []
-    with staged_folder(out) as tmp:
+    with staged_folder(out, protect=project.inputs().values()) as tmp:
         rows = []
         for dept in depts:
             prev = np.array([[values.value(u, year - 1, item.id) for item in dept.items] for u in codes],

@@ -43,7 +43,8 @@ def load_inputs(project_path: Path | None, problems: Problems | None = None) -> 
         if tree is not None:
             _check_project_against_tree(project, tree, problems)
         if tree is not None and units is not None:
-            panel = load_values(project.values, tree, units, project.years, problems)
+            panel = load_values(project.values, tree, units, project.years, problems,
+                                years_pos=project.pos.get("years"))
             if panel is not None and project.targets is not None:
                 targets = load_targets(project.targets, tree, units, panel.years, problems)
     problems.raise_if_errors()

@@ -189,7 +189,7 @@ def load_units(path: Path, problems: Problems) -> Units | None:
 
 
 def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | None,
-                problems: Problems) -> Panel | None:
+                problems: Problems, *, years_pos: Pos | None = None) -> Panel | None:
     """Read the values file into a panel: units (file order) × years × columns.
 
     Columns are the tree's leaves (derived ones left empty, computed later)
@@ -382,6 +382,16 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
             where = tree.by_id[c].pos if c in tree.by_id else next(v.pos for v in tree.variables if v.id == c)
             problems.add(where, f"{what} '{c}' has no data at all in {file}: add its values, or remove it from the "
                          "framework", "no-data")
+    # a year without a single value would be scored from imputations alone: never silently
+    empty = [y for y, has in zip(year_list, np.isfinite(values).any(axis=(0, 2))) if not has]
+    if empty and years is not None:
+        shown = ", ".join(map(str, empty))
+        problems.add(years_pos or Pos(file), f"the project's years [{years[0]}, {years[1]}] include {shown}, which "
+                     f"{'has' if len(empty) == 1 else 'have'} no data in {file}: narrow years to the years with data",
+                     "year-without-data")
+    elif empty:
+        problems.warn(Pos(file), f"no data at all for {', '.join(map(str, empty))} (between years that have data): "
+                      "those years get no scores; nothing is imputed for them", "year-without-data")
     if len(problems.errors) > n_before:
         return None
     return Panel(values=values, units=units.ids, years=year_list, columns=columns, flags=flags, rows=row_of)

@@ -34,10 +34,15 @@ N_CELLS = len(UNITS.ids) * len(YEARS) * len(COLS)
 
 
 def _some_data(cells):
-    """Every column keeps one number (in the last unit-year): a column with no data at all is an error."""
+    """Every column keeps one number (in the last unit-year), and every year one (in the last unit's
+    first column): a column or a year with no data at all is an error."""
     cells = list(cells)
     for j in range(len(COLS)):
         cells[N_CELLS - len(COLS) + j] = (str(j + 0.5), cells[N_CELLS - len(COLS) + j][1])
+    last_unit = N_CELLS - len(YEARS) * len(COLS)
+    for t in range(len(YEARS)):
+        k = last_unit + t * len(COLS)
+        cells[k] = (str(t + 0.25), cells[k][1])
     return cells
 
 

@@ -296,12 +296,13 @@ def test_years_default_to_the_data(tmp_path, tree, units):
     assert not problems.items and panel.years == (2020, 2021, 2022)
 
 
-def test_project_years_wider_than_the_data_give_empty_years(tmp_path, tree, units):
+def test_project_years_wider_than_the_data_are_an_error(tmp_path, tree, units):
+    # a year without a single value would be scored from imputations alone: never silently
     panel, problems = _values(tmp_path, tree, units, (BASE / "values.csv").read_text(encoding="utf-8"),
                               years=(2019, 2022))
-    assert not problems.items
-    assert panel.years == (2019, 2020, 2021, 2022)
-    assert np.isnan(panel.values[:, 0, :]).all()
+    assert panel is None
+    assert [p.code for p in problems.errors] == ["year-without-data"]
+    assert "include 2019, which has no data" in problems.errors[0].message
 
 
 @pytest.mark.parametrize("edit, code", [
