@@ -23,6 +23,7 @@ from .errors import Pos, Problem, Problems, UserError, quote
 from .load import Inputs
 from .panel import IMPUTED, PROVISIONAL, TREATED, Panel
 from .prepare import derive, impute, parse_formula, screen, treat
+from .ranking import ranks_min
 from .project import Settings
 from .scheme import AhpSettings, Scheme, Weighting
 from .tree import Node, Tree
@@ -223,12 +224,7 @@ def _int_or_na(a: np.ndarray) -> pd.arrays.IntegerArray:
 
 def rank_min(s: np.ndarray, axis: int = 0) -> np.ndarray:
     """Descending ranks along ``axis``, ties sharing the best rank (1, 2, 2, 4); NaN stays NaN."""
-    from scipy.stats import rankdata
-
-    filled = np.where(np.isfinite(s), -s, np.inf)
-    r = rankdata(filled, method="min", axis=axis).astype(float)
-    r[~np.isfinite(s)] = np.nan
-    return r
+    return ranks_min(s, axis=axis)
 
 
 def _runs(dst: list[int]) -> list[tuple[int, int, int]]:

@@ -60,6 +60,7 @@ import numpy as np
 
 from . import aggregate as agg
 from .panel import IMPUTED, TREATED
+from .ranking import rank_of
 from .tree import Names
 
 EXACT_NORMALISE = ("minmax", "goalpost", "zscore")
@@ -199,7 +200,8 @@ def plan(result, *, unit: str, year: int, rank: int | None = None, score: float 
     s0 = float(root[u])
     others = np.delete(root, u)
     others = others[np.isfinite(others)]
-    cur_rank = int(1 + (others > s0).sum())
+    decimals = result.settings.rank_round
+    cur_rank = rank_of(s0, others, decimals=decimals)  # as results.csv ranks it
     if rank is not None:
         kind, value = "rank", float(rank)
         if cur_rank <= rank:
@@ -239,7 +241,7 @@ def plan(result, *, unit: str, year: int, rank: int | None = None, score: float 
                               measure_en=getattr(leaf, "unit_en", None) or ""))
     objective = float(np.sum(sp.cost * d / sp.ref))
     return Plan(**base, status="reached", items=tuple(items), objective=objective, achieved_score=achieved,
-                achieved_rank=int(1 + (others > achieved).sum()), best_score=best, exact=exact, method=method,
+                achieved_rank=rank_of(achieved, others, decimals=decimals), best_score=best, exact=exact, method=method,
                 notes=notes)
 
 

@@ -499,7 +499,7 @@ def run_sensitivity(result, spec: Spec, *, jobs: int = 1, progress: Callable[[in
         choice[:, i] = core.index_from_uniform(rows[:, i], n_opt)
     discrete = [i for i, f in enumerate(factors) if not f.is_bank]
     combos: dict[tuple, Base] = {}
-    nominal_scores = result.scores[:, t, result.tree.index[result.tree.root.id]]
+    nominal_scores = result.rank_scores()[:, t, result.tree.index[result.tree.root.id]]
     nominal_rank = core.ranks_min(nominal_scores[None], axis=1)[0]
 
     def base_for(key: tuple) -> Base:
@@ -530,7 +530,8 @@ def run_sensitivity(result, spec: Spec, *, jobs: int = 1, progress: Callable[[in
         members = np.array(list(g))
         tasks += [(key, members[c0:c0 + chunk]) for c0 in range(0, len(members), chunk)]
     _WORK.clear()
-    _WORK.update(work=work, choice=choice, w_i=w_i, j_i=j_i, nominal=nominal_rank)
+    _WORK.update(work=work, choice=choice, w_i=w_i, j_i=j_i, nominal=nominal_rank,
+                 decimals=result.settings.rank_round)
     done = 0
     for idx, ranks, f in _map(_evaluate, tasks, jobs):
         acc.update(ranks)
@@ -564,6 +565,8 @@ def _evaluate(task) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     base, wbank, jbank = _WORK["work"][key]
     weights = _draw_weights(base, idx, _WORK["choice"], _WORK["w_i"], _WORK["j_i"], wbank, jbank)
     s = score_draws(base, weights, n_draws=len(idx))
+    if _WORK["decimals"] is not None:  # rank as results.csv does: on the rounded scores
+        s = np.round(s, _WORK["decimals"])
     ranks = core.ranks_min(s, axis=1)
     return idx, ranks, core.mean_abs_rank_shift(ranks, _WORK["nominal"])
 

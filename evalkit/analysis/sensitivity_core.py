@@ -37,6 +37,8 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
+from ..ranking import ranks_min  # noqa: F401  (re-exported: part of this module's API)
+
 __all__ = [
     "DRAW_BLOCK",
     "SAATY_SCALE",
@@ -468,42 +470,6 @@ def bootstrap_ci(
 
 
 # --------------------------------------------------------------------------- ranks
-
-
-def ranks_min(scores: np.ndarray, *, axis: int = -1) -> np.ndarray:
-    """Competition ("min") ranks along ``axis``: 1 = highest score, ties share the best rank.
-
-    scores : float ndarray, e.g. (n_draws, n_units) with ``axis=-1``.
-    Returns float64 ranks of the same shape:
-
-        rank_i = 1 + #{k : s_k > s_i}          (scores 9, 7, 7, 3 → 1, 2, 2, 4)
-
-    NaN scores get NaN rank and do not count for the others.  Ties are exact
-    float equality (ranks come from the scores as computed; SPEC "results.csv").
-    Vectorised: one argsort along ``axis``.
-
-    >>> ranks_min(np.array([9.0, 7.0, 7.0, 3.0, np.nan]))
-    array([ 1.,  2.,  2.,  4., nan])
-
-    Source: SPEC.md "results.csv" (rank 1 = best, ties share the best rank).
-    """
-    s = np.asarray(scores, dtype=np.float64)
-    s = np.moveaxis(s, axis, -1)
-    m = s.shape[-1]
-    if m == 0:
-        return np.moveaxis(s.copy(), -1, axis)
-    neg = -s  # NaN stays NaN and sorts last
-    order = np.argsort(neg, axis=-1, kind="stable")
-    srt = np.take_along_axis(neg, order, axis=-1)
-    pos = np.broadcast_to(np.arange(m), srt.shape)
-    new = np.ones(srt.shape, dtype=bool)
-    new[..., 1:] = srt[..., 1:] != srt[..., :-1]
-    first = np.maximum.accumulate(np.where(new, pos, 0), axis=-1)
-    ranked = (first + 1).astype(np.float64)
-    ranked[np.isnan(srt)] = np.nan
-    out = np.empty_like(ranked)
-    np.put_along_axis(out, order, ranked, axis=-1)
-    return np.moveaxis(out, -1, axis)
 
 
 _Q = (0.05, 0.5, 0.95)
