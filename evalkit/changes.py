@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .errors import Pos, Problems, UserError, quote
+from .errors import Pos, Problems, UserError, did_you_mean, quote
 from .project import Settings
 from .scheme import Scheme, Weighting
 from .tree import Tree
@@ -99,7 +99,14 @@ def _set_scheme(sd: dict, parts: list[str], value: Any, tree: Tree, path: str, p
         else:
             nid, cut = rest[0] if rest else "", 1
         keys = rest[cut:]
+        # child ids may contain dots too: after `weights` the rest of the path is one child id
+        if len(keys) > 1 and keys[0] == "weights":
+            keys = ["weights", ".".join(keys[1:])]
         nodes = sd.setdefault("nodes", {})
+        if nid not in tree.by_id:
+            problems.add(Pos(SOURCE), f"cannot change {quote(path)}: no node '{nid}' in the tree"
+                         f"{did_you_mean(nid, tree.by_id)}", "unknown-node")
+            return
         if not keys:
             nodes[nid] = value
         elif keys == ["method"]:
@@ -113,6 +120,10 @@ def _set_scheme(sd: dict, parts: list[str], value: Any, tree: Tree, path: str, p
         return
     if parts == ["default", "method"]:
         sd["default"] = {"method": value}
+        return
+    if not parts or parts[0] not in ("default", "ahp", "nodes"):
+        problems.add(Pos(SOURCE), f"cannot change {quote(path)}: after weights. comes default, ahp or "
+                     "nodes.<node id>", "bad-set-path")
         return
     _set(sd, parts, value)
 

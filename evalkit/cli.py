@@ -104,6 +104,7 @@ def cmd_compare(args) -> int:
 
     summary = compare_project(Path(args.project), weights=args.weights or [], sets=args.set or [], out=args.out,
                               lang=args.lang)
+    _print_warnings(summary["warnings"])
     print(summary["text"])
     print(f"wrote {summary['output']}: compare.csv, compare-correlations.csv, compare.html")
     return 0
@@ -231,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as e:
         for line in e.lines():
             _err(line)
-        n = sum(p.severity == "error" for p in e.problems)
+        n = e.n_errors
         _err(f"evalkit: {n} problem{'s' if n != 1 else ''} found; nothing was written")
         return 1
     except CommandError as e:
@@ -240,6 +241,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         sys.stderr.close()
         return 0
+    except OSError as e:  # a path the user gave cannot be read or written (permissions, a file in the way ...)
+        if debug:
+            traceback.print_exc()
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        _err(f"{where}cannot read or write here: {e.strerror or e} (check the path and its permissions)")
+        _err("evalkit: nothing was written")
+        return 1
     except KeyboardInterrupt:
         _err("evalkit: interrupted; nothing was changed in the output folder")
         return 130

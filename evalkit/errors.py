@@ -38,6 +38,7 @@ class Problem:
     message: str  # found, expected, fix: lower-case, one line, no final period
     code: str  # stable kebab-case id, e.g. "unknown-key"
     severity: str = "error"  # or "warning"
+    count: int = 1  # how many problems this line stands for ("... and 30 more rows")
 
     def __str__(self) -> str:
         prefix = "" if self.severity == "error" else "warning: "
@@ -52,8 +53,12 @@ class UserError(Exception):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(sorted(problems, key=Problem.sort_key))
-        n = sum(p.severity == "error" for p in self.problems)
+        n = self.n_errors
         super().__init__(f"{n} problem{'s' if n != 1 else ''} in the input")
+
+    @property
+    def n_errors(self) -> int:
+        return sum(p.count for p in self.problems if p.severity == "error")
 
     def lines(self) -> list[str]:
         """One line per problem, at most ``MAX_PER_CODE`` of one kind, then a count."""
@@ -78,8 +83,8 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, pos: Pos, message: str, code: str, severity: str = "error") -> None:
-        self.items.append(Problem(pos, message, code, severity))
+    def add(self, pos: Pos, message: str, code: str, severity: str = "error", *, count: int = 1) -> None:
+        self.items.append(Problem(pos, message, code, severity, count))
 
     def warn(self, pos: Pos, message: str, code: str) -> None:
         self.add(pos, message, code, "warning")

@@ -216,7 +216,8 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
     for r in movers.itertuples():
         text.append(f"  {inputs.units.label(r.unit)}: rank {r.rank_a} -> {r.rank_b}, score {r.score_a:.2f} -> "
                     f"{r.score_b:.2f}")
-    return {"output": display_path(target), "text": "\n".join(text)}
+    warnings = {str(p): p for p in (*a.notes, *b.notes)}  # both variants' warnings, once each
+    return {"output": display_path(target), "text": "\n".join(text), "warnings": list(warnings.values())}
 
 
 def _compare_page(path: Path, a: Result, b: Result, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,

@@ -66,12 +66,21 @@ def _check_project_against_tree(project: Project, tree: Tree, problems: Problems
             if ind not in leaves:
                 problems.add(pos["prepare"], f"prepare.treat.{key} names unknown indicator '{ind}'"
                              f"{did_you_mean(ind, leaves)}", "unknown-indicator")
-    coord = project.settings.analysis.get("coordination")
-    if coord and coord.get("nodes"):
-        for nid in coord["nodes"]:
-            if nid not in tree.by_id:
-                problems.add(pos["analysis"], f"analysis.coordination names unknown node '{nid}'"
-                             f"{did_you_mean(nid, tree.by_id)}", "unknown-node")
+    analysis = project.settings.analysis
+    coord = analysis.get("coordination") or {}
+    for nid in coord.get("nodes") or []:
+        if nid not in tree.by_id:
+            problems.add(pos["analysis"], f"analysis.coordination names unknown node '{nid}'"
+                         f"{did_you_mean(nid, tree.by_id)}", "unknown-node")
+    systems = coord.get("nodes") or [d.id for d in tree.domains]
+    for nid in coord.get("weights") or {}:
+        if nid not in systems:
+            problems.add(pos["analysis"], f"analysis.coordination.weights names '{nid}', which is not one of the "
+                         f"coordinated nodes{did_you_mean(nid, systems)}", "unknown-node")
+    for nid in (analysis.get("disparity") or {}).get("nodes") or []:
+        if nid not in tree.by_id:
+            problems.add(pos["analysis"], f"analysis.disparity names unknown node '{nid}'"
+                         f"{did_you_mean(nid, tree.by_id)}", "unknown-node")
     if project.settings.normalize == "goalpost":
         lacking = [n.id for n in tree.leaves if n.goalposts is None]
         if lacking:

@@ -87,6 +87,12 @@ def read_table(path: Path, problems: Problems) -> pd.DataFrame | None:
         problems.add(Pos(file), f"unknown file type '{suffix}': use .csv or .xlsx", "bad-file-type")
         return None
     df.columns = [str(c).strip() for c in df.columns]
+    # rows with every cell empty (Excel leaves them at the end) are skipped; the index keeps each
+    # remaining row's position, so messages still name the spreadsheet row (index + 2)
+    if len(df):
+        blank = (df.apply(lambda c: c.astype(str).str.strip()) == "").all(axis=1)
+        if blank.any():
+            df = df[~blank]
     if len(df) == 0:
         problems.add(Pos(file, 1), "the file has a header but no data rows", "header-only")
         return None
@@ -120,13 +126,17 @@ def _encoding(path: Path, problems: Problems) -> str | None:
 
 
 def _report_rows(problems: Problems, file: str, rows: np.ndarray, message: Callable[[int], str], code: str) -> None:
-    """One problem per bad row, the first ``ROWS_PER_KIND``, then one line counting the rest."""
-    rows = np.asarray(rows)
+    """One problem per bad row, the first ``ROWS_PER_KIND``, then one line counting the rest.
+
+    A row appears once however many of its cells share the problem (wide files repeat rows).
+    """
+    rows = np.unique(np.asarray(rows))
     for i in rows[:ROWS_PER_KIND]:
         problems.add(Pos(file, int(i) + 2), message(int(i)), code)
     if len(rows) > ROWS_PER_KIND:
         problems.add(Pos(file, int(rows[ROWS_PER_KIND]) + 2),
-                     f"... and {len(rows) - ROWS_PER_KIND} more rows with the same problem ({code})", code + "-more")
+                     f"... and {len(rows) - ROWS_PER_KIND} more rows with the same problem ({code})", code + "-more",
+                     count=len(rows) - ROWS_PER_KIND)
 
 
 # --------------------------------------------------------------------------- units
@@ -150,8 +160,11 @@ def load_units(path: Path, problems: Problems) -> Units | None:
     seen: dict[str, int] = {}
     ids, groups = df["id"].tolist(), df["group"].tolist()  # plain lists: no per-cell pandas indexing
     names = {col: df[col].tolist() for col in ("name_zh", "name_en")}
+    row_of = [int(k) + 2 for k in df.index]  # spreadsheet rows (blank rows were skipped)
+    first_id: dict[int, str] = {}
     for i, uid in enumerate(ids):
-        row = i + 2
+        row = row_of[i]
+        first_id[row] = uid
         if not UNIT_ID_RE.match(uid) or ".." in uid:
             problems.add(Pos(file, row), f"unit id {quote(uid)} may hold only letters, digits, '_', '.', '-' "
                          "(no '..', no '/'; ids become file names)", "bad-unit-id")
@@ -164,7 +177,7 @@ def load_units(path: Path, problems: Problems) -> Units | None:
         low = uid.lower()
         if low in seen:
             first = seen[low]
-            same = ids[first - 2] == uid
+            same = first_id[first] == uid
             problems.add(Pos(file, row), f"unit id {quote(uid)} is given twice (first at row {first})"
                          + ("" if same else " — ids that differ only in case collide as file names"),
                          "duplicate-unit")
@@ -213,7 +226,7 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     if "indicator" in df.columns and "value" in df.columns:
         long = df
         status = long["status"] if "status" in long.columns else None
-        rows = np.arange(len(long))
+        rows = long.index.to_numpy()  # position in the file (blank rows skipped): row = index + 2
     elif "indicator" in df.columns or "value" in df.columns:
         problems.add(Pos(file, 1), "long form needs both an indicator and a value column", "missing-column")
         return None
@@ -233,7 +246,7 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
         })
         status = (pd.Series(np.repeat(df["status"].to_numpy(), len(value_cols)))
                   if "status" in df.columns else None)
-        rows = np.repeat(np.arange(n), len(value_cols))
+        rows = np.repeat(df.index.to_numpy(), len(value_cols))
 
     # Distinct texts are stripped once each (a large file repeats a few thousand ids millions of times);
     # ucode[k] indexes utext for long-table row k, and so on.
@@ -465,8 +478,8 @@ def load_targets(path: Path, tree: Tree, units: Units, years: tuple[int, ...], p
     seen: dict[tuple, int] = {}
     n_before = len(problems.errors)
     unit_set = set(units.ids)
-    for i, r in enumerate(df[list(need)].itertuples(index=False)):
-        row = i + 2
+    for i, r in zip(df.index, df[list(need)].itertuples(index=False)):
+        row = int(i) + 2
         uid, yr, ind, tv = (str(x).strip() for x in r)
         if uid not in unit_set:
             problems.add(Pos(file, row), f"unit {quote(uid)} is not in the units file{did_you_mean(uid, unit_set)}",

@@ -9,7 +9,7 @@ import yaml
 
 from ..errors import Pos, Problems, quote
 from ..project import LANGS, NORMALIZE_METHODS, SCOPES, Project, Settings
-from ..tree import Names
+from ..tree import STAGES, Names
 from .tree import AGGREGATE_METHODS, read_names
 from .yamlnodes import Doc, Key, compose, display_path
 
@@ -62,11 +62,15 @@ TREAT_KEYS = {"skew": Key(float), "kurt": Key(float), "winmax": Key(int), "log":
               "indicators": Key(list), "exclude": Key(list)}
 ANALYSIS_KEYS = {
     "coordination": Key(dict, False, "{nodes: [...], weights: {...}, variant: corrected | traditional, floor: 0.01}"),
-    "obstacles": Key(dict, False, "{top: 5}"),
-    "efficiency": Key(dict, False, "{inputs: [input], outputs: [outcome]}"),
+    "efficiency": Key(dict, False, "{inputs: [input], outputs: [output, outcome]}"),
     "disparity": Key(dict, False, "{nodes: [...]}"),
 }
 COORD_KEYS = {"nodes": Key(list), "weights": Key(dict), "variant": Key(str), "floor": Key(float)}
+EFFICIENCY_KEYS = {"inputs": Key(list, False, "stages used as DEA inputs"),
+                   "outputs": Key(list, False, "stages used as DEA outputs")}
+DISPARITY_KEYS = {"nodes": Key(list, False, "nodes whose disparity is measured (default: root and domains)")}
+PLANNING_KEYS = {"cap": Key(float, False, "largest attainment counted (default 1.2)"),
+                 "close": Key(float, False, "attainment from which a target counts as close (default 0.9)")}
 
 
 def bundled_root() -> Path:
@@ -225,10 +229,25 @@ def _read_settings(doc: Doc, m) -> Settings:
         kw["prepare"] = _read_prepare(doc, m["prepare"][1])
     if "analysis" in m:
         kw["analysis"] = _read_analysis(doc, m["analysis"][1])
-    for key in ("sensitivity", "planning"):
-        if key in m:
-            kw[key] = _plain_mapping(doc, m[key][1], key)
+    if "planning" in m:
+        kw["planning"] = _read_planning(doc, m["planning"][1])
+    if "sensitivity" in m:  # checked in full by evalkit.analysis.sensitivity.read_spec
+        kw["sensitivity"] = _plain_mapping(doc, m["sensitivity"][1], "sensitivity")
     return Settings(**kw)
+
+
+def _read_planning(doc: Doc, node) -> dict[str, Any]:
+    pm = doc.mapping(node, PLANNING_KEYS, "planning") or {}
+    out: dict[str, Any] = {}
+    for key, lo, hi in (("cap", 1.0, float("inf")), ("close", 0.0, 1.0)):
+        if key in pm:
+            v = doc.number(pm[key][1], f"planning.{key}")
+            if v is not None and not (lo <= v <= hi and (key != "close" or v > 0)):
+                rng = "at least 1" if key == "cap" else "in (0, 1]"
+                doc.error(pm[key][1], f"planning.{key} must be {rng}, found {v:g}", "bad-value")
+            elif v is not None:
+                out[key] = v
+    return out
 
 
 def _read_prepare(doc: Doc, node) -> dict[str, Any]:
@@ -313,15 +332,39 @@ def _read_analysis(doc: Doc, node) -> dict[str, Any]:
                           if t is not None]
         if "weights" in cm:
             wm = doc.mapping(cm["weights"][1], None, "coordination weights") or {}
-            c["weights"] = {k: doc.number(v[1], f"weight of {k}") for k, v in wm.items()}
+            ws = {k: doc.number(v[1], f"weight of {k}") for k, v in wm.items()}
+            bad = [k for k, v in ws.items() if v is not None and v < 0]
+            for k in bad:
+                doc.error(wm[k][1], f"coordination weight of '{k}' must be >= 0", "negative-weight")
+            if not bad and all(v is not None for v in ws.values()):
+                if ws and sum(ws.values()) <= 0:
+                    doc.error(cm["weights"][1], "coordination weights must not all be 0", "bad-value")
+                else:
+                    c["weights"] = ws
         if "variant" in cm:
             c["variant"] = doc.choice(cm["variant"][1], "coupling variant", ("corrected", "traditional")) or "corrected"
         if "floor" in cm:
             c["floor"] = doc.number(cm["floor"][1], "floor")
         out["coordination"] = c
-    for key in ("obstacles", "efficiency", "disparity"):
-        if key in am:
-            out[key] = _plain_mapping(doc, am[key][1], f"analysis.{key}")
+    if "efficiency" in am:
+        em = doc.mapping(am["efficiency"][1], EFFICIENCY_KEYS, "analysis.efficiency") or {}
+        e: dict[str, Any] = {}
+        for key in ("inputs", "outputs"):
+            if key in em:
+                items = doc.sequence(em[key][1], f"efficiency {key}") or []
+                stages = [doc.choice(i, f"efficiency {key[:-1]} stage", STAGES) for i in items]
+                if not items:
+                    doc.error(em[key][1], f"efficiency {key} is empty: name at least one stage", "bad-value")
+                elif all(st is not None for st in stages):
+                    e[key] = stages
+        if set(e.get("inputs", ())) & set(e.get("outputs", ())):
+            doc.error(am["efficiency"][1], "a stage cannot be both a DEA input and an output", "bad-value")
+        out["efficiency"] = e
+    if "disparity" in am:
+        dm = doc.mapping(am["disparity"][1], DISPARITY_KEYS, "analysis.disparity") or {}
+        if "nodes" in dm:
+            out["disparity"] = {"nodes": [t for t in (doc.text(i, "node id") for i in
+                                                      (doc.sequence(dm["nodes"][1], "nodes") or [])) if t is not None]}
     return out
 
 

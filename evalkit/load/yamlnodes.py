@@ -75,7 +75,30 @@ def compose(path: Path | str, problems: Problems, *, text: str | None = None) ->
         return None
     if node is None:
         problems.add(Pos(file, 1), "the file is empty", "empty-file")
+    elif _has_alias(node, file, problems):
+        return None
     return node
+
+
+def _has_alias(root: yaml.Node, file: str, problems: Problems) -> bool:
+    """Anchors and aliases (&a / *a) are refused: a node reached twice could multiply without bound."""
+    seen: set[int] = set()
+    stack = [root]
+    found = False
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            problems.add(at(node, file), "YAML anchors and aliases (&name / *name) are not supported: write the "
+                         "values out", "yaml-alias")
+            found = True
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack += [k, v]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += list(node.value)
+    return found
 
 
 @dataclass(frozen=True)
