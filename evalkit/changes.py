@@ -16,7 +16,7 @@ import yaml
 
 from .errors import Pos, Problems, UserError, did_you_mean, quote
 from .project import Settings
-from .scheme import Scheme, Weighting
+from .scheme import Scheme
 from .tree import Tree
 
 SOURCE = "<command line>"

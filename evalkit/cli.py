@@ -7,14 +7,13 @@ Exit codes: 0 done; 1 the input has problems (each on its own line on stderr);
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .errors import Pos, Problem, UserError
+from .errors import Problem, UserError
 
 
 class CommandError(Exception):
@@ -116,9 +115,6 @@ def cmd_init(args) -> int:
     path = init_project(Path(args.dir))
     print(f"created {path}; run it with: evalkit run {path}")
     return 0
-
-
-COMMANDS: dict[str, Callable] = {}
 
 
 def build_parser() -> argparse.ArgumentParser:

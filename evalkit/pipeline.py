@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
@@ -19,9 +19,9 @@ import pandas as pd
 
 from . import aggregate as agg
 from . import normalise as norm
-from .errors import Pos, Problem, Problems, UserError, quote
+from .errors import Pos, Problem, Problems
 from .load import Inputs
-from .panel import IMPUTED, PROVISIONAL, TREATED, Panel
+from .panel import IMPUTED, PROVISIONAL, TREATED
 from .prepare import derive, impute, parse_formula, screen, treat
 from .ranking import ranks_min
 from .project import Settings
@@ -476,25 +476,6 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
                             "columns": treated}
     return Prepared(x=values, flags=flags, units=units, unit_index=unit_index, records=records, x_raw=x_raw,
                     x_imputed=x_imputed)
-
-
-def _plainify(obj: Any) -> Any:
-    """A JSON-able view of a record (dataclass, mapping, array)."""
-    import dataclasses
-
-    if dataclasses.is_dataclass(obj):
-        return {f.name: _plainify(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, Mapping):
-        return {str(k): _plainify(v) for k, v in obj.items()}
-    if isinstance(obj, np.ndarray):
-        return obj.tolist() if obj.size <= 64 else f"array{obj.shape}"
-    if isinstance(obj, (list, tuple)):
-        return [_plainify(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return float(obj)
-    return obj
 
 
 # =========================================================================== normalise

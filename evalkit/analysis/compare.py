@@ -31,13 +31,14 @@ def rank_correlations(a, b, *, nodes: list[str] | None = None) -> pd.DataFrame:
     """Spearman ρ and Kendall τ-b between the two results' scores, per year and node."""
     tree = a.tree
     nodes = nodes or [n.id for n in tree.inner]
+    ra, rb = a.ranks(), b.ranks()  # once: ranking is the costly part
     rows = []
     for t, year in enumerate(a.years):
         for nid in nodes:
             k = tree.index[nid]
             sa, sb = a.scores[:, t, k], b.scores[:, t, k]
             rows.append({"year": year, "node": nid, "spearman": spearman(sa, sb), "kendall": kendall(sa, sb),
-                         "max_abs_rank_shift": _max_abs_shift(a.ranks()[:, t, k], b.ranks()[:, t, k])})
+                         "max_abs_rank_shift": _max_abs_shift(ra[:, t, k], rb[:, t, k])})
     return pd.DataFrame(rows)
 
 

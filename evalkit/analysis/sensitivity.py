@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
@@ -415,7 +414,6 @@ def weight_bank(base: Base, spec: Spec, *, seed: int, start: int, stop: int) -> 
 
 def judgment_bank(base: Base, spec: Spec, *, seed: int, start: int, stop: int) -> dict[int, np.ndarray]:
     """Local weights from perturbed AHP judgments (and recombined for combined nodes)."""
-    from ..weight.ahp import ahp as ahp_weights
     from ..weight.combine import combine
 
     out = {}

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..errors import Pos, Problems, UserError, did_you_mean, quote
+from ..errors import Pos, Problems, did_you_mean, quote
 from ..load.data import MISSING_TOKENS, RESERVED_UNIT_IDS, UNIT_ID_RE, read_table
 from ..load.yamlnodes import display_path
 from ..prepare.derived import FUNCTIONS

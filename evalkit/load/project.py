@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import Pos, Problems, quote
+from ..errors import Problems, quote
 from ..project import LANGS, NORMALIZE_METHODS, SCOPES, Project, Settings
 from ..tree import STAGES, Names
 from .tree import AGGREGATE_METHODS, read_names
@@ -278,8 +278,7 @@ def _read_prepare(doc: Doc, node) -> dict[str, Any]:
             for ind, (kn, vn) in (doc.mapping(im["indicators"][1], None, "impute.indicators") or {}).items():
                 c = _read_chain(doc, vn)
                 if c is not None:
-                    per[ind] = c
-                    doc.problems  # positions of indicator ids are checked in the cross-check
+                    per[ind] = c  # indicator ids are checked against the tree in load_inputs
         out["impute"] = {"chain": chain, "indicators": per}
     if "treat" in pm:
         tm = doc.mapping(pm["treat"][1], TREAT_KEYS, "prepare.treat") or {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import yaml
 
 from ..errors import Problems, did_you_mean, quote
 from ..scheme import (DEFAULT_METHODS, NODE_METHODS, OBJECTIVE_METHODS, SUBJECTIVE_METHODS, AhpSettings, Expert,

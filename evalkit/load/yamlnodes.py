@@ -202,7 +202,7 @@ class Doc:
             else:
                 f = float(s)
         except (ValueError, ZeroDivisionError):
-            hint = " (a number, or a fraction like \"1/3\")" if fractions else " (a number)"
+            hint = " (write a number, or a fraction like \"1/3\")" if fractions else " (write a number such as 0.5)"
             self.error(node, f"{what} {quote(v)} is not a number{hint}", "not-a-number")
             return None
         if not math.isfinite(f):

@@ -177,6 +177,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                             "{gap} points."},
     "rg_r_provinces": {"zh": "省份平均得分最高为{hi}（{hs}），最低为{lo}（{ls}）。",
                        "en": "Highest province average: {hi} ({hs}); lowest: {lo} ({ls})."},
+    "rg_one_city": {"zh": "，仅 1 个城市", "en": "; a single city"},
     "rg_r_domain_widest": {"zh": "各领域中相对差距最大的是「{dom}」（变异系数 {cv}），最小的是「{dom2}」（{cv2}）。",
                            "en": "Among the domains, relative gaps are widest in \"{dom}\" (CV {cv}) and narrowest in "
                                  "\"{dom2}\" ({cv2})."},
@@ -656,8 +657,9 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     if within_rows and len(within_rows) > 1:
         hr = max(within_rows, key=lambda r: float(r["mean"]["v"] or "-inf"))
         lr = min(within_rows, key=lambda r: float(r["mean"]["v"] or "inf"))
-        reading.append(tr("rg_r_provinces", lang, hi=hr["name"], hs=hr["mean"]["s"], lo=lr["name"],
-                          ls=lr["mean"]["s"]))
+        one = tr("rg_one_city", lang)
+        reading.append(tr("rg_r_provinces", lang, hi=hr["name"], hs=hr["mean"]["s"] + (one if hr["n"] == 1 else ""),
+                          lo=lr["name"], ls=lr["mean"]["s"] + (one if lr["n"] == 1 else "")))
     doms = [r for r in dom_rows if not r["root"] and r["cells"][2]["v"]]
     if len(doms) > 1:
         w_ = max(doms, key=lambda r: float(r["cells"][2]["v"]))
