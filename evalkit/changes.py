@@ -17,6 +17,7 @@ import yaml
 from .errors import Pos, Problems, UserError, did_you_mean, quote
 from .project import Settings
 from .scheme import Scheme
+from .load.yamlnodes import dump
 from .tree import Tree
 
 SOURCE = "<command line>"
@@ -77,11 +78,9 @@ def apply_changes(scheme: Scheme, settings: Settings, tree: Tree,
     problems.raise_if_errors()
     new_scheme, new_settings = scheme, settings
     if touched_scheme:
-        text = yaml.safe_dump(sd, allow_unicode=True, sort_keys=False)
-        new_scheme = load_scheme(SOURCE, tree, problems, text=text)
+        new_scheme = load_scheme(SOURCE, tree, problems, text=dump(sd))
     if touched_settings:
-        text = yaml.safe_dump(st, allow_unicode=True, sort_keys=False)
-        new_settings = settings_from_text(text, SOURCE, problems)
+        new_settings = settings_from_text(dump(st), SOURCE, problems)
     # lines of the YAML built from the overrides mean nothing to the user: keep the file name only
     problems.items = [replace(p, pos=Pos(SOURCE)) if p.pos.file == SOURCE else p for p in problems.items]
     problems.raise_if_errors()

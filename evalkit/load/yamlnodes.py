@@ -23,6 +23,18 @@ Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
 
+class NoAliasDumper(yaml.SafeDumper):
+    """A safe dumper that writes repeated objects out in full: evalkit refuses aliases when reading."""
+
+    def ignore_aliases(self, data) -> bool:  # noqa: ARG002 - the signature is PyYAML's
+        return True
+
+
+def dump(data) -> str:
+    """YAML text for evalkit's own readers (no aliases, unicode kept, keys in order)."""
+    return yaml.dump(data, Dumper=NoAliasDumper, allow_unicode=True, sort_keys=False)
+
+
 def display_path(path: Path) -> str:
     """The path as the user would type it: relative to the working directory when below it."""
     try:

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from evalkit.load.yamlnodes import NoAliasDumper  # evalkit refuses YAML aliases
+
 from evalkit.errors import Pos
 from evalkit.load import Inputs, load_inputs
 from evalkit.load.data import Units
@@ -90,9 +92,10 @@ def write_project(folder: Path, *, tree: dict, values: np.ndarray, units: Sequen
     ids = leaf_ids(tree)
     values = np.asarray(values, dtype=float)
     assert values.shape == (len(units), len(years), len(ids)), values.shape
-    (folder / "tree.yaml").write_text(yaml.safe_dump(tree, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / "tree.yaml").write_text(yaml.dump(tree, Dumper=NoAliasDumper, allow_unicode=True, sort_keys=False),
+                                         encoding="utf-8")
     scheme = scheme if scheme is not None else {"default": {"method": "equal"}}
-    (folder / "scheme.yaml").write_text(yaml.safe_dump(dict(scheme), allow_unicode=True, sort_keys=False,
+    (folder / "scheme.yaml").write_text(yaml.dump(dict(scheme), Dumper=NoAliasDumper, allow_unicode=True, sort_keys=False,
                                                                        default_flow_style=None),
                                         encoding="utf-8")
     rows = []
@@ -112,7 +115,7 @@ def write_project(folder: Path, *, tree: dict, values: np.ndarray, units: Sequen
            "data": {"values": "values.csv", "units": "units.csv"}, "years": [min(years), max(years)],
            "output": "out", **project}
     path = folder / "evalkit.yaml"
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(yaml.dump(doc, Dumper=NoAliasDumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
