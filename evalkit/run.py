@@ -12,7 +12,7 @@ import pandas as pd
 import yaml
 
 from . import __version__
-from .errors import Pos, Problems, UserError
+from .errors import Pos, Problem, Problems, UserError
 from .load import Inputs, load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
@@ -133,6 +133,9 @@ def _sensitivity(result: Result, opts: dict[str, Any], report_years: list[int], 
         from dataclasses import replace as dc_replace
 
         spec = dc_replace(spec, year=report_years[-1])
+    elif spec.year not in result.years:
+        raise UserError([Problem(pos, f"sensitivity.year {spec.year} is not in the data "
+                                      f"({result.years[0]}-{result.years[-1]})", "bad-year")])
     outcome = run_sensitivity(result, spec, jobs=jobs, progress=opts.get("progress"))
     tables["robustness"] = outcome.robustness
     tables["sobol"] = outcome.sobol

@@ -174,7 +174,9 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
         o = doc.text(m["output"][1], "output")
         if o is not None:
             output = (base / o).resolve()
-    if bundled:
+    installed = bundled_root().name == "_bundled"
+    if bundled or (installed and bundled_root() in path.resolve().parents):
+        # the bundled projects write ./out, never into the installed package
         output = Path.cwd() / "out"
     if framework is None or weights is None or values is None or units is None:
         return None
