@@ -1167,7 +1167,9 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
         })
     ctx["league"] = league
     ctx["n_units"] = len(p.units)
-    ctx["region_link"] = {"href": "region.html", "text": t("region_link", lang)}
+    # the regional page is rendered with the overview whenever the disparity table is there
+    ctx["region_link"] = ({"href": "region.html", "text": t("region_link", lang)}
+                          if p.inp.tables.get("disparity") is not None else None)
     if missed is not None:
         n_missed = sum(1 for v in missed.values() if v > 0)
         ctx["missed_summary"] = t("missed_summary", lang, n=n_missed, total=len(missed))

@@ -171,6 +171,16 @@ def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: s
         except Exception as e:
             summary.failures.append((f"index/{y}", _reason(e)))
         tick(1)
+    if inp.tables.get("disparity") is not None:  # <year>/region.html, linked from the overview
+        from .region import render_region_page
+
+        for y in years:
+            try:
+                path = render_region_page(out_dir, y, inp, lang)
+                summary.pages += 1
+                summary.files.append(Path(path))
+            except Exception as e:  # one page failing must not lose the others
+                summary.failures.append((f"region/{y}", _reason(e)))
 
     if jobs <= 1 or len(units) * len(years) < 8:
         for y in years:

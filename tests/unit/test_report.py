@@ -668,15 +668,24 @@ def test_rank_change_slope_chart_shows_every_unit_with_both_ranks(rendered, inp)
     assert root.find("s:title", ns).text == "2022—2023年综合排名变化"
 
 
-def test_region_link_near_the_top_of_every_overview(rendered, inp, tmp_path):
+def test_region_link_only_when_the_regional_page_is_rendered(rendered, inp, tmp_path):
+    # this fixture has no disparity table, so no regional page and no link to one
     out, _ = rendered
     for y in YEARS:
         html = (out / str(y) / "index.html").read_text(encoding="utf-8")
+        assert 'href="region.html"' not in html and not (out / str(y) / "region.html").exists()
+
+
+def test_region_link_near_the_top_of_every_overview_of_a_run(tmp_path, monkeypatch):
+    from evalkit.run import run_project
+
+    monkeypatch.chdir(tmp_path)
+    run_project(None, out=str(tmp_path / "o"), years=[2023, 2024], lang="en")
+    for y in (2023, 2024):
+        html = (tmp_path / "o" / str(y) / "index.html").read_text(encoding="utf-8")
         head = html.split('id="league"', 1)[0]
-        assert '<a href="region.html">区域差异与收敛</a>' in head
-    render_reports(inp, tmp_path, years=[2021], lang="en")
-    assert '<a href="region.html">Regional disparity and convergence</a>' in (
-        tmp_path / "2021" / "index.html").read_text(encoding="utf-8")
+        assert '<a href="region.html">Regional disparity and convergence</a>' in head
+        assert (tmp_path / "o" / str(y) / "region.html").exists()
 
 
 def test_missed_targets_one_line_summary(tmp_path):
