@@ -13,7 +13,7 @@ import yaml
 
 from . import __version__
 from .errors import Pos, Problem, Problems, UserError
-from .load import Inputs, load_inputs
+from .load import load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
 from .output import _umask, sha256, staged_folder, write_csv, write_json
@@ -74,13 +74,9 @@ def raw_frame(result: Result) -> pd.DataFrame:
 
 
 def analysis_tables(result: Result, targets: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    """Every analysis table the engine knows how to compute for this result."""
-    try:
-        from .analysis.tables import all_tables
-    except ModuleNotFoundError as e:
-        if e.name != "evalkit.analysis.tables":
-            raise
-        return {}
+    """Every analysis table the engine computes for this result."""
+    from .analysis.tables import all_tables
+
     return all_tables(result, targets)
 
 
@@ -109,15 +105,17 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         extra["sensitivity"] = _sensitivity(result, sensitivity, report_years, jobs, tables)
     pages = 0
     failures: list[str] = []
+    frames = {"results": result.to_frame(), "weights": result.weights_frame(), "man": manifest(result)}
     with staged_folder(target, protect=project.inputs().values()) as tmp:
-        write_csv(result.to_frame(), tmp / "results.csv")
-        write_csv(result.weights_frame(), tmp / "weights.csv")
+        write_csv(frames["results"], tmp / "results.csv")
+        write_csv(frames["weights"], tmp / "weights.csv")
         for name, df in tables.items():
             write_csv(df, tmp / f"{name}.csv")
-        write_json(manifest(result), tmp / "manifest.json")
-        pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf)
+        write_json(frames["man"], tmp / "manifest.json")
+        pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames)
         if "robustness" in tables and "sensitivity" in extra:
-            pages, failures = _robustness_page(result, tables, tmp, extra["sensitivity"], lang, pages, failures)
+            pages, failures = _robustness_page(result, tables, tmp, extra["sensitivity"], lang, pages, failures,
+                                               frames["man"])
     return {"output": display_path(target), "years": report_years, "pages": pages, "failures": failures,
             "synthetic": project.synthetic, **extra}
 
@@ -151,15 +149,11 @@ def _sensitivity(result: Result, opts: dict[str, Any], report_years: list[int], 
 
 
 def _robustness_page(result: Result, tables: dict[str, pd.DataFrame], out: Path, sens: dict[str, Any], lang: str,
-                     pages: int, failures: list[str]) -> tuple[int, list[str]]:
+                     pages: int, failures: list[str], man: dict[str, Any]) -> tuple[int, list[str]]:
     """``<year>/robustness.html`` for the sensitivity's year; a failure is listed like a scorecard's."""
-    try:
-        from .report.pages import render_robustness_page
-    except ModuleNotFoundError as e:
-        if not (e.name or "").startswith("evalkit.report"):
-            raise
-        return pages, failures
-    meta = {**report_meta(result), "sensitivity": sens["page"]}
+    from .report.pages import render_robustness_page
+
+    meta = {**report_meta(result, man), "sensitivity": sens["page"]}
     units = result.inputs.units.table
     units = units[units["id"].isin(result.units)].reset_index(drop=True)
     try:
@@ -231,18 +225,13 @@ def _compare_page(path: Path, a: Result, b: Result, table: pd.DataFrame, corr: p
 
 
 def render(result: Result, tables: dict, out: Path, years: list[int], lang: str, jobs: int,
-           progress, pdf: bool) -> tuple[int, list[str]]:
-    """Scorecards, overview and results.xlsx, if the report module is present."""
-    try:
-        from .report import render as report_render
-    except ModuleNotFoundError as e:
-        if not (e.name or "").startswith("evalkit.report"):
-            raise
-        return 0, []
-    inp = report_input(result, tables)
-    summary = report_render.render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress)
+           progress, pdf: bool, *, frames: dict[str, Any] | None = None) -> tuple[int, list[str]]:
+    """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``)."""
     from .report.excel import write_results_xlsx
+    from .report.render import render_reports
 
+    inp = report_input(result, tables, **(frames or {}))
+    summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress)
     write_results_xlsx(inp, out / "results.xlsx", lang=lang)
     if pdf:
         from .report.pdf import write_pdfs
@@ -253,41 +242,32 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
             from .cli import CommandError
 
             raise CommandError(str(e))
-    failures = [f"{f[0]}: {f[1]}" if isinstance(f, tuple) else str(f) for f in getattr(summary, "failures", [])]
-    pages = int(getattr(summary, "pages", 0))
-    if "disparity" in tables:  # <year>/region.html; a failure is listed like a scorecard's
-        from .report.region import render_region_page
-
-        for y in years:
-            try:
-                render_region_page(out, y, inp, lang)
-                pages += 1
-            except Exception as e:  # one page failing must not lose the others
-                failures.append(f"region/{y}: {type(e).__name__}: {str(e)[:200]}")
-    return pages, failures
+    failures = [f"{f[0]}: {f[1]}" if isinstance(f, tuple) else str(f) for f in summary.failures]
+    return summary.pages, failures
 
 
-def report_input(result: Result, tables: dict[str, pd.DataFrame]):
+def report_input(result: Result, tables: dict[str, pd.DataFrame], *, results: pd.DataFrame | None = None,
+                 weights: pd.DataFrame | None = None, man: dict[str, Any] | None = None):
+    """The report module's input; pass the tables already built to avoid building them twice."""
     from .report.inputs import ReportInput
 
-    project = result.inputs.project
     units = result.inputs.units.table
     units = units[units["id"].isin(result.units)].reset_index(drop=True)
     return ReportInput(
         tree=result.tree,
         units=units,
-        results=result.to_frame(),
-        weights=result.weights_frame(),
+        results=results if results is not None else result.to_frame(),
+        weights=weights if weights is not None else result.weights_frame(),
         raw=raw_frame(result),
-        meta=report_meta(result),
+        meta=report_meta(result, man),
         tables=tables,
         notes=tuple(str(p) for p in result.notes),
     )
 
 
-def report_meta(result: Result) -> dict[str, Any]:
+def report_meta(result: Result, man: dict[str, Any] | None = None) -> dict[str, Any]:
     project = result.inputs.project
-    m = manifest(result)
+    m = man if man is not None else manifest(result)
     weighting = {}
     for node_id, nw in result.weighting.items():
         weighting[node_id] = {"method": nw.method, "cr": nw.cr, "ri_table": nw.ri_table,
@@ -301,7 +281,8 @@ def report_meta(result: Result) -> dict[str, Any]:
         "years": list(result.years),
         "method": {
             "normalize": {"method": result.settings.normalize, "scope": result.settings.scope},
-            "aggregate": {"method": result.settings.aggregate, "min_share": result.settings.min_share},
+            "aggregate": {"method": result.settings.aggregate, "min_share": result.settings.min_share,
+                          "geometric_shift": result.settings.geometric_shift},
             "weights_file": display_path(project.weights),
             "weighting": weighting,
             "preparation": result.prepared.records,

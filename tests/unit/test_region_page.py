@@ -245,23 +245,18 @@ def test_names_are_escaped_and_missing_tables_say_so(demo, tmp_path):
     assert ctx["beta_rows"] == [] and ctx["cv_chart"] is None
 
 
-def test_run_render_writes_and_counts_the_region_page_and_lists_a_failure(demo, tmp_path, monkeypatch):
-    from evalkit import run
+def test_render_reports_writes_and_counts_the_region_page_and_lists_a_failure(demo, tmp_path, monkeypatch):
     from evalkit.report import region as region_mod
-    from evalkit.report import render as render_mod
-    from evalkit.report import excel
+    from evalkit.report.render import render_reports
 
-    result, inp, _ = demo
-    tables = inp.tables
-    monkeypatch.setattr(render_mod, "render_reports", lambda *a, **k: render_mod.RenderSummary(pages=42))
-    monkeypatch.setattr(excel, "write_results_xlsx", lambda *a, **k: None)
-    pages, failures = run.render(result, dict(tables), tmp_path, [2023, YEAR], "zh", 1, None, False)
-    assert pages == 44 and failures == []
-    assert (tmp_path / "2023" / "region.html").is_file() and (tmp_path / str(YEAR) / "region.html").is_file()
+    _, inp, _ = demo
+    s = render_reports(inp, tmp_path / "a", years=[2023, YEAR], lang="zh")
+    assert s.pages == 2 * (41 + 1 + 1) and s.failures == []  # scorecards, overview, regional page per year
+    assert (tmp_path / "a" / "2023" / "region.html").is_file() and (tmp_path / "a" / str(YEAR) / "region.html").is_file()
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(region_mod, "render_region_page", boom)
-    pages, failures = run.render(result, dict(tables), tmp_path, [YEAR], "zh", 1, None, False)
-    assert pages == 42 and failures == [f"region/{YEAR}: RuntimeError: disk full"]
+    s = render_reports(inp, tmp_path / "b", years=[YEAR], lang="zh")
+    assert s.pages == 42 and [f[0] for f in s.failures] == [f"region/{YEAR}"] and "disk full" in s.failures[0][1]
