@@ -543,6 +543,8 @@ def run_sensitivity(result, spec: Spec, *, jobs: int = 1, progress: Callable[[in
     for col in ("nominal_rank", "median_rank", "rank_p05", "rank_p95", f"p_top{spec.top}",
                 f"p_bottom{spec.bottom}"):
         rob[col] = summary[col]
+    nominal = np.asarray(summary["nominal_rank"], float)  # a whole rank, as in results.csv
+    rob["nominal_rank"] = pd.arrays.IntegerArray(np.nan_to_num(nominal).astype(np.int64), mask=~np.isfinite(nominal))
     rob = rob.rename(columns={f"p_top{spec.top}": "p_top5", f"p_bottom{spec.bottom}": "p_bottom5"}) \
         if (spec.top, spec.bottom) == (5, 5) else rob
     fA, fB, fAB = core.saltelli_split(f_out, d)

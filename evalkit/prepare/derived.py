@@ -20,6 +20,7 @@ Source: SPEC.md "Indicator tree" (``formula:``, ``variables:``) and
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
@@ -148,7 +149,9 @@ def parse_formula(text: str) -> Formula:
     if "\x00" in body:
         raise FormulaError("formula contains a null character", lead + body.index("\x00") + 1)
     try:
-        tree = ast.parse(body, mode="eval")
+        with warnings.catch_warnings():  # Python's own SyntaxWarnings ("invalid decimal literal") are not ours to print
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(body, mode="eval")
     except SyntaxError as e:
         msg = (e.msg or "invalid syntax").lower()
         if msg.startswith("invalid syntax"):
