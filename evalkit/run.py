@@ -232,7 +232,7 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
 
     inp = report_input(result, tables, **(frames or {}))
     summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress)
-    write_results_xlsx(inp, out / "results.xlsx", lang=lang)
+    write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
     if pdf:
         from .report.pdf import write_pdfs
 

@@ -8,6 +8,8 @@ into arrays indexed ``[unit, year, node]``; :func:`scorecard` and
 
 from __future__ import annotations
 
+import weakref
+
 import math
 import re
 from itertools import islice
@@ -151,6 +153,17 @@ class UnitInfo:
 
     def group_name(self, lang: str) -> str:
         return self.group_zh if lang == "zh" else self.group_en
+
+
+_PREPARED: "weakref.WeakKeyDictionary[ReportInput, Prepared]" = weakref.WeakKeyDictionary()
+
+
+def prepared(inp: ReportInput) -> "Prepared":
+    """The :class:`Prepared` arrays of ``inp``, built once per input (pages and results.xlsx share them)."""
+    p = _PREPARED.get(inp)
+    if p is None:
+        p = _PREPARED[inp] = Prepared(inp)
+    return p
 
 
 class Prepared:
@@ -690,11 +703,13 @@ def unit_quality(p: Prepared, u: int, y: int, lang: str) -> dict:
     for k, (name, cols) in enumerate(groups):
         cells = []
         n = max(len(cols), 1)
+        # counts for every year at once (one reduction per flag, not one per year)
+        rep_y = (~np.isnan(p.raw[u, : y + 1][:, cols])).sum(axis=1)
+        imp_y = p.f_imp[u, : y + 1][:, cols].sum(axis=1)
+        trt_y = p.f_trt[u, : y + 1][:, cols].sum(axis=1)
+        prv_y = p.leaf_prov[u, : y + 1][:, cols].sum(axis=1)
         for j in years:
-            rep = int(np.sum(~np.isnan(p.raw[u, j, cols])))
-            imp = int(np.sum(p.f_imp[u, j, cols]))
-            trt = int(np.sum(p.f_trt[u, j, cols]))
-            prv = int(np.sum(p.leaf_prov[u, j, cols]))
+            rep, imp, trt, prv = int(rep_y[j]), int(imp_y[j]), int(trt_y[j]), int(prv_y[j])
             cells.append({"year": p.years[j], "reported": fmt_pct(rep / n, 0), "full": rep == len(cols),
                           "imputed": fmt_pct(imp / n, 0) if imp else "", "treated": fmt_pct(trt / n, 0) if trt else "",
                           "provisional": fmt_pct(prv / n, 0) if prv else ""})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .context import RI_TABLES, Prepared, ok
+from .context import RI_TABLES, ok, prepared
 from .i18n import t
 from .inputs import ReportInput
 
@@ -29,15 +29,26 @@ def _cell(v):
     return v
 
 
-def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh") -> Path:
-    """Write results.xlsx (openpyxl, write-only mode: rows are streamed, ~5× faster) and return its path."""
+MAX_ROWS_ALL_YEARS = 2000  # unit-years; above it the workbook holds the report years only (results.csv has all)
+
+
+def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years: list[int] | None = None) -> Path:
+    """Write results.xlsx (openpyxl, write-only mode: rows are streamed) and return its path.
+
+    Every year is included while units × years ≤ ``MAX_ROWS_ALL_YEARS``; a larger
+    panel (the HDI's 195 countries × 33 years) gets the report ``years`` only,
+    so that writing a spreadsheet does not dominate the run; results.csv always
+    holds every year.
+    """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    p = Prepared(inp)
+    p = prepared(inp)
     tree = p.tree
+    shown = [(yi, y) for yi, y in enumerate(p.years)
+             if years is None or len(p.units) * len(p.years) <= MAX_ROWS_ALL_YEARS or y in years]
     wb = Workbook(write_only=True)
     head_font = Font(bold=True, color="1F3B5A")
     head_fill = PatternFill("solid", fgColor="EEF1F5")
@@ -72,7 +83,7 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh") -> Pat
         ws.append(header(ws, row2))
         idx = [p.nidx[n.id] for n in level]
         for ui, info in enumerate(p.units):
-            for yi, year in enumerate(p.years):
+            for yi, year in shown:
                 row = [info.id, info.name(lang), info.group_name(lang), year]
                 for k in idx:
                     s = p.score[ui, yi, k]
@@ -118,7 +129,7 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh") -> Pat
         ws.append(header(ws, [""] * len(id_heads) + [f"{n.unit_for(lang) or '—'} · {n.id}" for n in p.leaves]))
         for ui, info in enumerate(p.units):
             name, group = info.name(lang), info.group_name(lang)
-            for yi, year in enumerate(p.years):
+            for yi, year in shown:
                 if kind == "value":
                     cells = [float(v) if ok(v) else None for v in p.raw[ui, yi]]
                 else:

@@ -143,7 +143,7 @@ def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: s
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     templates = Path(templates) if templates is not None else templates_dir()
     env = environment(templates)
-    p = C.Prepared(inp)
+    p = C.prepared(inp)
     out_dir = Path(out_dir)
     years = [int(y) for y in years]
     for y in years:

@@ -440,3 +440,17 @@ def test_dea_rejects_nonpositive_data_and_bad_options():
         dea(np.array([1.0, 2.0]), np.array([1.0, 2.0]), model="sbm")
     with pytest.raises(ValueError):
         dea(np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("n", [3, 5, 41, 300])
+def test_beta_regression_equals_scipy_linregress(n):
+    from scipy import stats
+
+    from evalkit.analysis.convergence import _ols
+
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=n)
+    y = -0.13 * x + rng.normal(scale=0.05, size=n)
+    a, b = _ols(x, y), stats.linregress(x, y)
+    for field in ("slope", "intercept", "rvalue", "pvalue", "stderr"):
+        assert getattr(a, field) == pytest.approx(getattr(b, field), rel=1e-12, abs=1e-15), field
