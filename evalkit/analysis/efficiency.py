@@ -21,10 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 from math import comb
+from typing import Any
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linprog
 
 __all__ = ["DEA", "MODELS", "dea", "nondominated", "ratio"]
 
@@ -55,7 +54,7 @@ class DEA:
     theta: np.ndarray
     efficient: np.ndarray
     peers: tuple[tuple[int, ...], ...] | None
-    lambdas: sparse.csr_array | None
+    lambdas: Any  # scipy.sparse.csr_array | None (scipy is imported where it is used: ~0.3 s)
     model: str
 
 
@@ -135,6 +134,9 @@ def _solve_stacked(Xr: np.ndarray, Yr: np.ndarray, Xo: np.ndarray, Yo: np.ndarra
     independent blocks minimises every θ_o, so one HiGHS call replaces b calls
     (linprog's per-call overhead dominates small LPs). Returns (b, 1 + n): θ_o then λ_o.
     """
+    from scipy import sparse
+    from scipy.optimize import linprog
+
     n, m = Xr.shape
     s = Yr.shape[1]
     b = Xo.shape[0]
@@ -500,6 +502,8 @@ def dea(X: np.ndarray, Y: np.ndarray, *, model: str = "ccr", method: str = "auto
     efficient = theta >= 1.0 - EFFICIENT_TOL
     for o in np.flatnonzero(efficient):
         peer_list[o] = (int(o),)
+    from scipy import sparse
+
     lambdas = sparse.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                                shape=(K, K))
     return DEA(theta=theta, efficient=efficient, peers=tuple(peer_list), lambdas=lambdas, model=model)
