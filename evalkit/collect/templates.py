@@ -154,6 +154,16 @@ def _validation(item: Item, ref: str) -> DataValidation:
     return dv
 
 
+def _print_landscape_a4_protected(ws) -> None:
+    """Print on A4 landscape, one page wide; protect the sheet (unlocked cells stay editable)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.protection.sheet = True
+
+
 def build_workbook(dept: Department, *, units: Units, year: int, title: Names, by: str = "source",
                    previous: np.ndarray | None = None, current: np.ndarray | None = None, due: str | None = None,
                    framework: str = "") -> Workbook:
@@ -200,12 +210,7 @@ def build_workbook(dept: Department, *, units: Units, year: int, title: Names, b
     ws.row_dimensions[2].height = 30  # 'unit · id' may wrap to two lines
     ws.freeze_panes = f"{get_column_letter(NAME_COL + 1)}{FIRST_ROW}"
     ws.print_title_rows = f"1:{HEADER_ROWS}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.protection.sheet = True
+    _print_landscape_a4_protected(ws)
     ws.protection.formatColumns = False  # allowed: resizing never changes the layout
     ws.protection.formatRows = False
 
@@ -263,12 +268,7 @@ def _instructions(wb: Workbook, dept: Department, *, year: int, title: Names, du
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 62
     ws.column_dimensions["C"].width = 62
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.protection.sheet = True
+    _print_landscape_a4_protected(ws)
     bold = _proto(ws, font=Font(bold=True, size=14))
     label = _proto(ws, font=Font(bold=True), fill=_HEAD_FILL, alignment=_WRAP_TOP, border=_BORDER)
     text = _proto(ws, alignment=_WRAP_TOP, border=_BORDER)
@@ -322,12 +322,7 @@ def _definitions(wb: Workbook, dept: Department, *, year: int, cols) -> None:
     for k, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(k)].width = w
     ws.freeze_panes = "C2"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.protection.sheet = True
+    _print_landscape_a4_protected(ws)
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     head = _proto(ws, font=Font(bold=True), fill=_HEAD_FILL, alignment=_WRAP_CENTER, border=_BORDER)

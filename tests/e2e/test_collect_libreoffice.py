@@ -20,29 +20,14 @@ from xml.etree import ElementTree
 import openpyxl
 import pandas as pd
 import pytest
+from _cli import run_cli
 
 YEAR = 2024
 EVALKIT = [sys.executable, "-m", "evalkit.cli"]
 
 
 def run(*args: str, cwd: Path, subprocess_: bool = False) -> subprocess.CompletedProcess:
-    """The CLI on ``args`` in ``cwd``: in a subprocess, or (faster, same code path) ``evalkit.cli.main`` in-process."""
-    if subprocess_:
-        return subprocess.run(EVALKIT + list(args), cwd=cwd, capture_output=True, text=True, timeout=300)
-    import contextlib
-    import io
-
-    from evalkit.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
-    finally:
-        os.chdir(old)
-    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+    return run_cli(*args, cwd=cwd, subprocess_=subprocess_)
 
 
 def fill(path: Path, value=None, out: Path | None = None) -> dict[str, float]:

@@ -11,9 +11,6 @@ Source: SPEC.md "Command line" (plan, exit codes), "Outputs" (results.csv
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 import re
 import subprocess
 import sys
@@ -25,6 +22,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from _projects import leaf, node, write_project  # noqa: E402
 
+from _cli import run_cli  # noqa: E402
+
 EVALKIT = [sys.executable, "-m", "evalkit.cli"]
 PLAN_COLUMNS = ["indicator", "current", "needed", "change", "measure"]
 UNITS = ["u1", "u2", "u3", "u4", "u5"]
@@ -32,17 +31,8 @@ YEARS = [2023, 2024]
 
 
 def run(*args: str, cwd: Path) -> tuple[int, str, str]:
-    from evalkit.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
-    finally:
-        os.chdir(old)
-    return code, out.getvalue(), err.getvalue()
+    r = run_cli(*args, cwd=cwd)
+    return r.returncode, r.stdout, r.stderr
 
 
 def tiny(folder: Path, **leaf_extra) -> Path:

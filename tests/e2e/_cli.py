@@ -1,0 +1,29 @@
+"""Running the command line from tests: in-process (fast, the same code path) or in a subprocess."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+EVALKIT = [sys.executable, "-m", "evalkit.cli"]
+
+
+def run_cli(*args: str, cwd: Path, subprocess_: bool = False) -> subprocess.CompletedProcess:
+    """The CLI on ``args`` in ``cwd``: in a subprocess, or ``evalkit.cli.main`` in-process."""
+    if subprocess_:
+        return subprocess.run(EVALKIT + list(args), cwd=cwd, capture_output=True, text=True, timeout=300)
+    from evalkit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(old)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
