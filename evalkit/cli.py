@@ -117,10 +117,16 @@ def cmd_init(args) -> int:
     return 0
 
 
+def debug_parent() -> argparse.ArgumentParser:
+    """A parent parser accepting ``--debug`` at any level (main reads it from argv)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show the traceback of an internal error")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
-    debug = argparse.ArgumentParser(add_help=False)
-    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                       help="show the traceback of an internal error")
+    debug = debug_parent()
     p = argparse.ArgumentParser(
         prog="evalkit", parents=[debug],
         description="Score indicator data for many units and years into weighted composite scores and "

@@ -12,15 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .cli import CommandError, _print_warnings, register
-
-
-def _debug_parent() -> argparse.ArgumentParser:
-    """``--debug`` accepted after sub-subcommands too (cli.main reads it from argv)."""
-    p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                   help="show the traceback of an internal error")
-    return p
+from .cli import CommandError, _print_warnings, debug_parent, register
 
 
 def _factor(text: str) -> float:
@@ -49,7 +41,7 @@ workbook with no values. Empty cells never erase values already on file."""
 
 def _configure_collect(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="collect_command", metavar="STEP", required=True)
-    debug = _debug_parent()
+    debug = debug_parent()
 
     t = sub.add_parser("templates", parents=[debug], help="write one XLSX template per department for a year",
                        description="Write one XLSX workbook per department (the indicators it reports × every "

@@ -9,21 +9,17 @@ checks the workbook's package and XML by reopening it with zipfile and openpyxl.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from _cli import run_cli
+from _cli import fill_template as fill
+from _cli import run_cli as run
 
 YEAR = 2024
 EVALKIT = [sys.executable, "-m", "evalkit.cli"]
-
-
-def run(*args: str, cwd: Path, subprocess_: bool = False) -> subprocess.CompletedProcess:
-    return run_cli(*args, cwd=cwd, subprocess_=subprocess_)
 
 
 @pytest.fixture(scope="module")
@@ -45,20 +41,6 @@ def cwd(work, tmp_path) -> Path:
     shutil.copytree(work / "proj", tmp_path / "proj")
     shutil.copytree(work / "tpl", tmp_path / "tpl")
     return tmp_path
-
-
-def fill(path: Path, value=None, out: Path | None = None) -> dict[str, float]:
-    """Fill the single value column of a one-indicator template: last year's value (or ``value``)."""
-    wb = openpyxl.load_workbook(path)
-    ws = wb["数据"]
-    got = {}
-    for r in range(3, ws.max_row + 1):
-        prev = ws.cell(r, 4).value
-        v = value if value is not None else (prev if prev is not None else 1.0)
-        ws.cell(r, 3).value = v
-        got[ws.cell(r, 1).value] = v
-    wb.save(out or path)
-    return got
 
 
 def test_cli_templates_merge_status_round_trip(cwd):

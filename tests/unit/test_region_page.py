@@ -11,9 +11,7 @@ import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
