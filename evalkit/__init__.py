@@ -12,7 +12,7 @@ The Python API for researchers::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__
 
 from pathlib import Path as _Path
 

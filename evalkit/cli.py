@@ -12,12 +12,8 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__
-from .errors import Problem, UserError
-
-
-class CommandError(Exception):
-    """A user-side problem found by a command itself (bad argument values, existing folder ...)."""
+from .version import __version__
+from .errors import CommandError, Problem, UserError  # CommandError: re-exported for the commands
 
 
 def _err(message: str) -> None:
@@ -264,8 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # `python -m evalkit.cli`: call the imported module's main, not this __main__ copy, whose CommandError
-    # is a different class from the one the commands import and raise
+    # `python -m evalkit.cli`: call the imported module's main, not this __main__ copy, whose command
+    # registry is a different object from the one the extra commands register into
     from evalkit.cli import main as _main
 
     sys.exit(_main())

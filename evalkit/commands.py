@@ -201,7 +201,8 @@ def cmd_plan(args) -> int:
     from .load import load_inputs
     from .load.yamlnodes import display_path
     from .pipeline import score
-    from .plan import fmt, goal_problems, headline, plan, plan_frame, render_html
+    from .plan import fmt, goal_problems, headline, plan, plan_frame
+    from .report.plan_page import render_plan_page
 
     inputs = load_inputs(_project(args))
     result = score(inputs)
@@ -222,8 +223,8 @@ def cmd_plan(args) -> int:
     _atomic_write(csv_path, plan_frame(p, lang).to_csv(index=False, lineterminator="\n"))
     written = [csv_path]
     if args.report:
-        html = render_html(p, unit_label=label, title=inputs.project.title, lang=lang,
-                           synthetic=inputs.project.synthetic)
+        html = render_plan_page(p, unit_label=label, title=inputs.project.title, lang=lang,
+                                synthetic=inputs.project.synthetic)
         page = target / str(args.year) / f"plan-{args.unit}.html"
         _atomic_write(page, html)
         written.append(page)

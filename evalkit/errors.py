@@ -126,3 +126,10 @@ def quote(value: object, limit: int = 50) -> str:
         half = (limit - 1) // 2
         text = text[:half] + "…" + text[-half:]
     return f"'{text}'"
+
+
+class CommandError(Exception):
+    """A user-side problem found by a command itself (bad argument values, existing folder ...).
+
+    The command line prints it as one line and exits 1; it lives here, below every command
+    module, so that the command line and the functions it calls both import it from one place."""

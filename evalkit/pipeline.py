@@ -27,10 +27,9 @@ from .ranking import ranks_min
 from .project import Settings
 from .scheme import AhpSettings, Scheme, Weighting
 from .tree import Node, Tree
+from .weight import DATA_WEIGHTINGS
 from .weight.ahp import RI_TABLES, ahp, complete_harker, group_aij, matrix_from_judgments, most_inconsistent
 from .weight.combine import combine
-from .weight.critic import critic, cv
-from .weight.entropy import entropy
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,7 +517,7 @@ def weigh_node(node: Node, wt: Weighting, scheme: Scheme, child_scores: np.ndarr
 
 
 def _child_z(node: Node, child_scores: np.ndarray, z_panel: np.ndarray, tree: Tree) -> np.ndarray:
-    """(n_obs, k): direction-adjusted panel min-max z of each child (SPEC entropy)."""
+    """(n_obs, k): direction-adjusted panel min-max z of each child (docs/methods.md#entropy)."""
     leaf_pos = {lid: j for j, lid in enumerate(tree.leaf_ids)}
     kids = node.children
     leaf_k = [k for k, c in enumerate(kids) if c.is_leaf]
@@ -544,27 +543,16 @@ def _child_raw(node: Node, child_scores: np.ndarray, x: np.ndarray, tree: Tree) 
 
 
 def _weights(node, wt: Weighting, scheme, child_scores, z_panel, x, tree, scale, problems):
-    n = len(node.children)
-    if wt.method == "equal":
-        return np.full(n, 1.0 / n), {}
     if wt.method == "fixed":
         return np.array([wt.weights[c.id] for c in node.children], dtype=float), {}
-    if wt.method == "entropy":
-        r = entropy(_child_z(node, child_scores, z_panel, tree), shift=wt.shift)
-        return r.w, {"details": {"e": r.e.tolist(), "d": r.d.tolist(), "shift": wt.shift}}
-    if wt.method == "critic":
-        r = critic(_child_z(node, child_scores, z_panel, tree))
-        if r.fallback:
-            problems.warn(wt.pos, f"CRITIC at '{node.id}': the children's conflict measure is 0 everywhere; weights "
-                          f"follow {r.fallback} instead", "critic-fallback")
-        return r.w, {"details": {"c": r.c.tolist(), "fallback": r.fallback}}
-    if wt.method == "cv":
-        r = cv(_child_raw(node, child_scores, x, tree))
-        bad = [c.id for c, flag in zip(node.children, r.nonpositive_mean) if flag]
-        if bad:
-            problems.warn(wt.pos, f"cv weights at '{node.id}': {', '.join(bad)} have a mean <= 0, so σ/μ is not a "
-                          "meaningful dispersion (|μ| used); prefer entropy or critic here", "cv-nonpositive-mean")
-        return r.w, {"details": {"v": r.v.tolist()}}
+    data = DATA_WEIGHTINGS.get(wt.method)
+    if data is not None:  # a data-driven weighting: the registry says what it reads
+        values = (_child_z(node, child_scores, z_panel, tree) if data.reads == "z" else
+                  _child_raw(node, child_scores, x, tree) if data.reads == "raw" else None)
+        r = data.weigh(values, node=node.id, children=tuple(c.id for c in node.children), settings=wt)
+        for code, message in r.warnings:
+            problems.warn(wt.pos, message, code)
+        return r.w, ({"details": dict(r.details)} if r.details else {})
     if wt.method == "ahp":
         return _ahp_weights(node, wt, scheme, problems)
     if wt.method == "combined":

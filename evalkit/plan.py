@@ -45,7 +45,7 @@ re-scoring.  Under TOPSIS the other units' scores also move when this unit's
 do (the ideal and anti-ideal are shared); the rank goal uses their nominal
 scores.
 
-Source: SPEC.md "Command line" (``plan``); issue "Full-cycle performance
+Source: docs/methods.md#plan; README.md "Command line" (``plan``); issue "Full-cycle performance
 management"; linear-programming view of additive composite indicators:
 OECD/JRC Handbook (2008) §6 (linear aggregation, compensability).
 """
@@ -186,7 +186,7 @@ def plan(result, *, unit: str, year: int, rank: int | None = None, score: float 
     Returns a :class:`Plan`; never modifies ``result``.  A bad request is a
     caller's bug here (check it with :func:`goal_problems` first): ValueError.
 
-    Source: SPEC.md "Command line" (plan); see the module docstring for the LP.
+    Source: docs/methods.md#plan; see the module docstring for the LP.
     """
     bad = goal_problems(result, unit=unit, year=year, rank=rank, score=score)
     if bad:
@@ -797,28 +797,3 @@ def headline(p: Plan, lang: str) -> list[str]:
     else:
         lines.append(T["reached"].format(s=fmt(p.achieved_score), r=p.achieved_rank))
     return lines
-
-
-def render_html(p: Plan, *, unit_label: str, title: Names, lang: str, synthetic: bool,
-                templates=None) -> str:
-    """The page ``<year>/plan-<unit id>.html``: self-contained, CSS inline (reports/style.css)."""
-    import jinja2
-    from markupsafe import Markup
-
-    from .report.render import templates_dir
-
-    folder = templates or templates_dir()
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    css = (folder / "style.css").read_text(encoding="utf-8").replace("</", "<\\/")
-    T = _TEXT[lang]
-    rows = [{"indicator": i.indicator, "name": i.name.get(lang), "current": fmt(i.current),
-             "needed": fmt(i.needed), "change": ("+" if i.change > 0 else "") + fmt(i.change),
-             "relative": f"{i.relative:.1%}", "measure": i.measure_for(lang)} for i in p.items]
-    held = [(T["reasons"].get(k, k), ", ".join(v)) for k, v in p.held.items() if v]
-    from . import __version__
-
-    return env.get_template("plan.html.j2").render(
-        css=Markup(css), lang=lang, html_lang="zh-CN" if lang == "zh" else "en", T=T, p=p, rows=rows, held=held,
-        unit_label=unit_label, title=title.get(lang), lines=headline(p, lang), synthetic=synthetic,
-        generated_by=f"evalkit {__version__}")

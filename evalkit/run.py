@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import __version__
-from .errors import Pos, Problem, Problems, UserError
+from .errors import CommandError, Pos, Problem, Problems, UserError
 from .load import load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
 from .output import _umask, sha256, staged_folder, write_csv, write_json
 from .panel import IMPUTED, PROVISIONAL, TREATED
 from .pipeline import Result, score
+from .version import __version__
 
 
 def resolve_years(result: Result, years: list[int] | None) -> list[int]:
@@ -27,8 +27,6 @@ def resolve_years(result: Result, years: list[int] | None) -> list[int]:
         return [available[-1]]
     bad = [y for y in years if y not in available]
     if bad:
-        from .cli import CommandError
-
         raise CommandError(f"--year {bad[0]} is not in the data (years {available[0]}-{available[-1]})")
     return sorted(set(years))
 
@@ -168,7 +166,6 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
     """`evalkit compare`: variant A (the first scheme, or the project's) against B (the second, plus --set)."""
     from .analysis.compare import compare, rank_correlations
     from .changes import apply_changes, parse_assignment
-    from .cli import CommandError
     from .load.scheme import load_scheme
 
     if len(weights) > 2:
@@ -239,8 +236,6 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
         try:
             write_pdfs(out, years, list(result.units), lang)
         except RuntimeError as e:
-            from .cli import CommandError
-
             raise CommandError(str(e))
     failures = [f"{f[0]}: {f[1]}" if isinstance(f, tuple) else str(f) for f in summary.failures]
     return summary.pages, failures
@@ -301,8 +296,6 @@ def init_project(folder: Path) -> Path:
     """
     import re
     import tempfile
-
-    from .cli import CommandError
 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from .errors import Pos
+from .weight import DATA_METHODS
 
 NO_POS = Pos("<memory>")
 
-DEFAULT_METHODS = ("equal", "entropy", "critic", "cv")
-NODE_METHODS = ("equal", "fixed", "entropy", "critic", "cv", "ahp", "combined")
-OBJECTIVE_METHODS = ("equal", "entropy", "critic", "cv")
+# the data-driven words come from the weighting registry (evalkit/weight/__init__.py)
+DEFAULT_METHODS = DATA_METHODS
+NODE_METHODS = ("equal", "fixed", *(m for m in DATA_METHODS if m != "equal"), "ahp", "combined")
+OBJECTIVE_METHODS = DATA_METHODS
 SUBJECTIVE_METHODS = ("ahp", "fixed")
 
 

@@ -45,7 +45,7 @@ Every problem in the tables is collected and reported with its file and
 spreadsheet row (header = row 1) before anything is written.
 
 Source: COINr 1.1.14 ``new_coin()`` (iData/iMeta checks), ``Denominate()``,
-``build_example_coin()``; SPEC.md "Data files", "Indicator tree".
+``build_example_coin()``; README.md "File formats by example".
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import __version__
+from ..version import __version__
 from ..errors import Pos, Problems, did_you_mean, quote
 from ..load.data import MISSING_TOKENS, RESERVED_UNIT_IDS, UNIT_ID_RE, read_table
 from ..load.yamlnodes import display_path

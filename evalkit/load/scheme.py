@@ -10,6 +10,7 @@ from ..errors import Problems, did_you_mean, quote
 from ..scheme import (DEFAULT_METHODS, NODE_METHODS, OBJECTIVE_METHODS, SUBJECTIVE_METHODS, AhpSettings, Expert,
                       Judgment, Scheme, Weighting)
 from ..tree import Tree
+from ..weight import DATA_WEIGHTINGS
 from .yamlnodes import Doc, Key, compose, display_path
 
 AHP_METHODS = ("eigenvector", "geometric")
@@ -24,7 +25,7 @@ def ri_table_names() -> tuple[str, ...]:
 
 
 SCHEME_KEYS = {
-    "default": Key(dict, False, "weighting for every node not listed: equal | entropy | critic | cv"),
+    "default": Key(dict, False, "weighting for every node not listed: " + " | ".join(DEFAULT_METHODS)),
     "ahp": Key(dict, False, "{method: eigenvector | geometric, max_cr: 0.10, ri: cn_textbook}"),
     "nodes": Key(dict, False, "node id -> its weighting"),
 }
@@ -34,7 +35,7 @@ AHP_KEYS = {
     "ri": Key(str, False, "random index table"),
 }
 WEIGHTING_KEYS = {
-    "method": Key(str, True, "equal | fixed | entropy | critic | cv | ahp | combined"),
+    "method": Key(str, True, " | ".join(NODE_METHODS)),
     "weights": Key(dict, False, "fixed: child id -> weight, summing to 1"),
     "judgments": Key(list, False, "ahp: [a, b, x] pairs"),
     "experts": Key(list, False, "group ahp: a list of {name, judgments}"),
@@ -120,8 +121,8 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
                     label: str) -> Weighting | None:
     children = [c.id for c in tree.by_id[nid].children] if (tree is not None and nid is not None) else None
     pos = doc.pos(node)
-    allowed = {
-        "equal": {"method"}, "entropy": {"method", "shift"}, "critic": {"method"}, "cv": {"method"},
+    data = DATA_WEIGHTINGS.get(method)
+    allowed = {"method", *data.options} if data is not None else {
         "fixed": {"method", "weights"}, "ahp": {"method", "judgments", "experts", "complete", "ahp"},
         "combined": {"method", "subjective", "objective", "rule", "alpha"},
     }[method]

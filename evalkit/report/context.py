@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from .. import __version__
+from ..version import __version__
 from ..tree import STAGES, Node
 from . import charts
 from .charts import ALL, CITY, GROUP, Series
@@ -30,7 +30,7 @@ from .inputs import ReportInput
 DASH = "—"
 MINUS = "−"
 
-# RI tables by name (SPEC.md "AHP"; METHODS.md §2.3), n = 1..15, for the appendix.
+# RI tables by name (docs/methods.md#ahp), n = 1..15, for the appendix.
 RI_TABLES: dict[str, tuple[float, ...]] = {
     "cn_textbook": (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59),
     "saaty1980": (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59),

@@ -2,7 +2,7 @@
 
 The pipeline builds one :class:`ReportInput` per run; the renderer only reads
 it.  Tables are pandas DataFrames with the columns of the CSV files of the
-same name (SPEC.md "Outputs"), so a report can also be rebuilt from an output
+same name (README.md "Command line", the outputs table), so a report can also be rebuilt from an output
 folder.
 """
 
@@ -34,7 +34,7 @@ class ReportInput:
     # (normalize, aggregate, weights scheme file, preparation steps, per-node
     # weighting with AHP CR and RI table), manifest: engine version + sha256 of inputs
     meta: Mapping[str, Any]
-    # optional analysis tables (SPEC.md "Outputs"); None when not computed
+    # optional analysis tables (README.md "Command line", the outputs table); None when not computed
     tables: Mapping[str, pd.DataFrame | None] = field(default_factory=dict)
     # human-readable warnings of the run (strings), shown in the appendix
     notes: tuple[str, ...] = ()

@@ -8,7 +8,7 @@ jinja2 Environment (autoescape on, StrictUndefined) from
 宿州 341300).  Fixed text comes from :mod:`evalkit.report.i18n` and, for the
 strings only these pages use, from :data:`MESSAGES` here (same shape).
 
-Source: SPEC.md "Outputs" (robustness.csv, compare.csv) and "Command line"
+Source: README.md "Command line" (robustness.csv, compare.csv; the outputs table);
 (sensitivity, compare); OECD/JRC Handbook (2008) Step 7 on presenting
 uncertainty and sensitivity results.
 """
@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 from . import charts
 from .context import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_score, fmt_signed, ok
 from .i18n import catalogue
-from .render import environment, templates_dir
+from .templates import environment, templates_dir
 
 # Strings of these two pages only (zh / en); ``L.key`` in the templates sees
 # these merged over the report catalogue.
@@ -478,7 +478,7 @@ def _factor_options(name: str, options: Any, sens: Mapping[str, Any], lang: str)
 def robustness_context(year: int, robustness_df: pd.DataFrame, sobol_df: pd.DataFrame | None,
                        units_table: pd.DataFrame | None, meta: Mapping[str, Any], lang: str) -> dict:
     """Everything the robustness page shows, formatted."""
-    from .. import __version__
+    from ..version import __version__
 
     names = _Names(units_table)
     rob = robustness_df[robustness_df["year"].astype(int) == int(year)].copy()
@@ -669,7 +669,7 @@ def _signed3(v: float) -> str:
 
 def compare_context(a, b, table: pd.DataFrame, corr: pd.DataFrame, label_a: str, label_b: str,
                     lang: str) -> dict:
-    from .. import __version__
+    from ..version import __version__
 
     project = a.inputs.project
     names = _Names(a.inputs.units.table)

@@ -14,8 +14,8 @@ StrictUndefined) from ``reports/region.html.j2``. Cities are always shown as
 name + code (苏州 320500 / 宿州 341300). Numbers in tables carry their full
 value in ``data-v`` (Python repr), so tests compare them with the CSV files.
 
-Source: SPEC.md "Outputs" (disparity.csv; region_groups.csv is an addition);
-METHODS.md §8 (Theil, Dagum Gini, CV and σ-convergence); Barro &
+Source: README.md "Command line" (disparity.csv, region_groups.csv);
+docs/methods.md#theil, #dagum, #convergence; Barro &
 Sala-i-Martin (1992) JPE 100(2):223–251 (β-convergence, speed, half-life).
 """
 
@@ -32,7 +32,7 @@ from . import charts
 from .charts import Series
 from .i18n import catalogue, t
 from .inputs import ReportInput
-from .render import environment, templates_dir
+from .templates import environment, templates_dir
 
 DASH = "—"
 MINUS = "\u2212"
@@ -186,8 +186,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "en": "Caution: this project normalises each year separately (scope: year) or by ranks / "
                             "z-scores, so scores are not on one scale over time and the σ- and β-convergence "
                             "readings are not reliable. Use panel normalisation (scope: panel) or goalposts."},
-    "rg_method_text": {"zh": "差异指标按 METHODS.md §8 计算，每个城市权重相同：泰尔指数 T = (1/n) Σ (y/μ) ln(y/μ)，省内 T_w = Σ s_g T_g、省际 T_b = Σ s_g ln(μ_g/μ)，s_g 为省份得分份额（得分为 0 的城市不计入泰尔指数）；Dagum (1997) 基尼系数分解 G = G_w + G_nb + G_t；变异系数 = 总体标准差 ÷ 平均值。σ 收敛比较各年变异系数；绝对 β 收敛为 g_i = α + β ln y_i0 的最小二乘回归（g_i 为年均对数增长率），收敛速度 λ = −ln(1 + βT)/T，半衰期 = ln 2 / λ（Barro 与 Sala-i-Martin, 1992）。收敛分析要求各年得分可比（面板标准化或目标值法）。",
-                       "en": "Disparity measures as in METHODS.md §8, each city counting once: Theil T = (1/n) Σ (y/μ) "
+    "rg_method_text": {"zh": "差异指标的计算详见 evalkit 方法文档（docs/methods.md）“泰尔指数”“Dagum 基尼系数”“收敛”各节，每个城市权重相同：泰尔指数 T = (1/n) Σ (y/μ) ln(y/μ)，省内 T_w = Σ s_g T_g、省际 T_b = Σ s_g ln(μ_g/μ)，s_g 为省份得分份额（得分为 0 的城市不计入泰尔指数）；Dagum (1997) 基尼系数分解 G = G_w + G_nb + G_t；变异系数 = 总体标准差 ÷ 平均值。σ 收敛比较各年变异系数；绝对 β 收敛为 g_i = α + β ln y_i0 的最小二乘回归（g_i 为年均对数增长率），收敛速度 λ = −ln(1 + βT)/T，半衰期 = ln 2 / λ（Barro 与 Sala-i-Martin, 1992）。收敛分析要求各年得分可比（面板标准化或目标值法）。",
+                       "en": "Disparity measures as in the evalkit methods documentation (docs/methods.md, sections Theil, Dagum and convergence), each city counting once: Theil T = (1/n) Σ (y/μ) "
                              "ln(y/μ), within T_w = Σ s_g T_g and between T_b = Σ s_g ln(μ_g/μ) with s_g the "
                              "province's share of the total score (cities scoring 0 are left out of Theil); Dagum "
                              "(1997) Gini decomposition G = G_w + G_nb + G_t; CV = population sd ÷ mean. "
@@ -402,7 +402,7 @@ def _beta_for(inp: ReportInput, node: str, years: Sequence[int], conv_rows: Mapp
 
 def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     """Everything region.html.j2 shows for ``year`` (series over the years up to it)."""
-    from .. import __version__
+    from ..version import __version__
 
     L = catalogue_region(lang)
     meta = inp.meta

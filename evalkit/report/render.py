@@ -22,17 +22,9 @@ from markupsafe import Markup
 from . import context as C
 from .i18n import catalogue
 from .inputs import ReportInput
+from .templates import environment, templates_dir  # noqa: F401  (templates_dir: part of this module's API)
 
 UNIT_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*\Z")
-
-
-def templates_dir() -> Path:
-    """``<repo>/reports`` in a checkout, ``<package>/_bundled/reports`` when installed."""
-    pkg = Path(__file__).resolve().parent.parent          # .../evalkit
-    checkout = pkg.parent / "reports"
-    if (checkout / "scorecard.html.j2").is_file():
-        return checkout
-    return pkg / "_bundled" / "reports"
 
 
 @dataclass
@@ -48,28 +40,7 @@ class RenderSummary:
 
 # ------------------------------------------------------------ per-process state
 
-_ENV: dict[str, jinja2.Environment] = {}
 _STATE: dict[str, object] = {}
-
-
-def environment(templates: Path) -> jinja2.Environment:
-    """The process's Environment for ``templates`` (built once)."""
-    key = str(Path(templates).resolve())
-    env = _ENV.get(key)
-    if env is None:
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(key),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            auto_reload=False,
-        )
-        env.globals["css"] = C.css_markup((Path(key) / "style.css").read_text(encoding="utf-8"))
-        env.get_template("scorecard.html.j2")
-        env.get_template("overview.html.j2")
-        _ENV[key] = env
-    return env
 
 
 def _init_worker(inp: ReportInput, templates: str) -> None:

@@ -1,15 +1,22 @@
 """Weighting core: pure numpy/scipy functions, one per YAML method word.
 
-``METHODS`` maps each ``method:`` word of a weight scheme to the function
-that computes it; the loader validates YAML words against the registry keys
-and the tuples below, and the property tests read them too.
+``DATA_WEIGHTINGS`` is the one registry of the weightings computed from the
+children's values alone: an entry names the function, how the pipeline calls
+it (``weigh``), what it reads and its YAML keys.  The scheme loader, the
+pipeline and ``METHODS`` / ``DESCRIPTIONS`` / ``DATA_METHODS`` all derive from
+it, so a new data-driven weighting is one module plus one entry here.
+AHP, fixed and combined weights read the scheme rather than data and are
+handled by the loader and the pipeline themselves.
 
-Source: SPEC.md "Weight scheme" and "Reference definitions"; METHODS.md §1–4.
+Source: docs/methods.md (entropy, critic, cv, ahp, combined, equal-fixed).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
 
 from .ahp import (
     AHP_METHODS,
@@ -33,12 +40,63 @@ from .critic import CriticResult, CvResult, critic, cv
 from .entropy import EntropyResult, entropy, entropy_ratio
 from .simple import FIXED_SUM_TOL, check_fixed, equal, fixed
 
+@dataclass(frozen=True, slots=True)
+class Weighed:
+    """What a data-driven weighting hands back to the pipeline."""
+
+    w: np.ndarray                                    # (k,) local weights, summing to 1
+    details: Mapping[str, Any] = field(default_factory=dict)   # JSON-able, kept in result.weighting
+    warnings: tuple[tuple[str, str], ...] = ()       # (code, message) for the user, located at the scheme entry
+
+
+@dataclass(frozen=True, slots=True)
+class DataWeighting:
+    """One data-driven ``method:`` word of a weight scheme."""
+
+    function: Callable                               # the public function (``evalkit.weight.<name>``)
+    weigh: Callable[..., Weighed]                    # weigh(values, *, node, children, settings) -> Weighed
+    description: str                                 # one line, for "allowed: ..." messages and docs
+    reads: str = "z"                                 # "z": the children's direction-adjusted panel min–max z,
+                                                     # (n_obs, k); "raw": their raw values; "none": nothing
+    options: tuple[str, ...] = ()                    # YAML keys besides ``method`` (read by the scheme loader)
+
+
+def _weigh_equal(values, *, node, children, settings) -> Weighed:
+    return Weighed(np.full(len(children), 1.0 / len(children)))
+
+
+def _weigh_entropy(z, *, node, children, settings) -> Weighed:
+    r = entropy(z, shift=settings.shift)
+    return Weighed(r.w, {"e": r.e.tolist(), "d": r.d.tolist(), "shift": settings.shift})
+
+
+def _weigh_critic(z, *, node, children, settings) -> Weighed:
+    r = critic(z)
+    warnings = ((("critic-fallback", f"CRITIC at '{node}': the children's conflict measure is 0 everywhere; "
+                  f"weights follow {r.fallback} instead"),) if r.fallback else ())
+    return Weighed(r.w, {"c": r.c.tolist(), "fallback": r.fallback}, warnings)
+
+
+def _weigh_cv(x, *, node, children, settings) -> Weighed:
+    r = cv(x)
+    bad = [c for c, flag in zip(children, r.nonpositive_mean) if flag]
+    warnings = ((("cv-nonpositive-mean", f"cv weights at '{node}': {', '.join(bad)} have a mean <= 0, so σ/μ is "
+                  "not a meaningful dispersion (|μ| used); prefer entropy or critic here"),) if bad else ())
+    return Weighed(r.w, {"v": r.v.tolist()}, warnings)
+
+
+#: The data-driven weightings (allowed under ``default:`` and as the objective part of ``combined``).
+DATA_WEIGHTINGS: dict[str, DataWeighting] = {
+    "equal": DataWeighting(equal, _weigh_equal, "equal weights 1/n", reads="none"),
+    "entropy": DataWeighting(entropy, _weigh_entropy, "panel entropy weights on min–max z (0·ln0 = 0)",
+                             options=("shift",)),
+    "critic": DataWeighting(critic, _weigh_critic, "CRITIC: contrast σ times conflict Σ(1 − r) on min–max z"),
+    "cv": DataWeighting(cv, _weigh_cv, "coefficient of variation σ/|μ| on raw values", reads="raw"),
+}
+
 #: YAML method word -> function computing it.
 METHODS: dict[str, Callable] = {
-    "equal": equal,        # equal(n) -> w
-    "entropy": entropy,    # entropy(z) -> EntropyResult (panel entropy on min–max z)
-    "critic": critic,      # critic(z) -> CriticResult
-    "cv": cv,              # cv(x raw) -> CvResult
+    **{name: d.function for name, d in DATA_WEIGHTINGS.items()},
     "ahp": ahp,            # ahp(A) -> AhpResult
     "fixed": fixed,        # fixed(weights, children) -> w
     "combined": combine,   # combine(s, o, rule=...) -> CombineResult
@@ -46,25 +104,22 @@ METHODS: dict[str, Callable] = {
 
 #: One-line descriptions of the method words (for "allowed: ..." messages and docs).
 DESCRIPTIONS: dict[str, str] = {
-    "equal": "equal weights 1/n",
-    "entropy": "panel entropy weights on min–max z (0·ln0 = 0)",
-    "critic": "CRITIC: contrast σ times conflict Σ(1 − r) on min–max z",
-    "cv": "coefficient of variation σ/|μ| on raw values",
+    **{name: d.description for name, d in DATA_WEIGHTINGS.items()},
     "ahp": "AHP pairwise judgments (eigenvector or geometric mean), with CR",
     "fixed": "weights given in the scheme, summing to 1 ± 1e-6",
     "combined": "subjective (AHP) combined with objective weights by a rule",
 }
 
 #: Methods that need only data (allowed under ``default:``).
-DATA_METHODS: tuple[str, ...] = ("equal", "entropy", "critic", "cv")
+DATA_METHODS: tuple[str, ...] = tuple(DATA_WEIGHTINGS)
 
 #: RI table names, default first.
 RI_TABLE_NAMES: tuple[str, ...] = tuple(RI_TABLES)
 
 __all__ = [
-    "AHP_METHODS", "COMBINE_RULES", "DATA_METHODS", "DESCRIPTIONS", "FIXED_SUM_TOL",
+    "AHP_METHODS", "COMBINE_RULES", "DATA_METHODS", "DATA_WEIGHTINGS", "DESCRIPTIONS", "FIXED_SUM_TOL",
     "GCI_THRESHOLDS", "METHODS", "RI_TABLES", "RI_TABLE_NAMES",
-    "AhpResult", "CombineResult", "CriticResult", "CvResult", "EntropyResult",
+    "AhpResult", "CombineResult", "CriticResult", "CvResult", "DataWeighting", "EntropyResult", "Weighed",
     "ahp", "check_fixed", "check_matrix", "combine", "complete_harker", "critic", "cv",
     "entropy", "entropy_ratio", "equal", "fixed", "gci", "group_aij", "group_aip",
     "hierarchy_cr", "lambda_estimate", "matrix_from_judgments", "most_inconsistent",

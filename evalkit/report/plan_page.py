@@ -1,0 +1,33 @@
+"""The page ``<year>/plan-<unit id>.html`` of ``evalkit plan --report``.
+
+The plan itself (the linear programme, its texts and formatting) is computed by
+:mod:`evalkit.plan`; this module only lays it out with the report templates.
+"""
+
+from __future__ import annotations
+
+import jinja2
+from markupsafe import Markup
+
+from ..plan import _TEXT, Plan, fmt, headline
+from ..tree import Names
+from ..version import __version__
+from .templates import templates_dir
+
+
+def render_plan_page(p: Plan, *, unit_label: str, title: Names, lang: str, synthetic: bool,
+                     templates=None) -> str:
+    """The page ``<year>/plan-<unit id>.html``: self-contained, CSS inline (reports/style.css)."""
+    folder = templates or templates_dir()
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    css = (folder / "style.css").read_text(encoding="utf-8").replace("</", "<\\/")
+    T = _TEXT[lang]
+    rows = [{"indicator": i.indicator, "name": i.name.get(lang), "current": fmt(i.current),
+             "needed": fmt(i.needed), "change": ("+" if i.change > 0 else "") + fmt(i.change),
+             "relative": f"{i.relative:.1%}", "measure": i.measure_for(lang)} for i in p.items]
+    held = [(T["reasons"].get(k, k), ", ".join(v)) for k, v in p.held.items() if v]
+    return env.get_template("plan.html.j2").render(
+        css=Markup(css), lang=lang, html_lang="zh-CN" if lang == "zh" else "en", T=T, p=p, rows=rows, held=held,
+        unit_label=unit_label, title=title.get(lang), lines=headline(p, lang), synthetic=synthetic,
+        generated_by=f"evalkit {__version__}")
