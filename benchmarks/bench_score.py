@@ -12,7 +12,7 @@
     flat entropy weights over the 200 indicators + weighted sum, and TOPSIS, on
     the same (complete) data, timed; evalkit's flat entropy weights and scores
     are compared with pymcdm's (pymcdm's entropy needs x > 0, so both use
-    SPEC's ``shift: 0.0001``).
+    evalkit's ``shift: 0.0001``, docs/methods.md#entropy).
 
     python benchmarks/bench_score.py [--units 3000] [--years 10] [--per-stage 10] [--runs 20] [--seed 0]
 """
@@ -171,7 +171,7 @@ def main() -> None:
     flat = Node(id="idx", name=Names("idx", "idx"), children=tuple(
         Node(id=f"x{j:03d}", name=Names("x", "x"), direction="cost" if j % 4 == 3 else "benefit")
         for j in range(n_ind)))
-    # pymcdm's entropy_weights needs x > 0 (p = x / sum x): both sides use the shift 1e-4 (SPEC `shift:`)
+    # pymcdm's entropy_weights needs x > 0 (p = x / sum x): both sides use the shift 1e-4 (docs/methods.md#entropy `shift:`)
     flat_inputs = inputs_in_memory(flat, xc, scheme=Scheme(default=Weighting("entropy", shift=1e-4)))
     ev, t_ev = timed(lambda: evalkit.score(flat_inputs), 3)
     types = np.array([-1 if j % 4 == 3 else 1 for j in range(n_ind)])
@@ -179,7 +179,7 @@ def main() -> None:
 
     def pymcdm_flat():
         lo, hi = m.min(axis=0), m.max(axis=0)
-        z = np.where(types > 0, (m - lo) / (hi - lo), (hi - m) / (hi - lo))  # SPEC: direction-adjusted min-max
+        z = np.where(types > 0, (m - lo) / (hi - lo), (hi - m) / (hi - lo))  # direction-adjusted min-max (docs/methods.md#minmax)
         w = entropy_weights(z + 1e-4)
         return w, 100 * z @ w
 

@@ -23,8 +23,8 @@ A method may take further keyword options with defaults (``geometric``'s
 The walk over the tree (post-order, per node) lives in ``pipeline.py``;
 :func:`global_weights` is the pure helper it uses for products of local weights.
 
-Source: SPEC.md "missing values in aggregation", "topsis (aggregation)";
-METHODS.md §0 (weighted linear sum), §5.1 (TOPSIS); COINr ``Aggregate``.
+Source: docs/methods.md#arithmetic (missing values in aggregation), #geometric, #topsis;
+COINr ``Aggregate``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 _EPS = np.finfo(np.float64).eps
-_WEIGHT_SUM_TOL = 1e-6  # SPEC: fixed weights sum to 1 ± 1e-6
+_WEIGHT_SUM_TOL = 1e-6  # fixed weights sum to 1 ± 1e-6 (docs/methods.md#equal-fixed)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -109,7 +109,7 @@ def arithmetic(s, w, *, lo=None, hi=None, min_share=2 / 3):
     Decomposable (needed by obstacle analysis) and fully compensatory.
     ``lo`` and ``hi`` are accepted for the shared signature and ignored.
 
-    Source: SPEC.md "missing values in aggregation"; METHODS.md §0 (weighted
+    Source: docs/methods.md#arithmetic (missing values; weighted
     linear sum S = Σ w z); OECD/JRC Handbook (2008) §6.1.
     """
     s, w = _check(s, w, min_share)
@@ -171,7 +171,7 @@ def topsis(s, w, *, lo, hi, min_share=2 / 3):
         C_i  = D⁻_i / (D⁺_i + D⁻_i),   score = lo + C_i·(hi − lo)
 
     Scores are measured from ``lo`` so the result does not depend on where the
-    scale starts (identical to SPEC's formula for the default [0, 100]; the
+    scale starts (identical to the plain formula lo + C·(hi − lo) for [0, 100]; the
     same closeness on [0, 1] and [0, 100]).  Missing children: the distances
     run over the present children only; renormalising their weights would
     scale D⁺ and D⁻ alike and leave C unchanged, so it is implicit.  A child
@@ -180,7 +180,7 @@ def topsis(s, w, *, lo, hi, min_share=2 / 3):
     scale.  Unit-years below ``min_share`` are NaN.  Caveat: C is relative to
     the panel's ideal and anti-ideal; adding a unit can reverse ranks.
 
-    Source: SPEC.md "topsis (aggregation)"; METHODS.md §5.1; Hwang & Yoon
+    Source: docs/methods.md#topsis; Hwang & Yoon
     (1981) pp. 128–134; tested on vectors/topsis.json.
     """
     s, w = _check(s, w, min_share)
@@ -235,15 +235,15 @@ def topsis_closeness(x, w, *, variant="hwang_yoon", cost=None):
 
     ::
 
-        hwang_yoon       r = x/√Σx²,  v = w r,  D = √Σ (v − A)²           (SPEC's aggregation)
+        hwang_yoon       r = x/√Σx²,  v = w r,  D = √Σ (v − A)²           (evalkit's aggregation)
         weighted_matrix  v = w z,                D = √Σ (v − A)²           (熵权TOPSIS, Hwang–Yoon form)
         weights_inside   D = √Σ w (z − z*)²                               (teaching-code form)
 
     A⁺ = column max of v (min for cost), A⁻ the opposite; C = D⁻/(D⁺ + D⁻).
     The weighted-matrix forms square the weights, ``weights_inside`` does not,
-    so rankings differ (METHODS.md §5.1).
+    so rankings differ (docs/methods.md#topsis).
 
-    Source: METHODS.md §5.1, §5.3; Hwang & Yoon (1981) pp. 128–134;
+    Source: docs/methods.md#topsis; Hwang & Yoon (1981) pp. 128–134;
     tested on vectors/topsis.json (every variant).
     """
     x = np.asarray(x, dtype=np.float64)
@@ -297,8 +297,8 @@ def global_weights(parent_index, local_weight) -> np.ndarray:
 
         gw_root = lw_root,   gw_i = lw_i · gw_parent(i)
 
-    Source: SPEC.md "Weight scheme" (a node's global weight is the product of
-    local weights down the tree); METHODS.md §2.4 (hierarchy synthesis).
+    Source: docs/methods.md#ahp (a node's global weight is the product of
+    local weights down the tree: hierarchy synthesis).
     """
     parent = np.asarray(parent_index, dtype=np.int64)
     lw = np.asarray(local_weight, dtype=np.float64)

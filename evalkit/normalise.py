@@ -28,7 +28,7 @@ Shared rules (all methods):
 
 * target indicators use the distance to the optimal interval,
   d = max(a − x, 0) + max(x − b, 0) (0 inside).  If every present value is
-  inside (M = max d = 0), z = 1 (SPEC "direction: target").
+  inside (M = max d = 0), z = 1 (docs/methods.md#target).
 * constant indicator: when the quantity being scaled (x for benefit/cost, d for
   target) has a range ≤ 10·eps·(largest magnitude involved) in a scope, every
   present value gets z = 0.5, the middle of the scale, and ``info.constant`` is
@@ -39,8 +39,8 @@ Shared rules (all methods):
 * a scope with no present value (all-missing column or year) stays NaN and is
   listed in ``info.empty``.
 
-Source: SPEC.md "Indicator tree" (direction, target, goalposts) and "constant
-indicator"; METHODS.md §1.1, §9.1, §9.2.
+Source: docs/methods.md#minmax, #target, #goalpost (direction, target, goalposts, the constant
+indicator).
 """
 
 from __future__ import annotations
@@ -296,9 +296,9 @@ def minmax(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
     min, max and M are taken over the scope (panel: all unit-years, NaN ignored).
     M = 0 (every value optimal) gives z = 1; a constant indicator gives 0.5.
     Caveat: with ``scope="year"`` scores are not comparable across years
-    (METHODS.md §9.1, ``goalpost_vs_sample_minmax``).
+    (docs/methods.md#goalpost, ``goalpost_vs_sample_minmax``).
 
-    Source: METHODS.md §1.1 (min–max), §9.2 (sample M); SPEC "direction: target".
+    Source: docs/methods.md#minmax; docs/methods.md#target (sample M).
     """
     x, meta = _check(x, direction, target_lo, target_hi, goalpost_lo, goalpost_hi, scope)
     rec = _Record(x, scope)
@@ -340,7 +340,7 @@ def goalpost(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
     and is listed in ``info.fallback``.  ``scope`` matters only for those.
     Log-scale goalposts (HDI income) are applied by passing ln x and ln L, ln U.
 
-    Source: METHODS.md §9.1 (goalposts), §9.2 (fixed-bound M); UNDP HDR
+    Source: docs/methods.md#goalpost, docs/methods.md#target (fixed-bound M); UNDP HDR
     technical notes; tested on vectors/normalisation.json.
     """
     x, meta = _check(x, direction, target_lo, target_hi, goalpost_lo, goalpost_hi, scope)
@@ -397,7 +397,7 @@ def zscore(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
     values beyond ±3 sd share the end of the scale.  Constant → 0.5 (zs = 0);
     target with every value optimal → 1.
 
-    Source: METHODS.md §1.1 ("other standardisations"); OECD/JRC Handbook on
+    Source: docs/methods.md#zscore; OECD/JRC Handbook on
     constructing composite indicators (2008), §5.2 standardisation.
     """
     x, meta = _check(x, direction, target_lo, target_hi, goalpost_lo, goalpost_hi, scope)
@@ -439,7 +439,7 @@ def rank(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
     Constant (incl. a single present value) → 0.5; target with every value
     optimal → 1.  Sorting makes this the slowest method (O(n log n) per column).
 
-    Source: METHODS.md §1.1; COINr ``n_prank`` (percentile ranks); OECD/JRC
+    Source: docs/methods.md#rank; COINr ``n_prank`` (percentile ranks); OECD/JRC
     Handbook (2008) §5.2 ranking.
     """
     x, meta = _check(x, direction, target_lo, target_hi, goalpost_lo, goalpost_hi, scope)

@@ -14,13 +14,13 @@ def ranks_min(scores: np.ndarray, *, axis: int = -1) -> np.ndarray:
         rank_i = 1 + #{k : s_k > s_i}          (scores 9, 7, 7, 3 → 1, 2, 2, 4)
 
     NaN scores get NaN rank and do not count for the others.  Ties are exact
-    float equality (ranks come from the scores as computed; SPEC "results.csv").
+    float equality (ranks come from the scores as computed; results.csv).
     Vectorised: one argsort along ``axis``.
 
     >>> ranks_min(np.array([9.0, 7.0, 7.0, 3.0, np.nan]))
     array([ 1.,  2.,  2.,  4., nan])
 
-    Source: SPEC.md "results.csv" (rank 1 = best, ties share the best rank).
+    Source: README.md "Command line" (results.csv: rank 1 = best, ties share the best rank).
     """
     s = np.asarray(scores, dtype=np.float64)
     s = np.moveaxis(s, axis, -1)

@@ -14,7 +14,7 @@ Status: achieved (a ≥ 1), close (a ≥ close, default 0.9), missed.
 Settings under ``planning:`` in the project: ``cap``, ``close``.
 
 Source: issue "Full-cycle performance management"; 财预〔2020〕10号 (绩效目标管理);
-METHODS.md §10.1 (the management cycle).
+docs/methods.md#attainment (the management cycle).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """σ- and β-convergence of scores over years.
 
-Both need scores comparable over time (panel entropy or goalposts, METHODS §1.3
-and §9): year-by-year min–max rescales every year and destroys them.
+Both need scores comparable over time (panel normalisation or goalposts, docs/methods.md#minmax
+and #goalpost): year-by-year min–max rescales every year and destroys them.
 
-Source: METHODS.md §8.3; Barro, R. J. & Sala-i-Martin, X. (1992) Convergence,
+Source: docs/methods.md#convergence; Barro, R. J. & Sala-i-Martin, X. (1992) Convergence,
 Journal of Political Economy 100(2):223–251.
 """
 
@@ -75,7 +75,7 @@ def sigma_convergence(Y: np.ndarray) -> Sigma:
     sd of ln y only (counted in ``n_nonpositive``). The absolute sd can rise while
     the CV falls (vectors/cv_sigma_convergence.json): say which σ is used.
 
-    Source: METHODS.md §8.3; Barro & Sala-i-Martin (1992) JPE 100(2):223–251.
+    Source: docs/methods.md#convergence; Barro & Sala-i-Martin (1992) JPE 100(2):223–251.
     """
     Y = np.asarray(Y, dtype=np.float64)
     if Y.ndim != 2:
@@ -191,7 +191,7 @@ def beta_convergence(
     at either end are dropped; fewer than 3 units (or equal starting levels)
     give NaN.
 
-    Source: METHODS.md §8.3; Barro, R. J. & Sala-i-Martin, X. (1992) Convergence,
+    Source: docs/methods.md#convergence; Barro, R. J. & Sala-i-Martin, X. (1992) Convergence,
     JPE 100(2):223–251 (eq. for the average growth rate; λ from 1 − e^{−λT} = −βT).
     """
     Y = np.asarray(Y, dtype=np.float64)

@@ -3,7 +3,7 @@
 The corrected coupling degree of 王淑佳 et al. (2021) is the default; the
 traditional (normative) form is kept for comparability with the literature.
 
-Source: SPEC.md "Outputs" (coordination.csv); METHODS.md §6.1–6.5; 王淑佳、孔伟、
+Source: docs/methods.md#coordination (coordination.csv); 王淑佳、孔伟、
 任亮、治丹丹、戴彬婷 (2021) 国内耦合协调度模型的误区及修正,《自然资源学报》36(3):793–810.
 """
 
@@ -22,7 +22,7 @@ __all__ = [
     "coupling_degree",
 ]
 
-#: (level, lower, upper, class_zh, class_en) — METHODS.md §6.4, as reproduced in
+#: (level, lower, upper, class_zh, class_en) — docs/methods.md#coordination, as reproduced in
 #: 《地理学报》 2021, 76(4).
 CLASSES: tuple[tuple[int, float, float, str, str], ...] = (
     (1, 0.0, 0.1, "极度失调", "extreme imbalance"),
@@ -86,15 +86,15 @@ def coupling_degree(U: np.ndarray, *, variant: str = "corrected") -> np.ndarray:
     U : ndarray of shape (..., n_systems), values in [0, 1], n_systems ≥ 2.
     Returns C of shape U.shape[:-1], in [0, 1].
 
-    ``variant="corrected"`` (default; 王淑佳 et al. 2021, METHODS §6.3)::
+    ``variant="corrected"`` (default; 王淑佳 et al. 2021, docs/methods.md#coordination)::
 
         C = √{ [1 − Σ_{i<j} |U_i − U_j| / (n(n−1)/2)] × [Π_i (U_i / max_j U_j)]^{1/(n−1)} }
 
-    ``variant="traditional"`` (normative form, METHODS §6.1)::
+    ``variant="traditional"`` (normative form, docs/methods.md#coordination)::
 
         C = n · (Π_i U_i)^{1/n} / Σ_i U_i
 
-    ``variant="no_coefficient"`` is the misuse 丢失系数 of METHODS §6.2,
+    ``variant="no_coefficient"`` is the misuse 丢失系数 of docs/methods.md#coordination,
     ``(Π U)^{1/n} / Σ U ≤ 1/n``; it exists only to reproduce flawed published
     numbers (and the vector ``C_no_coefficient_WRONG``). Do not report it.
 
@@ -104,7 +104,7 @@ def coupling_degree(U: np.ndarray, *, variant: str = "corrected") -> np.ndarray:
     Σ_{i<j} |U_i − U_j| = Σ_{k=1}^{n−1} k (n − k) (U_(k) − U_(k−1)), in O(n log n)
     (non-negative terms: exactly 0, so C exactly 1, for equal U).
 
-    Source: METHODS.md §6.1–6.3; 王淑佳 et al. (2021)《自然资源学报》36(3):793–810
+    Source: docs/methods.md#coordination; 王淑佳 et al. (2021)《自然资源学报》36(3):793–810
     (corrected C; ratio reading of the product checked against their Table 8).
     """
     U = _check_u(U)
@@ -142,7 +142,7 @@ def coordination_level(D: np.ndarray, *, closed: str = "left") -> np.ndarray:
     E.g. D = 0.3 is level 4 under [lo, hi) and level 3 under (lo, hi].
     Labels: ``CLASSES[level - 1][3]`` (zh) and ``[4]`` (en).
 
-    Source: METHODS.md §6.4 (10 classes of width 0.1); vectors/coupling_coordination.json
+    Source: docs/methods.md#coordination (10 classes of width 0.1); vectors/coupling_coordination.json
     case class_boundaries.
     """
     if closed not in ("left", "right"):
@@ -170,7 +170,7 @@ def coupling_coordination(
     closed : class boundaries, "left" = [lo, hi) (default) or "right" = (lo, hi].
     floor : None, or e.g. 0.01: U ← max(U, floor) before anything else. Sample
         min–max gives a unit that is the minimum of every indicator of a domain
-        U = 0, hence C = D = 0 whatever its other domains do (芜湖 in METHODS §6.5);
+        U = 0, hence C = D = 0 whatever its other domains do (芜湖 in the worked example of docs/methods.md#coordination);
         a declared floor avoids that. NaN stays NaN.
 
     ::
@@ -178,11 +178,11 @@ def coupling_coordination(
         C  as coupling_degree(U, variant)
         T  = Σ_i a_i U_i
         D  = √(C · T)
-        level, class_zh, class_en from METHODS §6.4;  lagging = argmin_i U_i (first on ties)
+        level, class_zh, class_en from docs/methods.md#coordination;  lagging = argmin_i U_i (first on ties)
 
     A NaN in any U_i of a row gives NaN C, T, D, level 0, labels None, lagging −1.
 
-    Source: SPEC.md "Outputs" coordination.csv; METHODS.md §6; 王淑佳 et al. (2021)
+    Source: docs/methods.md#coordination (coordination.csv); 王淑佳 et al. (2021)
     《自然资源学报》36(3):793–810.
     """
     if variant not in VARIANTS:

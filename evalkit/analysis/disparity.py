@@ -4,7 +4,7 @@ Every function takes one cross-section y (n,) — the scores of one year and one
 node — and optional group labels (n,), e.g. provinces. :func:`disparity_table`
 loops over many cross-sections (years × nodes) for disparity.csv.
 
-Source: SPEC.md "Outputs" (disparity.csv); METHODS.md §8; Theil (1967) *Economics
+Source: docs/methods.md#theil, #dagum, #convergence (disparity.csv); Theil (1967) *Economics
 and Information Theory*; Shorrocks (1980) Econometrica 48(3):613–625; Dagum (1997)
 Empirical Economics 22:515–531.
 """
@@ -153,7 +153,7 @@ def theil(
     A group left empty has n 0 and NaN mean, T_g and L_g, and shares 0.
     Nothing left at all: every index is NaN.
 
-    Source: METHODS.md §8.1; Theil (1967); Shorrocks (1980) Econometrica 48:613–625
+    Source: docs/methods.md#theil; Theil (1967); Shorrocks (1980) Econometrica 48:613–625
     (additive decomposability of GE(0), GE(1)); vectors/theil.json.
     """
     y = _clean(y)
@@ -251,7 +251,7 @@ def gini(y: np.ndarray) -> float:
 
     Sort-based, O(n log n). μ = 0 or no data gives NaN.
 
-    Source: METHODS.md §8.2 (G of Dagum 1997).
+    Source: docs/methods.md#dagum (G of Dagum 1997).
     """
     y = _clean(y)
     y = np.sort(y[~np.isnan(y)])
@@ -283,7 +283,7 @@ def dagum_gini(y: np.ndarray, groups: Sequence[Any] | np.ndarray | None = None) 
     NaN units are dropped (``n_missing``); an empty group is dropped. μ = 0 (or
     no data) gives NaN indices. A one-unit group has G_jj = 0.
 
-    Source: METHODS.md §8.2; Dagum, C. (1997) A new approach to the decomposition
+    Source: docs/methods.md#dagum; Dagum, C. (1997) A new approach to the decomposition
     of the Gini income inequality ratio, Empirical Economics 22:515–531;
     vectors/dagum_gini.json.
     """
@@ -361,7 +361,7 @@ def cv(y: np.ndarray, *, ddof: int = 0) -> float:
     ``ddof=0`` (default): population sd; ``ddof=1``: sample sd — report which.
     mean = 0 or fewer than ddof + 1 values: NaN.
 
-    Source: METHODS.md §8.3.
+    Source: docs/methods.md#convergence (CV and σ).
     """
     y = _clean(y)
     y = y[~np.isnan(y)]
@@ -392,7 +392,7 @@ def disparity_table(
     Cost: O(k² n log n) per cross-section (k groups); the loop over
     cross-sections is in Python (one sort per group per cross-section).
 
-    Source: SPEC.md "Outputs" disparity.csv; METHODS.md §8.
+    Source: docs/methods.md#theil, #dagum, #convergence (disparity.csv).
     """
     Y = np.asarray(Y, dtype=np.float64)
     flat = Y.reshape(Y.shape[0], -1)

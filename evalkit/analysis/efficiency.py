@@ -7,7 +7,7 @@ columns instead of K; they are solved as block-diagonal stacks in few HiGHS
 calls. Without peers, θ comes from the vertices of the (tiny) dual polyhedron
 of the restricted problem, with no LP at all for most sets.
 
-Source: SPEC.md "Outputs" (efficiency.csv); Charnes, Cooper & Rhodes (1978)
+Source: docs/methods.md#dea (efficiency.csv); Charnes, Cooper & Rhodes (1978)
 Measuring the efficiency of decision making units, EJOR 2(6):429–444 (CCR);
 Banker, Charnes & Cooper (1984) Some models for estimating technical and scale
 inefficiencies in DEA, Management Science 30(9):1078–1092 (BCC); Cooper, Seiford
@@ -512,7 +512,7 @@ def dea(X: np.ndarray, Y: np.ndarray, *, model: str = "ccr", method: str = "auto
 def ratio(outcome: np.ndarray, inputs: np.ndarray) -> np.ndarray:
     """Simple efficiency ratio outcome / input, element-wise (unbounded; NaN passes).
 
-    Source: SPEC.md "Outputs" efficiency.csv (column ratio).
+    Source: docs/methods.md#dea (efficiency.csv, column ratio).
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.asarray(outcome, dtype=np.float64) / np.asarray(inputs, dtype=np.float64)

@@ -1,6 +1,6 @@
 """Obstacle degree model 障碍度模型: which indicators hold a unit back.
 
-Source: SPEC.md "Outputs" (obstacles.csv); METHODS.md §7; the obstacle model as
+Source: docs/methods.md#obstacle (obstacles.csv); the obstacle model as
 implemented in zhjx19/mathmodels ``obstacle_degree`` (read to confirm, not copied).
 """
 
@@ -40,14 +40,14 @@ def obstacle_degree(z: np.ndarray, F: np.ndarray) -> Obstacle:
         deficit_i = Σ_j F_j I_ij                            (absolute deficit)
         O_ij   = F_j I_ij / Σ_j F_j I_ij                    (a share, not a %)
 
-    A unit best on every indicator has deficit 0: O = 0 there (METHODS §7).
+    A unit best on every indicator has deficit 0: O = 0 there (docs/methods.md#obstacle).
     Shares of a leader look large on a small total: report ``deficit`` beside O.
 
     NaN z (missing): the cell is excluded — its I and O are NaN, it adds nothing
     to the deficit, and the other shares of the row still sum to 1. A row with
     every z missing has deficit NaN.
 
-    Source: METHODS.md §7; vectors/obstacle_degree.json.
+    Source: docs/methods.md#obstacle; vectors/obstacle_degree.json.
     """
     z = np.asarray(z, dtype=np.float64)
     F = np.asarray(F, dtype=np.float64)
@@ -97,7 +97,7 @@ def group_obstacle(
     Missing indicators (NaN O) count as 0; a group whose indicators are all
     missing for a unit-year is NaN; an empty group is 0.
 
-    Source: METHODS.md §7 (domain-level obstacle degree).
+    Source: docs/methods.md#obstacle (domain-level obstacle degree).
     """
     O = np.asarray(O, dtype=np.float64)
     g = _group_index(groups, O.shape[-1])
@@ -120,7 +120,7 @@ def top_factors(O: np.ndarray, *, k: int = 3) -> np.ndarray:
     ties keep indicator order. Only factors with O > 0 count as obstacles: slots
     beyond them (a unit best on most indicators, a missing value) are −1.
 
-    Source: METHODS.md §7 ("rank the O_ij within each city to report its top-3").
+    Source: docs/methods.md#obstacle ("rank the O_ij within each city to report its top-3").
     """
     O = np.asarray(O, dtype=np.float64)
     if k < 1:

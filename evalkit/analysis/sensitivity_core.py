@@ -21,7 +21,7 @@ Counts are integers, so :meth:`RankAccumulator.merge` is exact in any order.
 Layout.  Draw arrays are ``(n_draws, n_units)``, i.e. axis 0 = draw, axis 1 =
 unit; weight draws are ``(n_draws, n_children)``.
 
-Source: SPEC.md "robustness.csv" and "evalkit sensitivity"; issue "Uncertainty
+Source: docs/methods.md#sensitivity (robustness.csv, evalkit sensitivity); issue "Uncertainty
 analysis"; Saltelli et al. (2010) Comput. Phys. Commun. 181:259–270; Jansen
 (1999) Comput. Phys. Commun. 117:35–43; Ishigami & Homma (1990); OECD/JRC
 Handbook on Constructing Composite Indicators (2008), Step 7.
@@ -500,7 +500,7 @@ def rank_summary(
 
     ranks_draws : ndarray of shape (n_draws, n_units), from :func:`ranks_min`
     nominal_rank : ndarray of shape (n_units,), the rank under the nominal choices
-    Returns a dict of (n_units,) arrays, keyed as SPEC's ``robustness.csv``:
+    Returns a dict of (n_units,) arrays, keyed as the columns of ``robustness.csv``:
 
         nominal_rank, median_rank, rank_p05, rank_p95   quantiles 0.5, 0.05, 0.95
         p_top{top}     = #{draws: rank ≤ top} / n_u
@@ -513,7 +513,7 @@ def rank_summary(
     is ranked, n_ranked = number of units ranked in that draw.  A unit never
     ranked gets NaN.  :class:`RankAccumulator` gives the same numbers streaming.
 
-    Source: SPEC.md "robustness.csv"; OECD/JRC Handbook (2008) Step 7 (median
+    Source: docs/methods.md#sensitivity (robustness.csv); OECD/JRC Handbook (2008) Step 7 (median
     rank and 5–95 % interval per unit).
     """
     r = np.asarray(ranks_draws, dtype=np.float64)

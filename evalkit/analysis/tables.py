@@ -1,7 +1,7 @@
-"""The analysis tables of a run (SPEC.md "Outputs"), built from a scored result.
+"""The analysis tables of a run (README.md "Command line", the outputs table), built from a scored result.
 
 Each function reads the result's arrays, calls the pure analysis functions and
-returns a long DataFrame with the SPEC's columns first.  ``all_tables`` is
+returns a long DataFrame with the documented columns first.  ``all_tables`` is
 what ``evalkit run`` writes.
 """
 
@@ -130,7 +130,7 @@ def efficiency_table(result) -> pd.DataFrame | None:
 
     Per domain and year, across units: inputs = the input stage score, outputs =
     the output and outcome stage scores (configurable under analysis.efficiency),
-    all shifted +1 on the scale so a 0 never breaks the LP (SPEC).
+    all shifted +1 on the scale so a 0 never breaks the LP (docs/methods.md#dea).
     """
     cfg: dict[str, Any] = dict(result.settings.analysis.get("efficiency") or {})
     in_stages = list(cfg.get("inputs", ["input"]))

@@ -16,7 +16,7 @@ This module holds what the three share: what is collected (:class:`Item`),
 who reports it (:class:`Department`), the plausible range of a value, the
 workbook layout constants and the reader of a long-form values file.
 
-Source: SPEC.md "Command line" (collect), "Data files"; issue "evalkit collect".
+Source: README.md "Command line" (collect), "File formats by example"; issue "evalkit collect".
 """
 
 from __future__ import annotations

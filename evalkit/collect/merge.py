@@ -46,7 +46,7 @@ reader of cell values (:class:`_Book`) rather than openpyxl's read-only mode,
 which is 5–10 times slower per cell and would put 10 workbooks of 3,000 cities
 × 20 indicators (each beside last year's value) well past 30 s.
 
-Source: SPEC.md "Command line" (collect merge), "Data files"; issue "evalkit collect".
+Source: README.md "Command line" (collect merge), "File formats by example"; issue "evalkit collect".
 """
 
 from __future__ import annotations

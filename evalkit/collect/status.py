@@ -6,7 +6,7 @@ given, owed, total, owed_units`` (``owed_units``: the ids of the cities
 without a value, space-separated, in units-file order).  A value counts as
 given when its cell holds a number; an empty, ``NA`` or ``-`` cell is owed.
 
-Source: SPEC.md "Command line" (collect status); issue "evalkit collect".
+Source: README.md "Command line" (collect status); issue "evalkit collect".
 """
 
 from __future__ import annotations

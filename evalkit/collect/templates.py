@@ -22,7 +22,7 @@ Workbooks are written with openpyxl's write-only mode at every size (it keeps
 cell styles, data validation, sheet protection, freeze panes and column widths,
 and writes 3,000 cities × 20 items in a couple of seconds), so there is one code path.
 
-Source: SPEC.md "Command line" (collect templates); issue "evalkit collect".
+Source: README.md "Command line" (collect templates); issue "evalkit collect".
 """
 
 from __future__ import annotations

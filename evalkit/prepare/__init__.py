@@ -4,7 +4,7 @@ Pure functions on (n_units, n_years, n_ind) float64 arrays (NaN = missing)
 and uint8 flags of the same shape (bit 1 imputed, bit 2 treated); each
 returns new arrays and a frozen record of what it did.
 
-Source: SPEC.md "Preparation runs in this order".
+Source: docs/methods.md#derived, #screening, #imputation, #outlier-treatment.
 """
 
 from evalkit.prepare.derived import (

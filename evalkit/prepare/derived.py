@@ -13,8 +13,8 @@ Grammar (everything else is refused with a :class:`FormulaError`):
     call   := log(e) | log10(e) | sqrt(e) | exp(e) | abs(e)
             | min(e, e, ...) | max(e, e, ...)      (element-wise, >= 2 args)
 
-Source: SPEC.md "Indicator tree" (``formula:``, ``variables:``) and
-"Preparation runs in this order".
+Source: docs/methods.md#derived; README.md "File formats by example" (``formula:``, ``variables:``) and
+the preparation order (docs/methods.md#screening).
 """
 
 from __future__ import annotations
@@ -282,7 +282,7 @@ def evaluate(formula: Formula, env: Mapping[str, np.ndarray]) -> tuple[np.ndarra
     overflow) gives NaN, never inf or an exception, and is counted in the
     record as ``n_invalid``.
 
-    Source: SPEC.md "formula:"; numpy semantics with errors suppressed.
+    Source: docs/methods.md#derived; numpy semantics with errors suppressed.
     """
     missing_names = [n for n in formula.names if n not in env]
     if missing_names:

@@ -16,7 +16,7 @@ Steps (the registry :data:`STEPS`, keyed by the YAML word):
 - ``mean`` / ``median``: over all units in the same year;
 - ``panel_mean`` / ``panel_median``: over all unit-years of the indicator.
 
-Source: SPEC.md "Preparation runs in this order"; COINr 1.1.14 ``Impute()``,
+Source: docs/methods.md#imputation; COINr 1.1.14 ``Impute()``,
 ``i_mean_grp()``, ``impute_panel(imp_type = "linear")``.
 """
 
@@ -218,7 +218,7 @@ def impute(
     Each step draws on the values as given, never on earlier imputations, and
     fills only cells still missing; what no step can fill stays NaN.
 
-    Source: SPEC.md "Preparation runs in this order"; COINr 1.1.14 Impute()
+    Source: docs/methods.md#imputation; COINr 1.1.14 Impute()
     (column-wise, group mean ``i_mean_grp``), impute_panel().
     """
     x = np.asarray(x, dtype=np.float64)

@@ -23,7 +23,7 @@ Dropped units and indicators are not removed from the arrays (shapes stay
 those of the tree and the units file); the record holds the masks, and the
 pipeline subsets.
 
-Source: SPEC.md "Preparation runs in this order"; COINr 1.1.14 ``Screen()``
+Source: docs/methods.md#screening; COINr 1.1.14 ``Screen()``
 (``unit_screen = "byNA"``, ``dat_thresh``, ``nonzero_thresh``).
 """
 
@@ -88,7 +88,7 @@ def screen(
     NaN-only inputs give coverage 0; an indicator with no cells at all
     (n_units·n_years = 0) has coverage 0.
 
-    Source: SPEC.md "Preparation runs in this order"; COINr 1.1.14 Screen()
+    Source: docs/methods.md#screening; COINr 1.1.14 Screen()
     "byNA" (Dat_Avail >= dat_thresh), "byNZ", "byBoth".
     """
     if by not in ("panel", "year"):

@@ -24,7 +24,7 @@ flagged (``winhi`` / ``winlo``), which is what treat_points.csv lists.
 
 Source: COINr 1.1.14 ``Treat()``, ``winsorise()``, ``log_CT()``,
 ``check_SkewKurt()``, ``skew()``, ``kurt()`` (e1071 type 2 = Excel SKEW/KURT);
-shared/reference/coinr-asem (treat_details.csv, treat_points.csv).
+COINr's treat_details.csv and treat_points.csv of the ASEM index (examples/asem).
 """
 
 from __future__ import annotations
@@ -216,8 +216,8 @@ def treat(
     would stop with an error).  See the module docstring for COINr's exact
     count of winsorised points.
 
-    Source: COINr 1.1.14 Treat.numeric(), winsorise(), log_CT(); METHODS.md
-    has no section on treatment yet; reproduced on shared/reference/coinr-asem.
+    Source: docs/methods.md#outlier-treatment; COINr 1.1.14 Treat.numeric(), winsorise(), log_CT();
+    reproduced on the ASEM index (examples/asem).
     """
     if scope not in ("panel", "year"):
         raise ValueError(f"treat: scope must be 'panel' or 'year' (got {scope!r})")

@@ -1,6 +1,6 @@
 """AHP 层次分析法: priorities, consistency, completion and group aggregation.
 
-Source: SPEC.md "Reference definitions" (AHP); METHODS.md §2.
+Source: docs/methods.md#ahp.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 
 from .simple import _as_weight_vector
 
-#: Random consistency index RI(n) for n = 1..15, by table name (METHODS.md §2.3).
+#: Random consistency index RI(n) for n = 1..15, by table name (docs/methods.md#ahp).
 RI_TABLES: dict[str, tuple[float, ...]] = {
     # Saaty's values for n <= 10, then the monotonic 1.52 .. 1.59 (evalkit's default).
     "cn_textbook": (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49,
@@ -72,7 +72,7 @@ def ri_value(n: int, table: str = "cn_textbook") -> float:
     Raises ValueError for an unknown table or n outside 1..15 (the loader
     refuses matrices larger than 15 before this point).
 
-    Source: METHODS.md §2.3 (RI tables; the off-by-one pitfall).
+    Source: docs/methods.md#ahp (RI tables; the off-by-one pitfall).
     """
     if table not in RI_TABLES:
         raise ValueError(f"unknown RI table {table!r} (allowed: {', '.join(RI_TABLES)})")
@@ -87,7 +87,7 @@ def check_matrix(a: np.ndarray) -> np.ndarray:
 
     Checks: square, finite, > 0, a_ii = 1, |a_ij · a_ji − 1| < 1e-8.
 
-    Source: METHODS.md §2.1 (reciprocity check).
+    Source: docs/methods.md#ahp (reciprocity check).
     """
     a = np.array(a, dtype=np.float64)
     if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
@@ -119,7 +119,7 @@ def ahp(
     consistent matrix can come out a few ulps below).  The three methods agree
     on consistent matrices, and EV = geometric for n = 3.
 
-    Source: SPEC.md "Reference definitions" (AHP); METHODS.md §2.2–2.3;
+    Source: docs/methods.md#ahp (priorities, consistency);
     Saaty (1980) (eigenvector, CI, RI); Crawford & Williams (1985) (RGMM);
     tested on vectors/ahp.json, combination_weighting.json.
     """
@@ -148,7 +148,7 @@ def ahp(
 
 
 def lambda_estimate(a: np.ndarray, w: np.ndarray) -> float:
-    """λ ≈ (1/n) Σ_i (A w)_i / w_i for approximate priorities w (METHODS.md §2.2)."""
+    """λ ≈ (1/n) Σ_i (A w)_i / w_i for approximate priorities w (docs/methods.md#ahp)."""
     return float(np.mean((a @ w) / w))
 
 
@@ -167,7 +167,7 @@ def gci(a: np.ndarray, w: np.ndarray) -> float:
 
     Thresholds: 0.31 (n = 3), 0.35 (n = 4), 0.37 (n > 4) (``GCI_THRESHOLDS``).
 
-    Source: METHODS.md §2.2; Aguarón & Moreno-Jiménez (2003) EJOR 147 (GCI and thresholds).
+    Source: docs/methods.md#ahp; Aguarón & Moreno-Jiménez (2003) EJOR 147 (GCI and thresholds).
     """
     a = check_matrix(a)
     n = a.shape[0]
@@ -185,8 +185,8 @@ def most_inconsistent(a: np.ndarray, w: np.ndarray, k: int = 3) -> list[tuple[in
     Returns [(i, j, score), ...] with score = |ln(a_ij · w_j / w_i)| (0 for a
     judgment the priorities reproduce exactly), largest first; ties by (i, j).
 
-    Source: SPEC.md "Reference definitions" (CR > max_cr error names the three
-    judgments most out of line); METHODS.md §2.7.
+    Source: docs/methods.md#ahp (the CR > max_cr error names the three
+    judgments most out of line; pitfalls).
     """
     a = np.asarray(a, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
@@ -209,7 +209,7 @@ def matrix_from_judgments(
     NaN cells.  An unknown name, x <= 0, a pair judged twice or a self pair
     with x != 1 raise ValueError: the loader reports those as Problems first.
 
-    Source: SPEC.md "Weight scheme" (judgments); METHODS.md §2.1.
+    Source: docs/methods.md#ahp (judgment scale); README.md "File formats by example".
     """
     index = {name: i for i, name in enumerate(names)}
     if len(index) != len(names):
@@ -255,7 +255,7 @@ def complete_harker(a: np.ndarray) -> np.ndarray:
     not the λ_max-minimal completion of Bozóki, Fülöp & Rónyai (2010) (AHPy),
     which needs an iterative optimisation; both agree on consistent data.
 
-    Source: METHODS.md §2.7 (missing judgments); Harker (1987) Math. Modelling
+    Source: docs/methods.md#ahp (incomplete judgments); Harker (1987) Math. Modelling
     9(11):837–848 (the modified matrix C and its eigenvector).
     """
     a = np.array(a, dtype=np.float64)
@@ -304,7 +304,7 @@ def group_aij(matrices: Sequence[np.ndarray], *, expert_weights: Sequence[float]
 
     The result is reciprocal (Aczél & Saaty 1983); the arithmetic mean is not.
 
-    Source: SPEC.md "Reference definitions" (group AHP); METHODS.md §2.5;
+    Source: docs/methods.md#ahp (group AHP);
     Aczél & Saaty (1983) J. Math. Psych. 27 (the geometric mean keeps reciprocity);
     Forman & Peniwati (1998) EJOR 108.
     """
@@ -322,7 +322,7 @@ def group_aip(priorities: Sequence[np.ndarray], *, expert_weights: Sequence[floa
     priorities : K vectors of shape (n,), each > 0
     mean : "geometric" (w ∝ Π_k w_k^λ_k) or "arithmetic" (w = Σ_k λ_k w_k)
 
-    Source: METHODS.md §2.5; Forman & Peniwati (1998) EJOR 108.
+    Source: docs/methods.md#ahp (group AHP); Forman & Peniwati (1998) EJOR 108.
     """
     w = np.stack([np.asarray(p, dtype=np.float64) for p in priorities])
     lam = _expert_weights(expert_weights, w.shape[0])
@@ -353,7 +353,7 @@ def hierarchy_cr(parent_w: Sequence[float], cis: Sequence[float], ris: Sequence[
     parent_w : a_j, the weights of the upper level's elements
     cis, ris : CI_j and RI_j of the matrix under element j
 
-    Source: METHODS.md §2.3–2.4; Saaty (1980); tested on vectors/ahp.json
+    Source: docs/methods.md#ahp; Saaty (1980); tested on vectors/ahp.json
     (jiang_qiyuan_tourism, hierarchy_CR_level3_saaty1980).
     """
     a = np.asarray(parent_w, dtype=np.float64)

@@ -1,6 +1,6 @@
 """Combination weighting 组合赋权: subjective (AHP) s with objective (entropy, ...) o.
 
-Source: SPEC.md "Reference definitions" (combined); METHODS.md §3.
+Source: docs/methods.md#combined.
 """
 
 from __future__ import annotations
@@ -54,10 +54,10 @@ def combine(
     details: a degenerate case the loader reports as a warning).
     game_theory: S is singular when s = o; the minimum-norm solution
     (lstsq) then gives α = (½, ½) and w = s.  Caveat: with a near-uniform o
-    the system collapses to α ≈ (1, 0), i.e. w ≈ s (METHODS.md §3.4): use it
+    the system collapses to α ≈ (1, 0), i.e. w ≈ s (docs/methods.md#combined): use it
     to replicate studies only, and report α.
 
-    Source: SPEC.md "Reference definitions" (combined); METHODS.md §3.1–3.4
+    Source: docs/methods.md#combined
     (MDI from min Σ w ln(w/s) + Σ w ln(w/o), Σw = 1); tested on
     vectors/combination_weighting.json.
     """

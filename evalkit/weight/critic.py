@@ -1,6 +1,6 @@
 """CRITIC and coefficient-of-variation weights.
 
-Source: SPEC.md "Reference definitions" (CRITIC, cv); METHODS.md §4.
+Source: docs/methods.md#critic, docs/methods.md#cv.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def critic(z: np.ndarray, *, abs_corr: bool = False, ddof: int = 1) -> CriticRes
     fewer than 2 complete rows): equal weights.  Every C = 0 while some
     column varies: w ∝ σ (``fallback="sigma"``).
 
-    Source: SPEC.md "Reference definitions" (CRITIC); METHODS.md §4.1, §4.3;
+    Source: docs/methods.md#critic;
     Diakoulaki, Mavrotas & Papayannakis (1995) Comput. Oper. Res. 22(7):763–770; tested
     on vectors/critic_cv.json.
     """
@@ -145,8 +145,8 @@ def cv(x: np.ndarray, *, ddof: int = 1) -> CvResult:
     magnitude) with a varying column: V undefined, set to 0 and flagged.
     Every V = 0: equal weights.
 
-    Source: SPEC.md "Reference definitions" (cv: σ_j/μ_j of raw values);
-    METHODS.md §4.2–4.3; tested on vectors/critic_cv.json.
+    Source: docs/methods.md#cv (σ_j/μ_j of raw values);
+    tested on vectors/critic_cv.json.
     """
     x = _as_matrix(x, "cv input x")
     if np.isinf(x).any():

@@ -1,6 +1,6 @@
 """Entropy weights 熵权法: panel (min–max z) and ratio-scale variants.
 
-Source: SPEC.md "Reference definitions" (entropy); METHODS.md §1.2–1.5.
+Source: docs/methods.md#entropy.
 """
 
 from __future__ import annotations
@@ -61,9 +61,9 @@ def entropy(
     if every column has d = 0 the weights are equal.  Negative z + shift is a
     bug upstream (the normaliser's contract) and raises ValueError.
     Caveat: entropy rewards dispersion, not importance; one outlier can take
-    half the weight (METHODS.md §1.5).
+    half the weight (docs/methods.md#entropy, pitfalls).
 
-    Source: SPEC.md "Reference definitions" (entropy); METHODS.md §1.2–1.3
+    Source: docs/methods.md#entropy (panel entropy)
     (panel entropy, k = 1/ln(r·n), 杨丽 & 孙之淳 2015); tested on
     vectors/entropy_weight.json, entropy_panel.json, entropy_hierarchical.json.
     """
@@ -97,7 +97,7 @@ def entropy_ratio(x: np.ndarray) -> EntropyResult:
     outside the method (ValueError).  For replication only (pyDecision,
     pymcdm's ``entropy_weights``); evalkit's default is :func:`entropy` on z.
 
-    Source: METHODS.md §1.2 (ratio scale, worked example 3); Hwang & Yoon
+    Source: docs/methods.md#entropy (ratio-scale variant); Hwang & Yoon
     (1981) pp. 133–134; tested on vectors/entropy_weight.json
     (fighter_aircraft_ratio_scale).
     """

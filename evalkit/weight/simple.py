@@ -1,6 +1,6 @@
 """Equal and fixed weights, and the small helpers every weighting method shares.
 
-Source: SPEC.md "Weight scheme"; METHODS.md §0.
+Source: docs/methods.md#equal-fixed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 
 EPS = np.finfo(np.float64).eps
 
-#: Tolerance for the sum of `fixed` weights (SPEC: "fixed weights must sum to 1 ± 1e-6").
+#: Tolerance for the sum of `fixed` weights (docs/methods.md#equal-fixed: fixed weights must sum to 1 ± 1e-6).
 FIXED_SUM_TOL = 1e-6
 
 
@@ -22,7 +22,7 @@ def equal(n: int) -> np.ndarray:
     n : int, at least 1
     Returns an ndarray of shape (n,), float64, summing to 1.
 
-    Source: SPEC.md "Weight scheme" (``equal``); METHODS.md §0.
+    Source: docs/methods.md#equal-fixed (``equal``).
     """
     if isinstance(n, bool) or int(n) != n or n < 1:
         raise ValueError(f"equal weights need n >= 1 children, got {n!r}")
@@ -40,7 +40,7 @@ def check_fixed(
     unknown id appears, and Σ w = 1 ± ``tol``.  Weights are never rescaled:
     a wrong sum is a problem for the user to fix.
 
-    Source: SPEC.md "Weight scheme" ("fixed weights must sum to 1 ± 1e-6 and
+    Source: docs/methods.md#equal-fixed ("fixed weights must sum to 1 ± 1e-6 and
     are never rescaled silently").
     """
     problems: list[str] = []
@@ -80,7 +80,7 @@ def fixed(weights: Mapping[str, float], children: Sequence[str]) -> np.ndarray:
     :func:`check_fixed` finds a problem: the loader reports those first, so
     reaching it here is a bug.
 
-    Source: SPEC.md "Weight scheme" (``fixed``).
+    Source: docs/methods.md#equal-fixed (``fixed``).
     """
     problems = check_fixed(weights, children)
     if problems:

@@ -5,7 +5,7 @@ runs a real subprocess.  A tiny project in a temp dir covers the exit codes
 and messages; the bundled demo covers the terminal table, the CSV, the page
 and the "other files are kept" promise.
 
-Source: SPEC.md "Command line" (plan, exit codes), "Outputs" (results.csv
+Source: README.md "Command line" (plan, exit codes, the outputs table: results.csv
 ``provisional``); issue "Full-cycle performance management".
 """
 

@@ -28,7 +28,7 @@ def grouped_scores(draw, min_size=1, max_size=40, k=4):
 
 
 def _naive(y, groups):
-    """The Dagum terms by the O(n²) double sums of METHODS §8.2."""
+    """The Dagum terms by the O(n²) double sums of docs/methods.md#dagum."""
     diff = np.abs(y[:, None] - y[None, :])
     G = diff.sum() / (2 * y.size**2 * y.mean())
     labels = list(dict.fromkeys(groups.tolist()))

@@ -5,7 +5,7 @@ so an example costs a few milliseconds.  Values are small integers as floats
 (ranges are 0 or >= 1: far from the constant tolerance, so invariances hold to
 rounding), with NaN holes where a property allows them.
 
-Source: SPEC.md "Reference definitions", "Outputs"; STYLE.md "The step log and
+Source: docs/methods.md; docs/architecture.md ("The step log and
 what-if" (rescore(r, {}) reproduces r; rescore(r, change) equals a fresh
 score() of the edited project; a one-node change recomputes only that node and
 its ancestors).

@@ -239,7 +239,7 @@ def test_combined_of_a_with_itself_is_a(rule, data):
 @SETTINGS
 @given(data=st.data())
 def test_multiplicative_of_a_with_itself_is_a_squared_and_with_uniform_is_a(data):
-    """Not an identity: multiplicative synthesis sharpens a (a²/Σa², METHODS.md §3.1)."""
+    """Not an identity: multiplicative synthesis sharpens a (a²/Σa², docs/methods.md#combined)."""
     n = data.draw(st.sampled_from([1, 2, 15]) | st.integers(1, 15))
     a = data.draw(weight_vectors(n))
     w = W.combine(a, a, rule="multiplicative").w

@@ -1,4 +1,4 @@
-"""Hand-worked numbers and edge cases for evalkit.analysis (METHODS.md §6–§8, DEA)."""
+"""Hand-worked numbers and edge cases for evalkit.analysis (docs/methods.md: coordination, obstacle, theil, dagum, convergence, dea)."""
 
 from __future__ import annotations
 

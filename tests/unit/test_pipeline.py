@@ -1,8 +1,8 @@
 """The pipeline on small projects written to a temp dir: hand-worked numbers, the
 entropy vectors end to end, missing values, output columns and edge cases.
 
-Source: SPEC.md "Reference definitions", "Outputs"; STYLE.md "The step log and
-what-if"; METHODS.md §1.3-1.4 (vectors/entropy_panel.json,
+Source: docs/methods.md (entropy, ahp, combined); docs/architecture.md ("The step log and
+what-if"); docs/methods.md#entropy, panel and hierarchical use (vectors/entropy_panel.json,
 vectors/entropy_hierarchical.json).
 """
 
@@ -218,7 +218,7 @@ def test_entropy_hierarchical_flat_scheme_end_to_end(tmp_path):
 
 def test_entropy_hierarchical_flat_weights_as_a_tree_with_domain_sums(tmp_path):
     """The flat scheme expressed on the domain tree: fixed root weights = sums of the flat w_j,
-    entropy within domains (the identity of METHODS.md §1.4) gives the flat global weights."""
+    entropy within domains (the identity of docs/methods.md#entropy, hierarchical use) gives the flat global weights."""
     c = vector("entropy_hierarchical")
     flat = c["expected"]["flat"]
     ws = flat["w_domain_sum"]
@@ -598,7 +598,7 @@ def test_group_ahp_inconsistent_expert_is_a_warning_naming_the_expert(tmp_path):
 
 
 def _entropy_weights(z: np.ndarray) -> np.ndarray:
-    """SPEC entropy on an (n_obs, k) matrix of z (no missing, none constant)."""
+    """Entropy (docs/methods.md#entropy) on an (n_obs, k) matrix of z (no missing, none constant)."""
     p = z / z.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(p > 0, p * np.log(p), 0.0)

@@ -8,7 +8,7 @@ the year's best), so "held fixed" and "re-scored" agree.  The LP's optimum is
 compared with an exhaustive vertex enumeration whose scores come from the
 pipeline, not from plan.py's coefficients.
 
-Source: SPEC.md "Command line" (plan); issue "Full-cycle performance management".
+Source: docs/methods.md#plan; README.md "Command line" (plan); issue "Full-cycle performance management".
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Convention differences (pymcdm 1.4), and why the closeness still agrees:
 * pymcdm's ``TOPSIS()`` defaults to **min–max** normalisation
   (``normalizations.minmax_normalization``), not Hwang–Yoon's vector
   normalisation.  Its default is therefore our ``weighted_matrix`` variant on the
-  direction-aligned min–max z; Hwang–Yoon (SPEC's aggregation) is
+  direction-aligned min–max z; Hwang–Yoon (evalkit's aggregation) is
   ``TOPSIS(normalization_function=normalizations.vector_normalization)``.
 * pymcdm turns cost criteria into benefit ones *inside the normalisation*:
   vector normalisation gives ``1 − x/‖x‖`` for a cost column, then every ideal is

@@ -10,13 +10,13 @@ pymcdm's conventions (read in pymcdm 1.4.0, ``pymcdm/weights/weights.py``):
   weight, the opposite of the 0·ln0 = 0 limit; it is unreachable because
   the normalisation raises first.
   evalkit: ``entropy(z)`` takes min–max z, in which the worst unit is
-  always 0, and uses 0·ln0 = 0 (SPEC).  Intentional difference: pymcdm
+  always 0, and uses 0·ln0 = 0 (docs/methods.md#entropy).  Intentional difference: pymcdm
   cannot be fed min–max z at all.  The two agree where the conventions meet:
   on strictly positive data, ``entropy(z)`` = ``entropy_ratio(z)`` =
   pymcdm, and ``entropy(z, shift=s)`` = pymcdm(z + s).
 * ``critic_weights(X)`` min–max normalises every column itself, always as a
   benefit column (no types), then σ with ddof = 1, Pearson r, C = σ Σ(1 − r).
-  evalkit: ``critic(z)`` takes z already direction-aligned (METHODS.md §4.1:
+  evalkit: ``critic(z)`` takes z already direction-aligned (docs/methods.md#critic:
   alignment changes the correlations).  Intentional difference: on raw data
   with cost columns pymcdm gives the "directions NOT aligned" weights of
   vectors/critic_cv.json.  They agree when pymcdm is given our aligned z

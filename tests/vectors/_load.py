@@ -1,4 +1,4 @@
-"""Load the test vectors (copies of shared/vectors/*.json) and reshape their arrays.
+"""Load the test vectors (tests/vectors/*.json) and reshape their arrays.
 
 The vectors store panels as year × city × indicator; evalkit's axes are
 unit × year × indicator.  Convert once, here.
@@ -66,10 +66,10 @@ def year_city_to_units_years(a: Any) -> np.ndarray:
 
 
 def minmax(x: np.ndarray, directions: Sequence[str], axis: int | tuple[int, ...] = 0) -> np.ndarray:
-    """Reference direction-adjusted min–max z (METHODS.md §1.1), for the tests only.
+    """Reference direction-adjusted min–max z (docs/methods.md#minmax), for the tests only.
 
     Bounds over ``axis``; benefit '+' (x − min)/(max − min), cost '−' (max − x)/(max − min);
-    a constant column gives z = 0 (METHODS.md §1.2, constant_column).
+    a constant column gives z = 0 (docs/methods.md#entropy, constant_column).
     """
     x = arr(x)
     lo = x.min(axis=axis, keepdims=True)

@@ -1,7 +1,7 @@
 """Every case of the analysis vectors, each at its own tolerance.
 
 Files: coupling_coordination, obstacle_degree, theil, dagum_gini,
-cv_sigma_convergence (METHODS.md §6–§8, §11).
+cv_sigma_convergence (docs/methods.md#coordination, #obstacle, #theil, #dagum, #convergence).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_every_analysis_case_is_covered():
         assert set(case_names(name)) == names, name
 
 
-# --- coupling coordination (METHODS §6) -------------------------------------------
+# --- coupling coordination (docs/methods.md#coordination) --------------------------------------
 
 
 def test_coupling_vector_class_table_matches_classes():
@@ -79,7 +79,7 @@ def test_coupling_yrd8_no_coefficient_misuse_variant():
     rows = c["expected"]["rows"]
     C = coupling_degree(arr(c["inputs"]["U"]), variant="no_coefficient")
     close(C, [r["C_no_coefficient_WRONG"] for r in rows], tol(c))
-    assert np.all(C <= 1 / 5 + 1e-15)  # bounded by 1/n (METHODS §6.2)
+    assert np.all(C <= 1 / 5 + 1e-15)  # bounded by 1/n (docs/methods.md#coordination)
 
 
 def test_coupling_yrd8_rows_in_a_panel_shape_give_the_same_numbers():
@@ -101,7 +101,7 @@ def test_coupling_two_system_closed_forms():
         corr = coupling_degree(U, variant="corrected")
         close(trad, e["C_traditional"], atol)
         close(corr, e["C_wang2021"], atol)
-        # the closed forms of METHODS §6.1 / §6.3 for n = 2
+        # the closed forms of the traditional and corrected C (docs/methods.md#coordination) for n = 2
         close(e["C_traditional_closed_form"], 2 * np.sqrt(u1 * u2) / (u1 + u2), atol)
         close(e["C_wang2021_closed_form"], np.sqrt((1 - abs(u1 - u2)) * min(U) / max(U)), atol)
         close(trad, e["C_traditional_closed_form"], atol)
@@ -153,7 +153,7 @@ def test_coupling_wang2021_table8_consistency_check_statement():
     assert np.all(np.abs(literal - cc) > 1e-6)
 
 
-# --- obstacle degree (METHODS §7) -------------------------------------------------
+# --- obstacle degree (docs/methods.md#obstacle) --------------------------------------------
 
 
 def test_obstacle_yrd8():
@@ -181,11 +181,11 @@ def test_obstacle_yrd8():
 def test_obstacle_yrd8_percentages_quoted_in_methods():
     c = case("obstacle_degree", "yrd8")
     res = obstacle_degree(arr(c["expected"]["Z"])[:, None, :], arr(c["inputs"]["F_global_weights"]))
-    # METHODS §7: 上海 O in % (0, 0, 4.75, 52.75, 6.80, 10.41, 0, 0, 25.29, 0), 2-dp
+    # docs/methods.md#obstacle: 上海 O in % (0, 0, 4.75, 52.75, 6.80, 10.41, 0, 0, 25.29, 0), 2-dp
     close(100 * res.O[0, 0], [0, 0, 4.75, 52.75, 6.80, 10.41, 0, 0, 25.29, 0], 0.005 + 1e-12)
 
 
-# --- Theil (METHODS §8.1) ---------------------------------------------------------
+# --- Theil (docs/methods.md#theil) ----------------------------------------------------
 
 
 def test_theil_yrd8_by_province():
@@ -211,7 +211,7 @@ def test_theil_yrd8_by_province():
     close(t.L_within + t.L_between, t.L, atol)
 
 
-# --- Dagum Gini (METHODS §8.2) ----------------------------------------------------
+# --- Dagum Gini (docs/methods.md#dagum) -----------------------------------------------
 
 
 def test_dagum_gini_yrd8_by_province():
@@ -244,7 +244,7 @@ def test_dagum_gini_yrd8_by_province():
         close(g.shares[key], val, atol)
 
 
-# --- CV and σ-convergence (METHODS §8.3) -------------------------------------------
+# --- CV and σ-convergence (docs/methods.md#convergence) ---------------------------------------
 
 
 def test_cv_sigma_convergence_yrd8_panel_scores():
@@ -267,7 +267,7 @@ def test_cv_sigma_convergence_yrd8_panel_scores():
         close(gini(Y[:, t]), b["gini"], atol)
         close(dagum_gini(Y[:, t]).G, b["gini"], atol)
     assert bool(np.all(s.converging)) is c["expected"]["cv_decreasing_each_year"]
-    # METHODS §8.3: the absolute sd rises while the CV falls
+    # docs/methods.md#convergence: the absolute sd rises while the CV falls
     assert np.all(np.diff(s.sd_pop) > 0) and np.all(np.diff(s.cv_pop) < 0)
 
 

@@ -1,7 +1,7 @@
 """Every case of the weighting vectors, each at its own tolerance.
 
 Files: entropy_weight, entropy_panel, entropy_hierarchical, ahp,
-ahp_random_index, combination_weighting, critic_cv (METHODS.md §11).
+ahp_random_index, combination_weighting, critic_cv (docs/methods.md#ahp, #combined, #critic, #cv).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def close(actual, expected, atol):
 
 
 def ranks(scores):
-    """Rank 1 = best; ties share the best rank (SPEC "results.csv")."""
+    """Rank 1 = best; ties share the best rank (results.csv, README.md "Command line")."""
     return rankdata(-np.asarray(scores), method="min").astype(int)
 
 
@@ -314,7 +314,7 @@ def test_ahp_random_index_tables_exact():
         assert W.RI_TABLES[name] == tuple(float(v) for v in values), name
         for n in range(1, 16):
             assert W.ri_value(n, name) == values[n - 1]
-    assert W.RI_TABLE_NAMES[0] == "cn_textbook"  # SPEC default
+    assert W.RI_TABLE_NAMES[0] == "cn_textbook"  # the default RI table (docs/methods.md#ahp)
     assert set(d["table_sources"]) >= set(W.RI_TABLES)
 
 
