@@ -8,6 +8,7 @@ The Python API for researchers::
     df = result.to_frame()                                        # results.csv as a DataFrame
     alt = evalkit.rescore(result, {"weights.nodes.dgpi.method": "entropy"})   # what-if
     shifts = evalkit.compare(result, alt)                         # score and rank shifts
+    tables = evalkit.audit(result)                                # the statistical audit
 """
 
 from __future__ import annotations
@@ -47,4 +48,16 @@ def compare(a, b):
     return _compare(a, b)
 
 
-__all__ = ["load_project", "score", "rescore", "compare", "UserError", "__version__"]
+def audit(result, *, weak=None, collinear=None, alpha=None, ratio=None):
+    """The statistical audit (docs/methods.md#audit) as DataFrames: {"correlations", "nodes", "indicators"}.
+
+    Thresholds default to the project's ``audit:`` settings (0.3, 0.9, 0.7, 2).
+    """
+    from .analysis.audit_tables import AuditSettings, audit_tables
+
+    cfg = AuditSettings.from_mapping(result.settings.audit, weak=weak, collinear=collinear, alpha=alpha,
+                                     ratio=ratio)
+    return {name.removeprefix("audit-"): df for name, df in audit_tables(result, cfg).items()}
+
+
+__all__ = ["load_project", "score", "rescore", "compare", "audit", "UserError", "__version__"]

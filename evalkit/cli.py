@@ -59,7 +59,8 @@ def cmd_run(args) -> int:
     from .run import run_project
 
     summary = run_project(_project(args), out=args.out, years=args.year, lang=args.lang, jobs=args.jobs,
-                          pdf=args.pdf, progress=progress_printer("rendering"), warn=_print_warnings)
+                          pdf=args.pdf, progress=progress_printer("rendering"), warn=_print_warnings,
+                          audit=args.audit)
     print(f"wrote {summary['output']}: {summary['pages']} pages for {', '.join(map(str, summary['years']))}"
           + (" (demonstration data)" if summary.get("synthetic") else ""))
     for failure in summary.get("failures", []):
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--lang", choices=("zh", "en"), help="report language (default: the project's)")
     r.add_argument("--jobs", type=_positive_int, default=1, help="processes for rendering (default 1)")
     r.add_argument("--pdf", action="store_true", help="also write PDFs (needs the optional extra evalkit[pdf])")
+    r.add_argument("--audit", action="store_true", help="also write the statistical audit's tables (audit-*.csv)")
 
     v = add("validate", cmd_validate, "check every input file and report all problems")
     v.add_argument("project", nargs="?", help="evalkit.yaml (default: the bundled demo)")

@@ -263,3 +263,27 @@ def _atomic_write(path: Path, text: str) -> None:
     from .output import write_text_atomic
 
     write_text_atomic(path, text)
+
+
+# =========================================================================== audit
+
+
+def _configure_audit(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", nargs="?", help="evalkit.yaml (default: the bundled demo)")
+    p.add_argument("--out", help="output folder (default: the project's output; other files in it stay)")
+
+
+@register("audit", "the statistical audit of the index: correlations with the structure, Cronbach's alpha, "
+          "PCA and each indicator's effective importance beside its weight (audit-*.csv)")(_configure_audit)
+def cmd_audit(args) -> int:
+    from .run import audit_project
+
+    summary = audit_project(_project(args), out=args.out)
+    _print_warnings(summary["warnings"])
+    found = summary["findings"]
+    head = ("审计发现（全部年份合并）：" if summary["lang"] == "zh" else "findings (all years pooled):")
+    print(head if found else ("审计未发现问题" if summary["lang"] == "zh" else "no findings"))
+    for line in found:
+        print(f"  {line}")
+    print(f"wrote {summary['output']}: {', '.join(summary['files'])}")
+    return 0

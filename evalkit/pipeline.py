@@ -196,6 +196,12 @@ class Result:
         df["provisional"] = self.provisional().ravel()
         return df
 
+    def _repr_html_(self) -> str:
+        """A compact HTML summary for notebooks (title, units × years, method, top 10 of the last year)."""
+        from .summary import result_html
+
+        return result_html(self)
+
     def weights_frame(self) -> pd.DataFrame:
         """weights.csv: node, parent, method, local_weight, global_weight, cr, ri_table."""
         tree = self.tree

@@ -29,6 +29,7 @@ class Settings:
     analysis: Mapping[str, Any] = field(default_factory=dict)
     sensitivity: Mapping[str, Any] = field(default_factory=dict)
     planning: Mapping[str, Any] = field(default_factory=dict)
+    audit: Mapping[str, Any] = field(default_factory=dict)  # flag thresholds of the statistical audit
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +42,8 @@ class Settings:
             "analysis": _plain(self.analysis),
             "sensitivity": _plain(self.sensitivity),
             "planning": _plain(self.planning),
+            # only when set: a project without audit settings keeps its manifest unchanged
+            **({"audit": _plain(self.audit)} if self.audit else {}),
         }
 
 

@@ -82,8 +82,10 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
                 lang: str | None = None, jobs: int = 1, pdf: bool = False,
                 progress: Callable[[int, int], None] | None = None,
                 warn: Callable[[Any], None] | None = None,
-                sensitivity: dict[str, Any] | None = None) -> dict[str, Any]:
+                sensitivity: dict[str, Any] | None = None, audit: bool = False) -> dict[str, Any]:
     """Validate, score, analyse and write the whole output folder at once.
+
+    ``audit`` adds the statistical audit's tables (audit-*.csv, docs/methods.md#audit).
 
     ``sensitivity`` (``{draws, seed, progress}``) adds the uncertainty analysis:
     robustness.csv, sobol.csv, the robustness page and the rank interval on
@@ -101,6 +103,7 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     extra: dict[str, Any] = {}
     if sensitivity is not None:
         extra["sensitivity"] = _sensitivity(result, sensitivity, report_years, jobs, tables)
+    audit_frames = audit_tables(result) if audit else {}
     pages = 0
     failures: list[str] = []
     frames = {"results": result.to_frame(), "weights": result.weights_frame(), "man": manifest(result)}
@@ -109,6 +112,8 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         write_csv(frames["weights"], tmp / "weights.csv")
         for name, df in tables.items():
             write_csv(df, tmp / f"{name}.csv")
+        for name, df in audit_frames.items():
+            write_csv(df, tmp / f"{name}.csv")
         write_json(frames["man"], tmp / "manifest.json")
         pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames)
         if "robustness" in tables and "sensitivity" in extra:
@@ -116,6 +121,29 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
                                                frames["man"])
     return {"output": display_path(target), "years": report_years, "pages": pages, "failures": failures,
             "synthetic": project.synthetic, **extra}
+
+
+def audit_tables(result: Result) -> dict[str, pd.DataFrame]:
+    """The statistical audit's tables, thresholds from the project's ``audit:`` settings."""
+    from .analysis.audit_tables import audit_tables as _audit_tables
+
+    return _audit_tables(result)
+
+
+def audit_project(project_path: Path | None, *, out: str | None = None) -> dict[str, Any]:
+    """`evalkit audit`: the audit tables added to the output folder (other files in it stay)."""
+    from .analysis.audit_tables import findings
+
+    inputs = load_inputs(project_path)
+    result = score(inputs)
+    tables = audit_tables(result)
+    target = Path(out).resolve() if out else inputs.project.output
+    with staged_folder(target, merge=True, protect=inputs.project.inputs().values()) as tmp:
+        for name, df in tables.items():
+            write_csv(df, tmp / f"{name}.csv")
+    lang = inputs.project.lang
+    return {"output": display_path(target), "files": [f"{name}.csv" for name in tables],
+            "findings": findings(tables, lang), "warnings": list(result.notes), "lang": lang}
 
 
 def _sensitivity(result: Result, opts: dict[str, Any], report_years: list[int], jobs: int,

@@ -35,6 +35,7 @@ PROJECT_KEYS = {
     "sensitivity": Key(dict, False, "uncertainty analysis settings"),
     "planning": Key(dict, False, "targets and plan settings"),
     "description": Key(dict, False, "{zh, en}: free text shown in the reports"),
+    "audit": Key(dict, False, "{weak: 0.3, collinear: 0.9, alpha: 0.7, ratio: 2}: flag thresholds of the audit"),
 }
 DATA_KEYS = {
     "values": Key(str, True, "path of the values file (CSV or XLSX)"),
@@ -69,6 +70,10 @@ COORD_KEYS = {"nodes": Key(list), "weights": Key(dict), "variant": Key(str), "fl
 EFFICIENCY_KEYS = {"inputs": Key(list, False, "stages used as DEA inputs"),
                    "outputs": Key(list, False, "stages used as DEA outputs")}
 DISPARITY_KEYS = {"nodes": Key(list, False, "nodes whose disparity is measured (default: root and domains)")}
+AUDIT_KEYS = {"weak": Key(float, False, "|r| with the parent below this is flagged (default 0.3)"),
+              "collinear": Key(float, False, "|r| between siblings above this is flagged (default 0.9)"),
+              "alpha": Key(float, False, "Cronbach's alpha below this is flagged (default 0.7)"),
+              "ratio": Key(float, False, "importance share / weight beyond this factor is flagged (default 2)")}
 PLANNING_KEYS = {"cap": Key(float, False, "largest attainment counted (default 1.2)"),
                  "close": Key(float, False, "attainment from which a target counts as close (default 0.9)")}
 
@@ -233,6 +238,8 @@ def _read_settings(doc: Doc, m) -> Settings:
         kw["analysis"] = _read_analysis(doc, m["analysis"][1])
     if "planning" in m:
         kw["planning"] = _read_planning(doc, m["planning"][1])
+    if "audit" in m:
+        kw["audit"] = _read_audit(doc, m["audit"][1])
     if "sensitivity" in m:  # checked in full by evalkit.analysis.sensitivity.read_spec
         kw["sensitivity"] = _plain_mapping(doc, m["sensitivity"][1], "sensitivity")
     return Settings(**kw)
@@ -249,6 +256,21 @@ def _read_planning(doc: Doc, node) -> dict[str, Any]:
                 doc.error(pm[key][1], f"planning.{key} must be {rng}, found {v:g}", "bad-value")
             elif v is not None:
                 out[key] = v
+    return out
+
+
+def _read_audit(doc: Doc, node) -> dict[str, float]:
+    am = doc.mapping(node, AUDIT_KEYS, "audit") or {}
+    out: dict[str, float] = {}
+    checks = {"weak": (lambda v: 0 < v < 1, "in (0, 1)"), "collinear": (lambda v: 0 < v <= 1, "in (0, 1]"),
+              "alpha": (lambda v: 0 < v <= 1, "in (0, 1]"), "ratio": (lambda v: v > 1, "greater than 1")}
+    for key, (ok, text) in checks.items():
+        if key in am:
+            v = doc.number(am[key][1], f"audit.{key}")
+            if v is not None and not ok(v):
+                doc.error(am[key][1], f"audit.{key} must be {text}, found {v:g}", "bad-value")
+            elif v is not None:
+                out[key] = float(v)
     return out
 
 
@@ -380,7 +402,7 @@ def _plain_mapping(doc: Doc, node, what: str) -> dict[str, Any]:
 
 
 SETTINGS_KEYS = {k: PROJECT_KEYS[k] for k in ("normalize", "aggregate", "scale", "ranks", "prepare", "analysis",
-                                                "sensitivity", "planning")}
+                                                "sensitivity", "planning", "audit")}
 
 
 def settings_from_text(text: str, file: str, problems: Problems) -> Settings | None:
