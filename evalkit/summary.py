@@ -57,36 +57,3 @@ def _width(text: str) -> int:
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
-
-_HTML = """<div class="evalkit-result">
-<strong>{{ title }}</strong>{% if synthetic %} <em>(demonstration data)</em>{% endif %}<br>
-{{ n_units }} units &times; {{ n_years }} years ({{ first }}&ndash;{{ last }}), {{ n_leaves }} indicators;
-normalise {{ normalize }} ({{ scope }}), aggregate {{ aggregate }}, weights {{ methods }}<br>
-<table>
-<caption>{{ root }}, {{ last }}: top {{ rows|length }}</caption>
-<thead><tr><th>rank</th><th>unit</th><th>score</th></tr></thead>
-<tbody>{% for r in rows %}<tr><td>{{ r.rank }}</td><td>{{ r.unit }}</td><td>{{ r.score }}</td></tr>{% endfor %}</tbody>
-</table>
-</div>"""
-
-
-def result_html(result: Result, *, top: int = 10) -> str:
-    """The notebook summary of a result, rendered by jinja2 with autoescape on (names come from files)."""
-    import jinja2
-
-    project = result.inputs.project
-    lang = project.lang
-    root = result.tree.root
-    k = result.tree.index[root.id]
-    s = result.scores[:, -1, k]
-    r = result.ranks()[:, -1, k]
-    order = [i for i in np.lexsort((np.array(result.units, dtype=object), r)) if np.isfinite(r[i])][:top]
-    rows = [{"rank": int(r[i]), "unit": result.inputs.units.label(result.units[i], lang), "score": f"{s[i]:.2f}"}
-            for i in order]
-    methods = ", ".join(sorted({nw.method for nw in result.weighting.values()}))
-    env = jinja2.Environment(autoescape=True)
-    return env.from_string(_HTML).render(
-        title=project.title.get(lang), synthetic=project.synthetic, n_units=len(result.units),
-        n_years=len(result.years), first=result.years[0], last=result.years[-1], n_leaves=len(result.tree.leaves),
-        normalize=result.settings.normalize, scope=result.settings.scope, aggregate=result.settings.aggregate,
-        methods=methods, root=root.name.get(lang), rows=rows)
