@@ -201,7 +201,7 @@ def first_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     clipped to [0, 1].  S_i is the first-order sensitivity index of y on x_i: for a linear
     index of independent children, S_i = w_i² var(x_i) / var(y).  NaN where fewer than 5 rows
     remain or y or x_i is constant on them.
-    Source: docs/methods.md#audit; Paruolo, Saisana & Saltelli (2013), JRSS A 176(3), eq. 5.
+    Source: docs/methods.md#audit; Paruolo, Saisana & Saltelli (2013), JRSS A 176(3).
     """
     x = _2d(x)
     y = np.asarray(y, dtype=np.float64).ravel()
@@ -222,7 +222,7 @@ def importance_ratio(s: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """(share, ratio): S_i / Σ S_j beside the nominal weight, and share / (w_i / Σ w_j).
 
     A ratio near 1: the child matters as much as its weight says; well below 1: its weight
-    is not felt in the parent's scores (Paruolo et al. 2013, fig. 2).  NaN where S is NaN,
+    is not felt in the parent's scores (Paruolo et al. 2013).  NaN where S is NaN,
     every S is 0 or the weight is 0.
     """
     s = np.asarray(s, dtype=np.float64)
