@@ -161,8 +161,8 @@ def _conditional_mean(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     Cubic B-splines on equally spaced knots over x's range (up to 20 segments), a second-order
     difference penalty λ‖Da‖² (Eilers & Marx 1996, Statistical Science 11(2)), λ the minimiser of
-    GCV(λ) = n·RSS / (n − tr H)² over a grid of 49 values spanning 12 decades, all solved at
-    once.  The penalty leaves straight lines free, so a linear relation is fitted exactly.
+    GCV(λ) = n·RSS / (n − tr H)² over a grid of 49 values spanning 12 decades, all from one
+    eigen-decomposition.  The penalty leaves straight lines free, so a linear relation is fitted exactly.
     Fewer than ``MIN_SPLINE_VALUES`` distinct x: the group means of y themselves.
     """
     from scipy.interpolate import BSpline
@@ -179,12 +179,20 @@ def _conditional_mean(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     d = np.diff(np.eye(m), 2, axis=0)
     penalty = d.T @ d
     btb, bty = basis.T @ basis, basis.T @ y
-    lam = (np.trace(btb) / m) * 10.0 ** np.linspace(-6, 6, 49)
-    lhs = btb[None] + lam[:, None, None] * penalty[None]  # (G, m, m)
-    coef = np.linalg.solve(lhs, np.broadcast_to(bty[:, None], (lam.size, m, 1)))[..., 0]
+    # one eigen-decomposition serves every λ (Demmler–Reinsch): with BᵀB = LLᵀ and
+    # L⁻¹ P L⁻ᵀ = U diag(s) Uᵀ, (BᵀB + λP)⁻¹ = L⁻ᵀ U diag(1 / (1 + λs)) Uᵀ L⁻¹.
+    # A tiny ridge keeps BᵀB invertible when a segment holds no data.
+    scale = np.trace(btb) / m
+    chol = np.linalg.cholesky(btb + 1e-10 * scale * np.eye(m))
+    linv = np.linalg.inv(chol)
+    s, u = np.linalg.eigh(linv @ penalty @ linv.T)
+    s = np.clip(s, 0.0, None)
+    lam = scale * 10.0 ** np.linspace(-6, 6, 49)  # λ relative to BᵀB: the grid does not depend on y's units
+    shrink = 1.0 / (1.0 + lam[:, None] * s[None])  # (G, m)
+    coef = (shrink * (u.T @ (linv @ bty))[None]) @ (linv.T @ u).T  # (G, m)
     fitted = coef @ basis.T  # (G, n)
     rss = ((y[None] - fitted) ** 2).sum(axis=1)
-    edf = np.trace(np.linalg.solve(lhs, np.broadcast_to(btb, lhs.shape)), axis1=1, axis2=2)
+    edf = shrink.sum(axis=1)  # tr H = tr((BᵀB + λP)⁻¹ BᵀB)
     n = y.size
     with np.errstate(divide="ignore", invalid="ignore"):
         gcv = np.where(edf < n - 1e-9, n * rss / (n - edf) ** 2, np.inf)
