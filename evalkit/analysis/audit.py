@@ -81,9 +81,16 @@ def spearman(a: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, np
     fa, fb = np.isfinite(a), np.isfinite(b)
     # pairs whose complete rows are fewer than a column's own: the ranks must be taken on those rows
     redo = (n < fa.sum(axis=0)[:, None]) | (n < fb.sum(axis=0)[None, :])
+    if same:  # a symmetric matrix: each pair once
+        redo &= np.triu(np.ones(redo.shape, bool), 1)
+    from scipy.stats import rankdata
+
     for i, j in zip(*np.nonzero(redo & (n >= 3))):
         ok = fa[:, i] & fb[:, j]
-        r[i, j] = pearson(_rank(a[ok, i]), _rank(b[ok, j]))[0][0, 0]
+        ri, rj = rankdata(a[ok, i]), rankdata(b[ok, j])  # no gaps left on these rows
+        r[i, j] = pearson(ri, rj)[0][0, 0]
+        if same:
+            r[j, i] = r[i, j]
     return r, n
 
 
@@ -167,6 +174,14 @@ def _conditional_mean(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """
     from scipy.interpolate import BSpline
 
+    # fit on the rows sorted by (x, y): every sum then runs in the same order whatever the units' order
+    order = np.lexsort((y, x))
+    back = np.empty_like(order)
+    back[order] = np.arange(order.size)
+    return _fit_sorted(x[order], y[order], BSpline)[back]
+
+
+def _fit_sorted(x: np.ndarray, y: np.ndarray, BSpline) -> np.ndarray:
     ux, inv = np.unique(x, return_inverse=True)
     if ux.size < MIN_SPLINE_VALUES:
         return (np.bincount(inv, weights=y) / np.bincount(inv))[inv]
