@@ -10,6 +10,10 @@ from .errors import Pos
 NO_POS = Pos("<memory>")
 
 DEFAULT_METHODS = ("equal", "entropy", "critic", "cv")
+#: Where a data-driven weighting learns its weights: the whole panel (one set) or each year (one set a year).
+WEIGHT_BY = ("panel", "year")
+BY_YEAR_METHODS = ("entropy", "critic", "cv")
+ENTROPY_VARIANTS = ("minmax", "ratio")
 NODE_METHODS = ("equal", "fixed", "entropy", "critic", "cv", "ahp", "combined")
 OBJECTIVE_METHODS = ("equal", "entropy", "critic", "cv")
 SUBJECTIVE_METHODS = ("ahp", "fixed")
@@ -52,6 +56,10 @@ class Weighting:
     complete: bool = True  # ahp: false = missing judgments are estimated
     ahp: AhpSettings | None = None  # per-node override of the scheme's ahp settings
     shift: float = 0.0  # entropy
+    by: str = "panel"  # entropy, critic, cv: "year" learns one set of weights per year
+    variant: str = "minmax"  # entropy: "minmax" (p from min–max z) | "ratio" (p = x / Σx on raw values)
+    rescale: tuple[float, float] | None = None  # entropy: z -> lo + (hi − lo)·z first ([ε, 1 − ε])
+    directional: bool = True  # critic: false = min–max without turning cost columns round
     subjective: "Weighting | None" = None  # combined
     objective: "Weighting | None" = None  # combined
     rule: str = "mdi"  # combined: mdi | multiplicative | linear | game_theory
@@ -74,6 +82,15 @@ class Weighting:
                 out["ahp"] = {"method": self.ahp.method, "max_cr": self.ahp.max_cr, "ri": self.ahp.ri}
         if self.method == "entropy":
             out["shift"] = self.shift
+            if self.variant != "minmax":
+                out["variant"] = self.variant
+            if self.rescale is not None:
+                out["rescale"] = list(self.rescale)
+        if self.method == "critic" and not self.directional:
+            out["directional"] = False
+        # the defaults are left out so that the step log (and its keys) of existing projects stay as they were
+        if self.by != "panel":
+            out["by"] = self.by
         if self.method == "combined":
             out["subjective"] = self.subjective.params() if self.subjective else None
             out["objective"] = self.objective.params() if self.objective else None

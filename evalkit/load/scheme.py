@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 from ..errors import Problems, did_you_mean, quote
-from ..scheme import (DEFAULT_METHODS, NODE_METHODS, OBJECTIVE_METHODS, SUBJECTIVE_METHODS, AhpSettings, Expert,
+from ..scheme import (BY_YEAR_METHODS, DEFAULT_METHODS, ENTROPY_VARIANTS, NODE_METHODS, WEIGHT_BY, OBJECTIVE_METHODS, SUBJECTIVE_METHODS, AhpSettings, Expert,
                       Judgment, Scheme, Weighting)
 from ..tree import Tree
 from .yamlnodes import Doc, Key, compose, display_path
@@ -41,10 +41,22 @@ WEIGHTING_KEYS = {
     "complete": Key(bool, False, "ahp: false = missing judgments are estimated"),
     "ahp": Key(dict, False, "ahp settings for this node"),
     "shift": Key(float, False, "entropy: added to z before p = z / sum z"),
+    "by": Key(str, False, "entropy, critic, cv: panel (one set of weights) | year (one set a year)"),
+    "variant": Key(str, False, "entropy: minmax (p from min-max z) | ratio (p = x / sum x of raw values)"),
+    "rescale": Key(list, False, "entropy: [lo, hi], z -> lo + (hi - lo) z first, e.g. [0.002, 0.998]"),
+    "directional": Key(bool, False, "critic: false = min-max without turning cost columns round"),
     "subjective": Key(dict, False, "combined: the subjective part (ahp or fixed)"),
     "objective": Key(dict, False, "combined: the objective part (entropy, critic, cv)"),
     "rule": Key(str, False, "combined: mdi | multiplicative | linear | game_theory"),
     "alpha": Key(float, False, "combined linear: share of the subjective weights"),
+}
+#: Keys that belong to another file or another word: the advice given instead of a did-you-mean.
+WEIGHTING_HINTS = {
+    "scope": "per-year weights are `by: year`; `scope` belongs to normalize in the project file",
+    "year": "per-year weights are `by: year`",
+    "per_year": "per-year weights are `by: year`",
+    "normalize": "normalisation is set in the project file (normalize: {method: ...})",
+    "aggregate": "aggregation is set in the project file or on a tree node (aggregate: ...)",
 }
 EXPERT_KEYS = {
     "name": Key(str, False, "who gave the judgments"),
@@ -67,7 +79,7 @@ def load_scheme(path: Path | str, tree: Tree | None, problems: Problems, *, text
         ahp = _read_ahp(doc, m["ahp"][1], ahp) or ahp
     default = Weighting("equal")
     if "default" in m:
-        dm = doc.mapping(m["default"][1], WEIGHTING_KEYS, "default")
+        dm = doc.mapping(m["default"][1], WEIGHTING_KEYS, "default", hints=WEIGHTING_HINTS)
         if dm is not None and "method" in dm:
             meth = doc.choice(dm["method"][1], "default method", DEFAULT_METHODS)
             if meth is not None:
@@ -86,7 +98,7 @@ def load_scheme(path: Path | str, tree: Tree | None, problems: Problems, *, text
                     doc.error(knode, f"'{nid}' is an indicator: weights are given at the nodes above indicators",
                               "weights-on-leaf")
                     continue
-            wm = doc.mapping(vnode, WEIGHTING_KEYS, f"the weighting of '{nid}'")
+            wm = doc.mapping(vnode, WEIGHTING_KEYS, f"the weighting of '{nid}'", hints=WEIGHTING_HINTS)
             if wm is None or "method" not in wm:
                 continue
             meth = doc.choice(wm["method"][1], f"method of '{nid}'", NODE_METHODS)
@@ -121,7 +133,8 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
     children = [c.id for c in tree.by_id[nid].children] if (tree is not None and nid is not None) else None
     pos = doc.pos(node)
     allowed = {
-        "equal": {"method"}, "entropy": {"method", "shift"}, "critic": {"method"}, "cv": {"method"},
+        "equal": {"method"}, "entropy": {"method", "shift", "by", "variant", "rescale"},
+        "critic": {"method", "by", "directional"}, "cv": {"method", "by"},
         "fixed": {"method", "weights"}, "ahp": {"method", "judgments", "experts", "complete", "ahp"},
         "combined": {"method", "subjective", "objective", "rule", "alpha"},
     }[method]
@@ -137,6 +150,9 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
             return None
         weights = _read_fixed(doc, m["weights"][1], children, label)
         return Weighting("fixed", weights=weights, pos=pos) if (weights is not None and ok) else None
+    by = "panel"
+    if "by" in m and method in BY_YEAR_METHODS:
+        by = doc.choice(m["by"][1], f"by at {label}", WEIGHT_BY) or "panel"
     if method == "entropy":
         shift = 0.0
         if "shift" in m:
@@ -145,7 +161,31 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
                 doc.error(m["shift"][1], f"shift must be >= 0, found {s:g}", "bad-shift")
                 ok = False
             shift = s or 0.0
-        return Weighting("entropy", shift=shift, pos=pos) if ok else None
+        variant = "minmax"
+        if "variant" in m:
+            variant = doc.choice(m["variant"][1], f"entropy variant at {label}", ENTROPY_VARIANTS) or variant
+        rescale = None
+        if "rescale" in m:
+            rescale = doc.pair(m["rescale"][1], "rescale")
+            if rescale is not None and not 0 <= rescale[0] < rescale[1]:
+                doc.error(m["rescale"][1], f"rescale [{rescale[0]:g}, {rescale[1]:g}] needs 0 <= lo < hi, e.g. "
+                          "[0.002, 0.998]", "bad-rescale")
+                ok = False
+        if variant == "ratio" and (rescale is not None or "shift" in m):
+            key = "rescale" if rescale is not None else "shift"
+            doc.error(m[key][0], f"'{key}' applies to min-max z; variant: ratio uses the raw values "
+                      "(p = x / sum x): leave it out", "key-not-for-variant")
+            ok = False
+        return Weighting("entropy", shift=shift, by=by, variant=variant,
+                         rescale=tuple(rescale) if rescale is not None else None, pos=pos) if ok else None
+    if method == "critic":
+        directional = True
+        if "directional" in m:
+            d = doc.boolean(m["directional"][1], "directional")
+            directional = True if d is None else d
+        return Weighting("critic", by=by, directional=directional, pos=pos) if ok else None
+    if method == "cv":
+        return Weighting("cv", by=by, pos=pos) if ok else None
     if method == "ahp":
         node_ahp = _read_ahp(doc, m["ahp"][1], ahp) if "ahp" in m else None
         complete = True
@@ -169,7 +209,7 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
                 doc.error(node, f"combined weights at {label} need a {part}: part", "missing-key")
                 ok = False
                 continue
-            pm = doc.mapping(m[part][1], WEIGHTING_KEYS, f"{part} at {label}")
+            pm = doc.mapping(m[part][1], WEIGHTING_KEYS, f"{part} at {label}", hints=WEIGHTING_HINTS)
             if pm is None or "method" not in pm:
                 ok = False
                 continue
