@@ -296,9 +296,14 @@ class Prepared:
 
         wt = inp.weights
         self.weights: dict[str, dict] = {}
+        # per-year weights (by: year): one weights table a year; self.weights is then the last year's
+        self.weights_by_year: dict[int, dict[str, dict]] = {}
         if wt is not None and len(wt):
             for rec in wt.to_dict("records"):
                 self.weights[str(rec.get("node"))] = rec
+                year = rec.get("year")
+                if year is not None and str(year) != "" and not (isinstance(year, float) and math.isnan(year)):
+                    self.weights_by_year.setdefault(int(year), {})[str(rec.get("node"))] = rec
         self._method_cache: dict[str, dict] = {}
 
     # -- small lookups
@@ -674,7 +679,7 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     ctx["indicator_groups"] = _indicator_groups(p, u, y, lang)
     ctx["flag_legend"] = [{"code": c, "short": t(f"flag_{c}", lang), "long": t(f"flag_{c}_long", lang)}
                           for c in ("missing", "imputed", "treated", "provisional")]
-    ctx["method"] = method_context(p, lang)
+    ctx["method"] = method_context(p, lang, year)
     ctx["quality"] = unit_quality(p, u, y, lang)
 
     # optional analysis sections
@@ -787,7 +792,7 @@ def _indicator_groups(p: Prepared, u: int, y: int, lang: str) -> list[dict]:
     return groups
 
 
-def method_context(p: Prepared, lang: str) -> dict:
+def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
     """The methodology appendix (the same on every page of a run; cached)."""
     if lang in p._method_cache:
         return p._method_cache[lang]
@@ -831,8 +836,9 @@ def method_context(p: Prepared, lang: str) -> dict:
 
     weights = []
     ri_used: list[str] = []
+    year_weights = p.weights_by_year.get(int(year), p.weights) if year is not None else p.weights
     for n in p.tree.root.walk():
-        w = p.weights.get(n.id, {})
+        w = year_weights.get(n.id, {})
         ri = w.get("ri_table")
         ri = "" if ri is None or (isinstance(ri, float) and math.isnan(ri)) else str(ri)
         if ri and ri not in ri_used:
@@ -904,6 +910,7 @@ def method_context(p: Prepared, lang: str) -> dict:
                             for k, v in p.grades.items()) or t("m_none", lang),
         "preparation": prep_rows,
         "weights": weights,
+        "weights_year": t("m_weights_year", lang, year=int(year)) if (year is not None and p.weights_by_year) else "",
         "ahp": ahp,
         "ri_tables": ri_tables,
         "ri_n": [str(i) for i in range(1, 16)],

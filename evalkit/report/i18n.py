@@ -136,6 +136,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "en": "panel (all units and years together: scores comparable over years)"},
     "m_scope_year": {"zh": "逐年（每年单独标准化）", "en": "year (each year on its own)"},
     "m_weighting": {"zh": "权重", "en": "Weighting"},
+    "m_weights_year": {"zh": "权重逐年计算，下表为 {year} 年的权重。",
+                       "en": "Weights are computed year by year; the table shows those of {year}."},
     "m_aggregation": {"zh": "合成", "en": "Aggregation"},
     "m_preparation": {"zh": "数据预处理", "en": "Data preparation"},
     "m_sources": {"zh": "数据来源", "en": "Data sources"},
