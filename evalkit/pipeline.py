@@ -31,6 +31,7 @@ from .weight.ahp import RI_TABLES, ahp, complete_harker, group_aij, matrix_from_
 from .weight.combine import combine
 from .weight.critic import critic, cv
 from .weight.entropy import entropy, entropy_ratio
+from .weight.pca import pca
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +331,11 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
         cache[ez_key] = z_panel
     src = WeightSources(tree=tree, x=prepared.x, z_panel=z_panel, cache=cache, prep_key=prep_key)
 
+    for node in tree.nodes:
+        if not node.is_leaf and scheme.for_node(node.id).method == "bod" and node.aggregate not in (None, "arithmetic"):
+            problems.add(node.pos, f"'{node.id}' has bod weights, which score each unit by its own weighted "
+                         f"arithmetic mean: it cannot aggregate with {node.aggregate} (leave aggregate out)",
+                         "bod-aggregate")
     if settings.unbounded_leaves():
         for node in tree.nodes:
             method = node_aggregate(node, settings)[0]
@@ -377,11 +383,14 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
         if hit is None:
             cols = [tree.index[c.id] for c in node.children]
             child_scores = scores[:, :, cols]
-            nw, node_problems = weigh_node(node, wt, scheme, child_scores, src, tree, (lo, hi))
+            if wt.method == "bod":  # its own aggregation: each unit's score with its own weights
+                nw, s, present, node_problems = bod_node(node, wt, child_scores, (lo, hi), settings.min_share)
+            else:
+                nw, node_problems = weigh_node(node, wt, scheme, child_scores, src, tree, (lo, hi))
+                s, present = agg.METHODS[method](child_scores, nw.w, lo=lo, hi=hi, min_share=settings.min_share,
+                                                 **agg_options)
             if node_problems:
                 cache[key + ":problems"] = node_problems
-            s, present = agg.METHODS[method](child_scores, nw.w, lo=lo, hi=hi, min_share=settings.min_share,
-                                             **agg_options)
             hit = (nw, s, present)
             cache[key] = hit
             computed.append(node.id)
@@ -686,6 +695,59 @@ def _child_raw(node: Node, child_scores: np.ndarray, x: np.ndarray, tree: Tree, 
     return out.reshape(-1, len(cols)) if flat else out
 
 
+def bod_node(node: Node, wt: Weighting, child_scores: np.ndarray, scale: tuple[float, float],
+             min_share: float) -> tuple[NodeWeights, np.ndarray, np.ndarray, list[Problem]]:
+    """Benefit-of-the-doubt at one node: (weights summary, scores (U, Y), present share (U, Y), problems).
+
+    Children's scores are put on [0, 1]; a unit-year is scored when the present
+    children are at least ``min_share`` of them (counted equally: the weights
+    are the unit's own); a missing child counts 0.  ``by: panel`` benchmarks
+    every unit-year against all unit-years, ``by: year`` against its year's.
+    The summary weights (weights.csv) are each child's mean share of the
+    units' scores; each unit's own weights and shares are in ``details``.
+    """
+    from .weight.bod import bod
+
+    lo, hi = scale
+    U, Y, k = child_scores.shape
+    y = (child_scores - lo) / (hi - lo)
+    present = ~np.isnan(y)
+    share = present.mean(axis=2)
+    ok = (share >= min_share - 4 * k * np.finfo(float).eps) & (share > 0)
+    bounds = None
+    if wt.share is not None:
+        bounds = (np.array([wt.share[c.id][0] for c in node.children]),
+                  np.array([wt.share[c.id][1] for c in node.children]))
+    ci = np.full((U, Y), np.nan)
+    uw = np.full((U, Y, k), np.nan)
+    us = np.full((U, Y, k), np.nan)
+    groups = [(slice(None), ok)] if wt.by != "year" else [(t, ok[:, t]) for t in range(Y)]
+    for t, mask in groups:
+        if wt.by != "year":
+            rows, cols = np.nonzero(mask)
+            yy = y[rows, cols]
+        else:
+            rows = np.flatnonzero(mask)
+            cols = np.full(rows.size, t)
+            yy = y[rows, t]
+        if rows.size == 0:
+            continue
+        r = bod(yy, share=bounds)
+        ci[rows, cols] = r.ci
+        tot = r.w.sum(axis=1, keepdims=True)
+        uw[rows, cols] = np.where(tot > 0, r.w / np.where(tot > 0, tot, 1.0), np.nan)
+        us[rows, cols] = r.share
+    scores = lo + np.clip(ci, 0.0, 1.0) * (hi - lo)
+    mean_share = np.nanmean(us.reshape(-1, k), axis=0) if np.isfinite(us).any() else np.full(k, np.nan)
+    w = mean_share / mean_share.sum() if np.isfinite(mean_share).all() and mean_share.sum() > 0 \
+        else np.full(k, 1.0 / k)
+    details = {"by": wt.by, "unit_weights": uw.tolist(), "unit_share": us.tolist()}
+    if wt.share is not None:
+        details["share"] = {c: list(v) for c, v in wt.share.items()}
+    nw = NodeWeights(node=node.id, children=tuple(c.id for c in node.children), method="bod", w=w, details=details)
+    return nw, scores, share, []
+
+
 def _by_year(fn, a: np.ndarray) -> list:
     """``fn`` applied to each year's (n_units, k) slice of a (U, Y, k) array (a loop over years, not cells)."""
     return [fn(a[:, t, :]) for t in range(a.shape[1])]
@@ -710,6 +772,10 @@ def _data_weights(node, wt: Weighting, child_scores, src: WeightSources, tree):
         data = _child_z(node, child_scores, src.leaf_z(scope, wt.directional), tree, scope, flat=not per_year)
         fn = critic
         pick = {"c": "c"}
+    elif wt.method == "pca":
+        data = _child_z(node, child_scores, src.leaf_z(scope), tree, scope, flat=not per_year)
+        fn = pca
+        pick = {"loadings": "loadings", "explained": "explained"}
     else:
         data = _child_raw(node, child_scores, src.x, tree, flat=not per_year)
         fn = cv
@@ -717,7 +783,7 @@ def _data_weights(node, wt: Weighting, child_scores, src: WeightSources, tree):
     results = _by_year(fn, data) if per_year else [fn(data)]
     w = np.stack([r.w for r in results]) if per_year else results[0].w
     details = {name: (np.stack([getattr(r, attr) for r in results]).tolist() if per_year
-                      else getattr(results[0], attr).tolist()) for name, attr in pick.items()}
+                      else np.asarray(getattr(results[0], attr)).tolist()) for name, attr in pick.items()}
     return w, details, results
 
 
@@ -727,7 +793,7 @@ def _weights(node, wt: Weighting, scheme, child_scores, src: WeightSources, tree
         return np.full(n, 1.0 / n), {}
     if wt.method == "fixed":
         return np.array([wt.weights[c.id] for c in node.children], dtype=float), {}
-    if wt.method in ("entropy", "critic", "cv"):
+    if wt.method in ("entropy", "critic", "cv", "pca"):
         w, details, results = _data_weights(node, wt, child_scores, src, tree)
         if wt.by == "year":
             details["by"] = "year"
@@ -737,6 +803,16 @@ def _weights(node, wt: Weighting, scheme, child_scores, src: WeightSources, tree
                 details["variant"] = wt.variant
             if wt.rescale is not None:
                 details["rescale"] = list(wt.rescale)
+        elif wt.method == "pca":
+            neg = np.any([r.negative for r in results], axis=0)
+            bad = [c.id for c, flag in zip(node.children, neg) if flag]
+            if bad:
+                problems.warn(wt.pos, f"PCA weights at '{node.id}': {', '.join(bad)} load negatively on the first "
+                              "principal component (they run against the others); their weight is set to 0 "
+                              "(COINr would keep a negative weight)", "pca-negative-loading")
+            if any(r.fallback for r in results):
+                problems.warn(wt.pos, f"PCA weights at '{node.id}': fewer than 2 complete rows or no varying child"
+                              f"{' in some year' if wt.by == 'year' else ''}; equal weights used", "pca-fallback")
         elif wt.method == "critic":
             fallbacks = sorted({r.fallback for r in results if r.fallback})
             details["fallback"] = fallbacks[0] if len(fallbacks) == 1 else ",".join(fallbacks)

@@ -141,6 +141,10 @@ def goal_problems(result, *, unit: str, year: int, rank: int | None = None,
         if n.is_leaf:
             continue
         method, options = node_aggregate(n, result.settings)
+        if result.weighting[n.id].method == "bod":
+            out.append(f"plan does not support benefit-of-the-doubt weights (at '{n.id}'): each unit's weights "
+                       "come from its own LP")
+            break
         # the plan's candidate rows are scored against the other units with vector TOPSIS or per-unit means
         if method == "copeland" or options.get("normalize", "vector") != "vector":
             out.append(f"plan does not support aggregate {method}"

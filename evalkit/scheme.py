@@ -9,13 +9,13 @@ from .errors import Pos
 
 NO_POS = Pos("<memory>")
 
-DEFAULT_METHODS = ("equal", "entropy", "critic", "cv")
+DEFAULT_METHODS = ("equal", "entropy", "critic", "cv", "pca")
 #: Where a data-driven weighting learns its weights: the whole panel (one set) or each year (one set a year).
 WEIGHT_BY = ("panel", "year")
-BY_YEAR_METHODS = ("entropy", "critic", "cv")
+BY_YEAR_METHODS = ("entropy", "critic", "cv", "pca", "bod")
 ENTROPY_VARIANTS = ("minmax", "ratio")
-NODE_METHODS = ("equal", "fixed", "entropy", "critic", "cv", "ahp", "combined")
-OBJECTIVE_METHODS = ("equal", "entropy", "critic", "cv")
+NODE_METHODS = ("equal", "fixed", "entropy", "critic", "cv", "pca", "bod", "ahp", "combined")
+OBJECTIVE_METHODS = ("equal", "entropy", "critic", "cv", "pca")
 SUBJECTIVE_METHODS = ("ahp", "fixed")
 
 
@@ -60,6 +60,7 @@ class Weighting:
     variant: str = "minmax"  # entropy: "minmax" (p from min–max z) | "ratio" (p = x / Σx on raw values)
     rescale: tuple[float, float] | None = None  # entropy: z -> lo + (hi − lo)·z first ([ε, 1 − ε])
     directional: bool = True  # critic: false = min–max without turning cost columns round
+    share: Mapping[str, tuple[float, float]] | None = None  # bod: child -> (least, most) share of a unit's score
     subjective: "Weighting | None" = None  # combined
     objective: "Weighting | None" = None  # combined
     rule: str = "mdi"  # combined: mdi | multiplicative | linear | game_theory
@@ -88,6 +89,8 @@ class Weighting:
                 out["rescale"] = list(self.rescale)
         if self.method == "critic" and not self.directional:
             out["directional"] = False
+        if self.method == "bod" and self.share is not None:
+            out["share"] = {k: list(v) for k, v in self.share.items()}
         # the defaults are left out so that the step log (and its keys) of existing projects stay as they were
         if self.by != "panel":
             out["by"] = self.by

@@ -93,7 +93,9 @@ def obstacles_table(result) -> pd.DataFrame:
     """
     tree = result.tree
     leaves = tree.leaves
-    F = np.array([result.global_weight[tree.index[n.id]] for n in leaves])
+    cols = [tree.index[n.id] for n in leaves]
+    # per-year weights (by: year): each year's obstacles use that year's weights
+    F = result.global_weight[cols] if result.global_weight_year is None else result.global_weight_year[:, cols]
     ob = obstacle_degree(result.z, F)
     O = ob.O  # (U, Y, L)
     units, years = _unit_year(result)

@@ -24,7 +24,7 @@ def ri_table_names() -> tuple[str, ...]:
 
 
 SCHEME_KEYS = {
-    "default": Key(dict, False, "weighting for every node not listed: equal | entropy | critic | cv"),
+    "default": Key(dict, False, "weighting for every node not listed: equal | entropy | critic | cv | pca"),
     "ahp": Key(dict, False, "{method: eigenvector | geometric, max_cr: 0.10, ri: cn_textbook}"),
     "nodes": Key(dict, False, "node id -> its weighting"),
 }
@@ -34,7 +34,7 @@ AHP_KEYS = {
     "ri": Key(str, False, "random index table"),
 }
 WEIGHTING_KEYS = {
-    "method": Key(str, True, "equal | fixed | entropy | critic | cv | ahp | combined"),
+    "method": Key(str, True, "equal | fixed | entropy | critic | cv | pca | bod | ahp | combined"),
     "weights": Key(dict, False, "fixed: child id -> weight, summing to 1"),
     "judgments": Key(list, False, "ahp: [a, b, x] pairs"),
     "experts": Key(list, False, "group ahp: a list of {name, judgments}"),
@@ -45,6 +45,7 @@ WEIGHTING_KEYS = {
     "variant": Key(str, False, "entropy: minmax (p from min-max z) | ratio (p = x / sum x of raw values)"),
     "rescale": Key(list, False, "entropy: [lo, hi], z -> lo + (hi - lo) z first, e.g. [0.002, 0.998]"),
     "directional": Key(bool, False, "critic: false = min-max without turning cost columns round"),
+    "share": Key(list, False, "bod: [least, most] share of each child in a unit's score, or {child: [least, most]}"),
     "subjective": Key(dict, False, "combined: the subjective part (ahp or fixed)"),
     "objective": Key(dict, False, "combined: the objective part (entropy, critic, cv)"),
     "rule": Key(str, False, "combined: mdi | multiplicative | linear | game_theory"),
@@ -134,7 +135,8 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
     pos = doc.pos(node)
     allowed = {
         "equal": {"method"}, "entropy": {"method", "shift", "by", "variant", "rescale"},
-        "critic": {"method", "by", "directional"}, "cv": {"method", "by"},
+        "critic": {"method", "by", "directional"}, "cv": {"method", "by"}, "pca": {"method", "by"},
+        "bod": {"method", "by", "share"},
         "fixed": {"method", "weights"}, "ahp": {"method", "judgments", "experts", "complete", "ahp"},
         "combined": {"method", "subjective", "objective", "rule", "alpha"},
     }[method]
@@ -184,8 +186,14 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
             d = doc.boolean(m["directional"][1], "directional")
             directional = True if d is None else d
         return Weighting("critic", by=by, directional=directional, pos=pos) if ok else None
-    if method == "cv":
-        return Weighting("cv", by=by, pos=pos) if ok else None
+    if method in ("cv", "pca"):
+        return Weighting(method, by=by, pos=pos) if ok else None
+    if method == "bod":
+        share = None
+        if "share" in m:
+            share = _read_share(doc, m["share"][1], children, label)
+            ok &= share is not None
+        return Weighting("bod", by=by, share=share, pos=pos) if ok else None
     if method == "ahp":
         node_ahp = _read_ahp(doc, m["ahp"][1], ahp) if "ahp" in m else None
         complete = True
@@ -237,6 +245,45 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
         return Weighting("combined", subjective=parts["subjective"], objective=parts["objective"], rule=rule,
                          alpha=alpha, pos=pos)
     return Weighting(method, pos=pos) if ok else None
+
+
+def _read_share(doc: Doc, node, children, label) -> dict[str, tuple[float, float]] | None:
+    """bod share bounds: ``[least, most]`` for every child, or ``{child: [least, most], ...}`` (others [0, 1])."""
+    import yaml
+
+    if children is None:
+        doc.error(node, f"share bounds at {label} name children: give them on a node, not under default",
+                  "share-on-default")
+        return None
+    out: dict[str, tuple[float, float]] = {c: (0.0, 1.0) for c in children}
+    if isinstance(node, yaml.MappingNode):
+        sm = doc.mapping(node, None, f"share at {label}")
+        if sm is None:
+            return None
+        items = []
+        for cid, (knode, vnode) in sm.items():
+            if cid not in children:
+                doc.error(knode, f"'{cid}' is not a child of {label}{did_you_mean(cid, children)}", "unknown-child")
+                return None
+            items.append((cid, vnode))
+    else:
+        items = [(c, node) for c in children]
+    for cid, vnode in items:
+        pair = doc.pair(vnode, f"share of '{cid}'")
+        if pair is None:
+            return None
+        if not 0 <= pair[0] <= pair[1] <= 1:
+            doc.error(vnode, f"share bounds [{pair[0]:g}, {pair[1]:g}] of '{cid}' at {label} need "
+                      "0 <= least <= most <= 1", "bad-share")
+            return None
+        out[cid] = (float(pair[0]), float(pair[1]))
+    least = sum(v[0] for v in out.values())
+    most = sum(v[1] for v in out.values())
+    if least > 1 + 1e-12 or most < 1 - 1e-12:
+        doc.error(node, f"share bounds at {label} cannot hold together: the least shares sum to {least:g} and the "
+                  f"most to {most:g} (need least <= 1 <= most)", "bad-share")
+        return None
+    return out
 
 
 def _read_fixed(doc: Doc, node, children, label) -> dict[str, float] | None:
