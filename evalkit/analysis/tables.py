@@ -33,7 +33,31 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
         from .attainment import attainment_table
 
         tables["attainment"] = attainment_table(result, targets)
+    tables["bod"] = bod_table(result)
     return {k: v for k, v in tables.items() if v is not None}
+
+
+def bod_table(result) -> pd.DataFrame | None:
+    """bod.csv: unit, year, node, child, weight, share — each unit's own benefit-of-the-doubt weights.
+
+    ``weight`` is the unit's LP weight on the child (normalised to sum 1 over
+    the node's children), ``share`` the child's part of the unit's score.
+    None when no node has bod weights.
+    """
+    frames = []
+    units, years = _unit_year(result)
+    for node_id, nw in result.weighting.items():
+        if nw.method != "bod":
+            continue
+        uw = np.asarray(nw.details["unit_weights"], dtype=float)  # (U, Y, k)
+        us = np.asarray(nw.details["unit_share"], dtype=float)
+        k = uw.shape[2]
+        frames.append(pd.DataFrame({
+            "unit": np.repeat(units, k), "year": np.repeat(years, k), "node": node_id,
+            "child": np.tile(np.array(nw.children, dtype=object), len(units)),
+            "weight": uw.reshape(-1), "share": us.reshape(-1),
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _unit_year(result) -> tuple[np.ndarray, np.ndarray]:

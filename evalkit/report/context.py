@@ -42,7 +42,7 @@ RI_TABLES: dict[str, tuple[float, ...]] = {
 
 PROV_LIST_MAX = 30          # provisional values listed in the appendix before "… and N more"
 
-OPTIONAL_TABLES = ("coordination", "obstacles", "efficiency", "attainment", "robustness")
+OPTIONAL_TABLES = ("coordination", "obstacles", "efficiency", "attainment", "robustness", "bod")
 
 
 # ---------------------------------------------------------------- formatting
@@ -686,6 +686,7 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     ctx["coordination"] = _coordination(p, unit_id, year, lang)
     ctx["obstacles"] = _obstacles(p, unit_id, year, lang, city)
     ctx["efficiency"] = _efficiency(p, unit_id, year, lang)
+    ctx["bod"] = _bod(p, unit_id, year, lang)
     ctx["attainment"] = _attainment(p, unit_id, year, lang)
     ctx["robustness"] = _robustness(p, unit_id, year, lang, city, n_all)
     return ctx
@@ -1054,6 +1055,19 @@ def _split_peers(v: Any) -> list[str]:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return []
     return [x for x in re.split(r"[;,|\s]+", str(v)) if x]
+
+
+def _bod(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
+    """This unit's own benefit-of-the-doubt weights, per bod node (None when no node has them)."""
+    rows = _one(p, "bod", unit_id, year)
+    if not rows:
+        return None
+    nodes: dict[str, list[dict]] = {}
+    for r in rows:
+        nodes.setdefault(str(r.get("node")), []).append(
+            {"child": p.node_name(str(r.get("child")), lang), "weight": fmt_pct(_num(r.get("weight"))),
+             "share": fmt_pct(_num(r.get("share")))})
+    return {"nodes": [{"name": p.node_name(n, lang), "rows": rs} for n, rs in nodes.items()]}
 
 
 def _efficiency(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:

@@ -55,6 +55,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sec_coordination": {"zh": "领域协调发展", "en": "Coordination across domains"},
     "sec_obstacles": {"zh": "主要障碍因素（下一步投入方向）", "en": "Main obstacles (where to invest next)"},
     "sec_efficiency": {"zh": "投入产出效率", "en": "Efficiency"},
+    "sec_bod": {"zh": "本市的“有利权重”（BoD）", "en": "This city's own weights (benefit of the doubt)"},
+    "bod_note": {"zh": "“有利权重”法为每个城市选取对其最有利的权重，条件是任何城市在该权重下得分不超过满分。",
+                 "en": "Benefit of the doubt gives each city the weights most favourable to it, provided that no "
+                       "city scores above the top with them."},
+    "bod_weight": {"zh": "权重", "en": "Weight"},
+    "bod_share": {"zh": "得分占比", "en": "Share of the score"},
     "sec_attainment": {"zh": "目标完成情况", "en": "Target attainment"},
     "sec_robustness": {"zh": "排名稳健性", "en": "Robustness of the rank"},
     "sec_league": {"zh": "综合排名表", "en": "League table"},
