@@ -194,7 +194,7 @@ def harmonic(s, w, *, lo, hi, min_share=2 / 3):
     _check_scale(s, lo, hi)
     present, share, ok = _share(s, w, min_share)
     d = np.maximum(s - lo, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inv = np.where(present & (w > 0), w / d, 0.0)  # w/0 = inf: the mean goes to 0
         den = inv.sum(axis=2)
         score = np.where(np.isinf(den), 0.0, (share * _wsum(w)) / den) + lo
@@ -276,6 +276,36 @@ def copeland(s, w, *, lo, hi, min_share=2 / 3):
     return score, share
 
 
+def proportions(s, w, *, lo, hi, min_share=2 / 3):
+    """Weighted proportions Σ_j w_j p_ij, the score several entropy-method papers report, on the scale.
+
+    ::
+
+        q_ij = (s_ij − lo) / (hi − lo)                  (children's scores on [0, 1])
+        p_ij = q_ij / Σ_{i scored that year} q_ij         (each unit's proportion of the year's total)
+        score = lo + (hi − lo) Σ_{j present} w_j p_ij / Σ_{j present} w_j
+
+    The entropy method's own p (熵值法综合得分 S_i = Σ_j w_j p_ij); the scores
+    of a year sum to 1 on [0, 1] (use ``scale: [0, 1]`` to print the papers'
+    numbers), so they rank units within a year but do not compare across
+    years.  A child that is 0 for every unit of a year adds nothing that year.
+    Missing and min_share as in :func:`arithmetic`; unit-years below
+    ``min_share`` take no part in the year's totals.
+
+    Source: docs/methods.md#weighted-proportions; 杨丽 & 孙之淳 (2015)
+    (panel entropy, S = Σ w p).
+    """
+    s, w = _check(s, w, min_share)
+    _check_scale(s, lo, hi)
+    present, share, ok = _share(s, w, min_share)
+    q = np.where(present & ok[..., None], (s - lo) / (hi - lo), 0.0)
+    col = q.sum(axis=0, keepdims=True)  # (1, n_years, n_children): the year's total of each child
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(col > 0, q / np.where(col > 0, col, 1.0), 0.0)
+        score = np.where(ok, lo + (hi - lo) * _wdot(p, w) / (share * _wsum(w)), np.nan)
+    return np.clip(score, lo, hi), share
+
+
 #: TOPSIS normalisations of the children's scores: vector (Hwang–Yoon), min–max (pymcdm's and
 #: pyrepo-mcda's default), none (the scores as they are, already normalised).
 TOPSIS_NORMALIZE = ("vector", "minmax", "none")
@@ -332,7 +362,7 @@ def topsis(s, w, *, lo, hi, min_share=2 / 3, normalize="vector"):
 
 
 METHODS = {"arithmetic": arithmetic, "geometric": geometric, "topsis": topsis, "harmonic": harmonic,
-           "power": power, "copeland": copeland}
+           "power": power, "copeland": copeland, "proportions": proportions}
 
 
 # --------------------------------------------------------------------------- TOPSIS variants

@@ -495,8 +495,9 @@ def run_sensitivity(result, spec: Spec, *, jobs: int = 1, progress: Callable[[in
     bod_nodes = [k for k, nw in result.weighting.items() if nw.method == "bod"]
     if bod_nodes:  # each unit's own LP weights: a draw would need a new LP per unit and node
         raise UserError([problems_item(result.scheme.for_node(bod_nodes[0]).pos,
-                                       f"sensitivity does not vary benefit-of-the-doubt nodes ({', '.join(bod_nodes)}); "
-                                       "compare a bod scheme with another by `evalkit compare --weights` instead",
+                                       "sensitivity does not vary benefit-of-the-doubt nodes "
+                                       f"({', '.join(bod_nodes)}); compare a bod scheme with another by "
+                                       "`evalkit compare --weights` instead",
                                        "sensitivity-bod")])
     factors = spec.factors()
     d = len(factors)

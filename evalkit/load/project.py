@@ -23,7 +23,8 @@ PROJECT_KEYS = {
     "data": Key(dict, True, "{values: ..., units: ..., synthetic: false}"),
     "years": Key(list, False, "[first, last]"),
     "normalize": Key(dict, False, "{method: minmax | zscore | rank | goalpost | maxratio, scope: panel | year}"),
-    "aggregate": Key(dict, False, "{method: arithmetic | geometric | topsis | harmonic | power | copeland, "
+    "aggregate": Key(dict, False, "{method: arithmetic | geometric | topsis | harmonic | power | copeland | "
+                     "proportions, "
                      "min_share: 0.667, geometric_shift: 1}"),
     "scale": Key(list, False, "[lo, hi]"),
     "grades": Key(dict, False, "{A: 85, B: 70, ...}: lower bounds"),
@@ -49,7 +50,8 @@ NORMALIZE_KEYS = {"method": Key(str, False, "minmax | zscore | rank | goalpost |
                   "clip": Key(float, False, "zscore: clip at +-clip sd (default 3); null = no clip (needs mean, sd)"),
                   "mean": Key(float, False, "zscore: scores mean + sd z on the scale (COINr's m_sd, e.g. 10)"),
                   "sd": Key(float, False, "zscore: see mean (e.g. 2)")}
-AGGREGATE_KEYS = {"method": Key(str, False, "arithmetic | geometric | topsis | harmonic | power | copeland"),
+AGGREGATE_KEYS = {"method": Key(str, False, "arithmetic | geometric | topsis | harmonic | power | copeland | "
+                                 "proportions"),
                   "min_share": Key(float, False, "least share of the children's weight that must be present "
                                    "(0: any present child will do, as COINr)"),
                   "geometric_shift": Key(float, False, "geometric mean on s - lo + shift: 1 (default) survives a "

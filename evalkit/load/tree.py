@@ -10,7 +10,7 @@ from ..errors import Problems, did_you_mean, quote
 from ..tree import DIRECTIONS, STAGES, Names, Node, Tree, Variable
 from .yamlnodes import Doc, Key, compose, display_path
 
-AGGREGATE_METHODS = ("arithmetic", "geometric", "topsis", "harmonic", "power", "copeland")
+AGGREGATE_METHODS = ("arithmetic", "geometric", "topsis", "harmonic", "power", "copeland", "proportions")
 #: Options an ``aggregate: {method: ..., ...}`` mapping may carry, by method.
 AGGREGATE_OPTIONS = {"topsis": ("normalize",), "power": ("p",)}
 
@@ -22,7 +22,8 @@ NODE_KEYS: dict[str, Key] = {
     "target": Key(float, False, "the optimum (a number) or optimal interval [lo, hi] of a target indicator"),
     "goalposts": Key(tuple, False, "[lo, hi]: fixed min-max reference for normalize: goalpost"),
     "stage": Key(str, False, "input | process | output | outcome; inherited by descendants"),
-    "aggregate": Key(str, False, "arithmetic | geometric | topsis | harmonic | power | copeland, or {method: topsis, "
+    "aggregate": Key(str, False, "arithmetic | geometric | topsis | harmonic | power | copeland | proportions, "
+                     "or {method: topsis, "
                      "normalize: minmax} / {method: power, p: 2}: overrides the project's method at this node"),
     "geometric_shift": Key(float, False, "zero handling of a geometric mean at this node: 1 shifts scores onto "
                            "[1, hi - lo + 1] (default: the project's aggregate.geometric_shift), 0 = plain mean"),
@@ -41,7 +42,8 @@ def read_node_aggregate(doc: Doc, node, label: str) -> tuple[str | None, tuple]:
 
     if not isinstance(node, yaml.MappingNode):
         return doc.choice(node, f"aggregate of {label}", AGGREGATE_METHODS), ()
-    am = doc.mapping(node, {"method": Key(str, True, "arithmetic | geometric | topsis | harmonic | power | copeland"),
+    am = doc.mapping(node, {"method": Key(str, True, "arithmetic | geometric | topsis | harmonic | power | "
+                                          "copeland | proportions"),
                             "normalize": Key(str, False, "topsis: vector | minmax | none"),
                             "p": Key(float, False, "power: the order p of the mean (p != 0)")},
                      f"aggregate of {label}")
