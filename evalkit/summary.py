@@ -12,13 +12,14 @@ def weights_table(result: Result, *, lang: str = "zh") -> str:
     """node, method, local, global, CR — indented by depth, for a person to read."""
     tree = result.tree
     df = result.weights_frame()
-    rows = [("node", "name", "method", "local", "global", "CR (RI table)")]
+    per_year = result.per_year_weights  # then one block of rows a year, the year in the first column
+    rows = [(("year",) if per_year else ()) + ("node", "name", "method", "local", "global", "CR (RI table)")]
     for r in df.itertuples(index=False):
         node = tree.by_id[r.node]
         indent = "  " * tree.depth[r.node]
         cr = f"{r.cr:.4f} ({r.ri_table})" if r.ri_table else ""
-        rows.append((indent + r.node, node.name.get(lang), r.method, f"{r.local_weight:.4f}",
-                     f"{r.global_weight:.4f}", cr))
+        rows.append(((str(r.year),) if per_year else ()) + (indent + r.node, node.name.get(lang), r.method,
+                                                             f"{r.local_weight:.4f}", f"{r.global_weight:.4f}", cr))
     lines = _columns(rows)
     experts = []
     for node_id, nw in result.weighting.items():
