@@ -30,7 +30,9 @@ from .ahp import (
 )
 from .combine import COMBINE_RULES, CombineResult, combine
 from .critic import CriticResult, CvResult, critic, cv
+from .bod import BodResult, bod
 from .entropy import EntropyResult, entropy, entropy_ratio
+from .pca import PcaResult, pca
 from .simple import FIXED_SUM_TOL, check_fixed, equal, fixed
 
 #: YAML method word -> function computing it.
@@ -39,6 +41,8 @@ METHODS: dict[str, Callable] = {
     "entropy": entropy,    # entropy(z) -> EntropyResult (panel entropy on min–max z)
     "critic": critic,      # critic(z) -> CriticResult
     "cv": cv,              # cv(x raw) -> CvResult
+    "pca": pca,            # pca(z) -> PcaResult (COINr's first-component loadings)
+    "bod": bod,            # bod(y) -> BodResult (each unit's own weights and score)
     "ahp": ahp,            # ahp(A) -> AhpResult
     "fixed": fixed,        # fixed(weights, children) -> w
     "combined": combine,   # combine(s, o, rule=...) -> CombineResult
@@ -50,6 +54,8 @@ DESCRIPTIONS: dict[str, str] = {
     "entropy": "panel entropy weights on min–max z (0·ln0 = 0)",
     "critic": "CRITIC: contrast σ times conflict Σ(1 − r) on min–max z",
     "cv": "coefficient of variation σ/|μ| on raw values",
+    "pca": "loadings of the first principal component of the correlation matrix (COINr)",
+    "bod": "benefit of the doubt: each unit's most favourable weights by an LP",
     "ahp": "AHP pairwise judgments (eigenvector or geometric mean), with CR",
     "fixed": "weights given in the scheme, summing to 1 ± 1e-6",
     "combined": "subjective (AHP) combined with objective weights by a rule",
@@ -64,9 +70,9 @@ RI_TABLE_NAMES: tuple[str, ...] = tuple(RI_TABLES)
 __all__ = [
     "AHP_METHODS", "COMBINE_RULES", "DATA_METHODS", "DESCRIPTIONS", "FIXED_SUM_TOL",
     "GCI_THRESHOLDS", "METHODS", "RI_TABLES", "RI_TABLE_NAMES",
-    "AhpResult", "CombineResult", "CriticResult", "CvResult", "EntropyResult",
-    "ahp", "check_fixed", "check_matrix", "combine", "complete_harker", "critic", "cv",
+    "AhpResult", "BodResult", "CombineResult", "CriticResult", "CvResult", "EntropyResult", "PcaResult",
+    "ahp", "bod", "check_fixed", "check_matrix", "combine", "complete_harker", "critic", "cv",
     "entropy", "entropy_ratio", "equal", "fixed", "gci", "group_aij", "group_aip",
-    "hierarchy_cr", "lambda_estimate", "matrix_from_judgments", "most_inconsistent",
+    "hierarchy_cr", "lambda_estimate", "matrix_from_judgments", "most_inconsistent", "pca",
     "ri_value",
 ]

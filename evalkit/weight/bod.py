@@ -69,7 +69,12 @@ def bod(y: np.ndarray, *, reference: np.ndarray | None = None,
         if (lo < 0).any() or (hi > 1).any() or (lo > hi).any() or lo.sum() > 1 + 1e-12 or hi.sum() < 1 - 1e-12:
             raise ValueError("share bounds need 0 <= lo <= hi <= 1, Σ lo <= 1 <= Σ hi")
     # columns that are 0 in every reference row do not bound their weight: leave them out of the LP
-    live = ref.max(axis=0) > 0
+    top = ref.max(axis=0)
+    live = top > 0
+    # BoD is scale-free per column: solve on y / max (coefficients near 1, which the LP solver
+    # handles best) and scale the weights back
+    unit = np.where(live, top, 1.0)
+    y, ref = y / unit, ref / unit
     ci = np.zeros(n)
     w = np.zeros((n, m))
     eye = np.eye(m)
@@ -97,4 +102,5 @@ def bod(y: np.ndarray, *, reference: np.ndarray | None = None,
         ci[o] = min(float(yo @ res.x), 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sh = np.where(ci[:, None] > 0, w * y / ci[:, None], np.nan)
+    w = w / unit  # back to multipliers of the values as given
     return BodResult(ci=ci, w=w, share=sh)

@@ -60,12 +60,13 @@ def pca(z: np.ndarray) -> PcaResult:
     zc = z[~np.isnan(z).any(axis=1)]
     n = zc.shape[0]
     const = _constant_columns(zc.max(axis=0), zc.min(axis=0)) if n else np.ones(m, bool)
-    var = ~const
+    sd = zc.std(axis=0, ddof=1) if n >= 2 else np.zeros(m)
+    var = ~const & (sd > 0) & np.isfinite(1.0 / np.where(sd > 0, sd, 1.0))  # a subnormal sd is no spread
     if n < 2 or not var.any():
         return PcaResult(w=equal(m), loadings=np.zeros(m), explained=float("nan"), negative=np.zeros(m, bool),
                          n_rows=n, fallback="equal")
     x = zc[:, var]
-    x = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
+    x = (x - x.mean(axis=0)) / sd[var]
     r = (x.T @ x) / (n - 1)
     vals, vecs = np.linalg.eigh(r)  # ascending eigenvalues
     v = vecs[:, -1]

@@ -13,6 +13,9 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 from pymcdm import normalizations
 from pymcdm.methods import TOPSIS
@@ -247,3 +250,26 @@ def test_bod_scores_are_at_most_one_and_frontier_units_get_one():
     assert (r.ci <= 1 + 1e-12).all() and (r.ci > 0).all()
     assert r.ci[np.argmax(y[:, 0])] == pytest.approx(1.0)  # the best on one indicator is on the frontier
     assert ((y @ r.w.T) <= 1 + 1e-9).all()  # nobody scores above 1 with anybody's weights
+
+
+# --------------------------------------------------------------------------- invariants
+
+_MATRICES = arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 6)),
+                   elements=st.one_of(st.floats(0, 1), st.just(np.nan)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(z=_MATRICES)
+def test_pca_weights_are_a_weight_vector(z):
+    w = pca(z).w
+    assert np.isfinite(w).all() and (w >= 0).all() and w.sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(y=arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(1, 4)),
+                elements=st.floats(0, 1, allow_subnormal=False)))
+def test_bod_scores_lie_in_0_1_and_the_best_unit_scores_1(y):
+    r = bod(y)
+    assert ((r.ci >= 0) & (r.ci <= 1)).all()
+    if (y > 0).any():
+        assert r.ci.max() == pytest.approx(1.0, abs=1e-7)  # someone is on the frontier

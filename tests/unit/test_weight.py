@@ -20,7 +20,7 @@ def close(a, b, atol=1e-12):
 # ----------------------------------------------------------------------- registry
 
 def test_registry_words_are_the_spec_words():
-    assert set(W.METHODS) == {"equal", "entropy", "critic", "cv", "ahp", "fixed", "combined"}
+    assert set(W.METHODS) == {"equal", "entropy", "critic", "cv", "pca", "bod", "ahp", "fixed", "combined"}
     assert set(W.DESCRIPTIONS) == set(W.METHODS)
     assert all(callable(f) for f in W.METHODS.values())
     assert W.DATA_METHODS == ("equal", "entropy", "critic", "cv")
