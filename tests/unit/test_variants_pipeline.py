@@ -227,3 +227,25 @@ def test_demo_weights_and_scores_are_those_before_per_year_weights():
     assert list(r.units) == fixture["units"]
     for t, y in enumerate(r.years):
         assert [repr(float(v)) for v in r.node_scores("dgpi")[:, t]] == fixture["scores"][str(y)]
+
+
+def test_what_if_method_change_drops_the_old_methods_options(tmp_path):
+    r = _project(tmp_path, {"default": {"method": "equal"}}, normalize={"method": "rank", "ties": "min"},
+                 aggregate={"method": "power", "p": 3})
+    alt = evalkit.rescore(r, {"normalize.method": "zscore", "aggregate.method": "geometric"})
+    assert (alt.settings.normalize, alt.settings.ties, alt.settings.aggregate) == ("zscore", "average", "geometric")
+
+
+def test_sensitivity_with_per_year_weights_uses_the_report_years_weights(tmp_path):
+    from evalkit.analysis.sensitivity import Spec, build_base, run_sensitivity, score_draws
+
+    r = _project(tmp_path, {"default": {"method": "entropy", "by": "year"}})
+    t = 1
+    base = build_base(r, t)
+    (k, kids, method, w0, depth, nw), = base.nodes
+    assert_allclose(w0, r.weighting["idx"].w[t])  # the year's weights, not the mean
+    s = score_draws(base, {})  # no perturbation: the nominal scores of that year
+    assert_allclose(s[0], r.node_scores("idx")[:, t], atol=1e-9)
+    out = run_sensitivity(r, Spec(draws=8, seed=1, noise=0.0, normalize=("minmax", "minmax")))
+    nominal = r.ranks()[:, -1, r.tree.index["idx"]]
+    assert_allclose(out.robustness["median_rank"], nominal)
