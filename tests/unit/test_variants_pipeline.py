@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pymcdm.weights as pw
 import pytest
 from numpy.testing import assert_allclose
@@ -249,3 +250,21 @@ def test_sensitivity_with_per_year_weights_uses_the_report_years_weights(tmp_pat
     out = run_sensitivity(r, Spec(draws=8, seed=1, noise=0.0, normalize=("minmax", "minmax")))
     nominal = r.ranks()[:, -1, r.tree.index["idx"]]
     assert_allclose(out.robustness["median_rank"], nominal)
+
+
+def test_node_attainment_weights_leaves_by_the_years_weights(tmp_path):
+    from evalkit.analysis.attainment import attainment_table
+
+    r = _project(tmp_path, {"default": {"method": "entropy", "by": "year"}})
+    targets = pd.DataFrame([{"unit": u, "year": y, "indicator": i, "target": float(X[k, t, j]) * 1.1}
+                            for k, u in enumerate(UNITS) for t, y in enumerate(YEARS)
+                            for j, i in enumerate(("gdp", "energy", "green"))])
+    table = attainment_table(r, targets)
+    leaf = table[table["level"] == "indicator"].set_index(["unit", "year", "node"])["attainment"]
+    node_rows = table[table["node"] == "idx"].set_index(["unit", "year"])["attainment"]
+    cols = [r.tree.index[i] for i in ("gdp", "energy", "green")]
+    for t, y in enumerate(YEARS):
+        g = r.global_weight_year[t, cols]
+        for u in UNITS:
+            a = np.array([leaf[(u, y, i)] for i in ("gdp", "energy", "green")])
+            assert node_rows[(u, y)] == pytest.approx((g * a).sum() / g.sum(), rel=1e-12)
