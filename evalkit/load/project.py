@@ -59,6 +59,9 @@ AGGREGATE_KEYS = {"method": Key(str, False, "arithmetic | geometric | topsis | h
                                          "where such a child gives the bottom"),
                   "normalize": Key(str, False, "topsis: vector (default) | minmax | none"),
                   "p": Key(float, False, "power: the order p of the mean (default 2)")}
+#: Keys that belong elsewhere: the advice given instead of a did-you-mean.
+NORMALIZE_HINTS = {"by": "per-year normalisation is `scope: year`; per-year weights are `by: year` in the weight "
+                         "scheme"}
 REPORT_KEYS = {"lang": Key(str, False, "zh | en")}
 RANKS_KEYS = {"round": Key(int, False, "decimals")}
 PREPARE_KEYS = {
@@ -198,7 +201,7 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
 def _read_settings(doc: Doc, m) -> Settings:
     kw: dict[str, Any] = {}
     if "normalize" in m:
-        nm = doc.mapping(m["normalize"][1], NORMALIZE_KEYS, "normalize")
+        nm = doc.mapping(m["normalize"][1], NORMALIZE_KEYS, "normalize", hints=NORMALIZE_HINTS)
         if nm:
             if "method" in nm:
                 kw["normalize"] = doc.choice(nm["method"][1], "normalize method", NORMALIZE_METHODS) or "minmax"

@@ -130,3 +130,9 @@ def test_node_aggregate_mapping(tmp_path):
     problems = Problems()
     load_tree(path, problems)
     assert [p.code for p in problems.errors] == ["key-not-for-method"]
+
+
+def test_by_in_the_projects_normalize_points_to_scope_and_the_scheme(tmp_path):
+    _, problems = _project(tmp_path, "normalize: {method: minmax, by: year}\n")
+    (p,) = problems.errors
+    assert "`scope: year`" in p.message and "`by: year` in the weight scheme" in p.message
