@@ -320,6 +320,13 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
         problems.warn(tree.leaves[j].pos, f"indicator '{tree.leaves[j].id}' is constant "
                       f"({'in some year' if settings.scope == 'year' else 'over the panel'}): every unit gets the "
                       "middle of the scale", "constant-indicator")
+    if settings.normalize == "maxratio":  # a ratio to the best needs ratio-scale values
+        with np.errstate(invalid="ignore"):
+            negative = np.flatnonzero(np.fmin.reduce(prepared.x.reshape(-1, prepared.x.shape[2]), axis=0) < 0)
+        for j in negative:
+            problems.warn(tree.leaves[j].pos, f"indicator '{tree.leaves[j].id}' has values < 0: normalize maxratio "
+                          "(x / max, min / x) is for values >= 0; its negative values count as 0",
+                          "maxratio-negative")
     # entropy / CRITIC read direction-adjusted panel min-max z of the raw leaves
     ez_key = _key("entropy-z", prep_key)
     if ez_key in cache:

@@ -268,3 +268,15 @@ def test_node_attainment_weights_leaves_by_the_years_weights(tmp_path):
         for u in UNITS:
             a = np.array([leaf[(u, y, i)] for i in ("gdp", "energy", "green")])
             assert node_rows[(u, y)] == pytest.approx((g * a).sum() / g.sum(), rel=1e-12)
+
+
+def test_maxratio_project_and_a_warning_for_negative_values(tmp_path):
+    r = _project(tmp_path, {"default": {"method": "equal"}}, normalize={"method": "maxratio"})
+    flat = X.reshape(-1, 3)
+    z = np.where(COST, flat.min(axis=0) / flat, flat / flat.max(axis=0))
+    assert_allclose(r.node_scores("idx").reshape(-1), 100 * z.mean(axis=1), rtol=1e-12)
+    assert not [n for n in r.notes if n.code == "maxratio-negative"]
+    x = X.copy()
+    x[0, 0, 2] = -1.0
+    r = _project(tmp_path / "neg", {"default": {"method": "equal"}}, values=x, normalize={"method": "maxratio"})
+    assert [n.message.split("'")[1] for n in r.notes if n.code == "maxratio-negative"] == ["green"]
