@@ -130,6 +130,13 @@ class Result:
     def node_ids(self) -> tuple[str, ...]:
         return tuple(n.id for n in self.tree.nodes)
 
+    def scores_on_scale(self) -> bool:
+        """True when every score lies on the scale (not so with COINr's unclipped z-scores m + sd z)."""
+        lo, hi = self.settings.scale
+        tol = 1e-9 * (hi - lo)
+        with np.errstate(invalid="ignore"):
+            return not ((self.scores < lo - tol) | (self.scores > hi + tol)).any()
+
     def node_scores(self, node_id: str) -> np.ndarray:
         """(n_units, n_years) scores of one node."""
         return self.scores[:, :, self.tree.index[node_id]]
@@ -425,6 +432,14 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
     for node in reversed(tree.nodes):  # root first
         p = tree.parent[node.id]
         gw[tree.index[node.id]] = local[tree.index[node.id]] * (gw[tree.index[p]] if p else 1.0)
+    if settings.unbounded_leaves():
+        lo_ok = np.fmin.reduce(scores, axis=None) >= lo - 1e-9 * (hi - lo)
+        hi_ok = np.fmax.reduce(scores, axis=None) <= hi + 1e-9 * (hi - lo)
+        if not (lo_ok and hi_ok):
+            problems.warn(inputs.project.pos.get("normalize", Pos(str(inputs.project.file))),
+                          f"unclipped z-scores put some scores outside the scale [{lo:g}, {hi:g}]: coupling "
+                          "coordination and DEA efficiency need scores on the scale and are left out",
+                          "scores-off-scale")
     gw_year = None
     if local_year is not None:
         gw_year = np.ones((Y, N))

@@ -21,10 +21,12 @@ from .obstacle import group_obstacle, obstacle_degree
 
 
 def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    # coupling coordination and DEA read scores as shares of the scale: not with unclipped z-scores
+    on_scale = result.scores_on_scale()
     tables = {
-        "coordination": coordination_table(result),
+        "coordination": coordination_table(result) if on_scale else None,
         "obstacles": obstacles_table(result),
-        "efficiency": efficiency_table(result),
+        "efficiency": efficiency_table(result) if on_scale else None,
         "disparity": disparity_frame(result),
         "convergence": convergence_table(result),
         "region_groups": region_groups_table(result),

@@ -280,3 +280,16 @@ def test_maxratio_project_and_a_warning_for_negative_values(tmp_path):
     x[0, 0, 2] = -1.0
     r = _project(tmp_path / "neg", {"default": {"method": "equal"}}, values=x, normalize={"method": "maxratio"})
     assert [n.message.split("'")[1] for n in r.notes if n.code == "maxratio-negative"] == ["green"]
+
+
+def test_scores_off_the_scale_leave_coordination_and_efficiency_out(tmp_path):
+    from evalkit.analysis.tables import all_tables
+
+    tree = node("idx", node("A", leaf("gdp"), leaf("energy", "cost"), stage="input"),
+                node("B", leaf("green"), stage="outcome"))
+    r = _project(tmp_path, {"default": {"method": "equal"}}, tree=tree,
+                 normalize={"method": "zscore", "clip": None, "mean": 50, "sd": 40})
+    assert not r.scores_on_scale()
+    assert [n.code for n in r.notes if n.code == "scores-off-scale"] == ["scores-off-scale"]
+    tables = all_tables(r)
+    assert "coordination" not in tables and "efficiency" not in tables and "obstacles" in tables
