@@ -140,8 +140,11 @@ def obstacles_table(result) -> pd.DataFrame:
     stages = [s for s in STAGES if any(n.stage == s for n in leaves)]
     if stages:
         gi = np.array([stages.index(n.stage) if n.stage in stages else -1 for n in leaves])
-        staged = gi >= 0  # indicators without a stage take no part in the stage level
-        frames.append(block("stage", stages, group_obstacle(O[..., staged], gi[staged], n_groups=len(stages))))
+        if (gi >= 0).all():
+            frames.append(block("stage", stages, group_obstacle(O, gi, n_groups=len(stages))))
+        else:  # indicators without a stage take no part in the stage level
+            staged = gi >= 0
+            frames.append(block("stage", stages, group_obstacle(O[..., staged], gi[staged], n_groups=len(stages))))
     domains = [d.id for d in tree.domains]
     di = np.array([domains.index(tree.domain_of(n.id)) for n in leaves])
     frames.append(block("domain", domains, group_obstacle(O, di, n_groups=len(domains))))
