@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
-from pymcdm import normalizations
 from pymcdm.methods import TOPSIS
 from scipy.stats import rankdata
 
