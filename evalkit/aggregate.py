@@ -6,8 +6,9 @@ Every method has one signature::
 
 s : ndarray of shape (n_units, n_years, n_children)
     Children's scores on the project scale [lo, hi], NaN = missing.  Never modified.
-w : ndarray of shape (n_children,)
-    Local weights, non-negative, summing to 1 (± 1e-6).
+w : ndarray of shape (n_children,), or (n_years, n_children)
+    Local weights, non-negative, summing to 1 (± 1e-6); one row per year when
+    the node's weights are learned per year (``by: year``).
 lo, hi : float
     The project scale (``arithmetic`` ignores them).
 min_share : float
@@ -46,9 +47,10 @@ def _check(s, w, min_share):
     w = np.asarray(w, dtype=np.float64)
     if s.ndim != 3:
         raise ValueError(f"s must be (n_units, n_years, n_children), got shape {s.shape}")
-    if w.shape != (s.shape[2],):
-        raise ValueError(f"w must have shape ({s.shape[2]},), got {w.shape}")
-    if not (np.isfinite(w).all() and (w >= 0).all() and abs(w.sum() - 1.0) <= _WEIGHT_SUM_TOL):
+    if w.shape != (s.shape[2],) and w.shape != s.shape[1:]:
+        raise ValueError(f"w must have shape ({s.shape[2]},) or {s.shape[1:]} (per year), got {w.shape}")
+    if not (np.isfinite(w).all() and (w >= 0).all()
+            and (np.abs(w.sum(axis=-1) - 1.0) <= _WEIGHT_SUM_TOL).all()):
         raise ValueError(f"weights must be finite, >= 0 and sum to 1, got {w.tolist()}")
     if not 0.0 <= min_share <= 1.0:
         raise ValueError(f"min_share must be in [0, 1], got {min_share}")
@@ -63,6 +65,18 @@ def _check_scale(s, lo, hi):
         raise ValueError(f"children's scores must lie on the scale [{lo}, {hi}]")
 
 
+def _wdot(a, w):
+    """Σ_j a_j w_j over the children: ``a @ w`` for one weight vector, per year for (n_years, k) weights."""
+    if w.ndim == 1:
+        return a @ w
+    return np.einsum("...k,...k->...", a, w)
+
+
+def _wsum(w):
+    """Σ w (a number, or one per year)."""
+    return w.sum() if w.ndim == 1 else w.sum(axis=-1)
+
+
 def _share(s, w, min_share):
     """Present weight share per unit-year, and the mask of unit-years that are scored.
 
@@ -70,8 +84,10 @@ def _share(s, w, min_share):
     ``min_share`` allows 4·n·eps so that a share of exactly 2/3 passes.
     """
     present = ~np.isnan(s)
-    wsum = w.sum()
-    share = present @ (w / wsum)  # (n_units, n_years)
+    if w.ndim == 1:
+        share = present @ (w / w.sum())  # (n_units, n_years)
+    else:
+        share = _wdot(present, w / w.sum(axis=-1, keepdims=True))
     ok = (share >= min_share - 4 * s.shape[2] * _EPS) & (share > 0)
     return present, share, ok
 
@@ -114,9 +130,9 @@ def arithmetic(s, w, *, lo=None, hi=None, min_share=2 / 3):
     """
     s, w = _check(s, w, min_share)
     present, share, ok = _share(s, w, min_share)
-    total = np.where(present, s, 0.0) @ w
+    total = _wdot(np.where(present, s, 0.0), w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(ok, total / (share * w.sum()), np.nan)
+        score = np.where(ok, total / (share * _wsum(w)), np.nan)
     return _hull_clip(score, s), share
 
 
@@ -154,12 +170,148 @@ def geometric(s, w, *, lo, hi, min_share=2 / 3, shift=1.0):
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.log(np.maximum(s - lo, 0.0) + shift)  # s − lo ≥ −1e-9·(hi − lo) rounding only
         t = np.where(present & (w > 0), t, 0.0)  # 0·ln 0 (zero weight) counts as 0
-        score = np.exp((t @ w) / (share * w.sum())) + lo - shift
+        score = np.exp(_wdot(t, w) / (share * _wsum(w))) + lo - shift
     score = np.where(ok, score, np.nan)
     return _hull_clip(score, s), share
 
 
-def topsis(s, w, *, lo, hi, min_share=2 / 3):
+def harmonic(s, w, *, lo, hi, min_share=2 / 3):
+    """Weighted harmonic mean over the present children, measured from ``lo``.
+
+    ::
+
+        score = lo + Σ_{j present} w_j / Σ_{j present} w_j / (s_j − lo)
+
+    A child at ``lo`` (with weight > 0) makes the node ``lo``: the harmonic mean
+    is the least compensatory of the three Pythagorean means (H ≤ G ≤ A).
+    Missing and min_share as in :func:`arithmetic`.  COINr's ``a_hmean``
+    (1 / Σ(w/x) with Σw = 1) on s − lo.
+
+    Source: docs/methods.md#harmonic; COINr 1.1.14 ``a_hmean``; OECD/JRC
+    Handbook (2008) §6.
+    """
+    s, w = _check(s, w, min_share)
+    _check_scale(s, lo, hi)
+    present, share, ok = _share(s, w, min_share)
+    d = np.maximum(s - lo, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inv = np.where(present & (w > 0), w / d, 0.0)  # w/0 = inf: the mean goes to 0
+        den = inv.sum(axis=2)
+        score = np.where(np.isinf(den), 0.0, (share * _wsum(w)) / den) + lo
+    score = np.where(ok, score, np.nan)
+    return _hull_clip(score, s), share
+
+
+def power(s, w, *, lo, hi, min_share=2 / 3, p=2.0):
+    """Weighted generalised (power) mean of order ``p``, measured from ``lo``.
+
+    ::
+
+        score = lo + ( Σ_{j present} w_j (s_j − lo)^p / Σ_{j present} w_j )^(1/p)      p ≠ 0
+
+    p = 1 is the arithmetic mean, p = −1 the harmonic mean, p → 0 the geometric
+    mean (use ``geometric`` with ``geometric_shift: 0`` for it), p → ∞ the
+    maximum; larger p rewards a unit's best children more.  For p < 0 a child
+    at ``lo`` makes the node ``lo``.  COINr's ``a_genmean(x, w, p)``.
+
+    Source: docs/methods.md#power-mean; COINr 1.1.14 ``a_genmean``.
+    """
+    s, w = _check(s, w, min_share)
+    _check_scale(s, lo, hi)
+    p = float(p)
+    if p == 0 or not np.isfinite(p):
+        raise ValueError(f"power mean needs a finite p != 0 (p = 0 is the geometric mean), got {p}")
+    present, share, ok = _share(s, w, min_share)
+    d = np.maximum(s - lo, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = np.where(present & (w > 0), d ** p, 0.0)
+        m = _wdot(t, w) / (share * _wsum(w))
+        score = np.where(np.isinf(m), 0.0, m) ** (1.0 / p) + lo
+    score = np.where(ok, score, np.nan)
+    return _hull_clip(score, s), share
+
+
+def copeland(s, w, *, lo, hi, min_share=2 / 3):
+    """Copeland score of each unit among the units of the same year, mapped onto the scale.
+
+    ::
+
+        o_ab = Σ_j w_j [s_aj > s_bj] + ½ Σ_j w_j [s_aj = s_bj]      (children present for both)
+        c_a  = Σ_{b ≠ a} sign(o_ab − ½)                             (+1 win, −1 loss, 0 draw)
+        score = lo + (c_a + (n − 1)) / (2(n − 1)) · (hi − lo)        n = units scored that year
+
+    A non-compensatory aggregation (Condorcet–Copeland): only which unit is
+    better on each child counts, not by how much.  c ranges over
+    [−(n − 1), n − 1]; the mapping onto the scale keeps COINr's order and gaps.
+    Weights are those of the year; unit-years below ``min_share`` are NaN and
+    take no part in that year's comparisons.  A year with one scored unit gives
+    it the middle of the scale.  O(n² k) per year.
+
+    Source: docs/methods.md#copeland; COINr 1.1.14 ``a_copeland`` and
+    ``outrankMatrix``; Munda & Nardo (2009) Applied Economics 41(12).
+    """
+    s, w = _check(s, w, min_share)
+    _check_scale(s, lo, hi)
+    present, share, ok = _share(s, w, min_share)
+    n_units, n_years, k = s.shape
+    score = np.full((n_units, n_years), np.nan)
+    for t in range(n_years):  # a loop over years; the pairwise comparison is one array operation
+        rows = np.flatnonzero(ok[:, t])
+        if rows.size == 0:
+            continue
+        if rows.size == 1:
+            score[rows, t] = (lo + hi) / 2.0
+            continue
+        a = s[rows, t, :]
+        wt = w if w.ndim == 1 else w[t]
+        both = ~np.isnan(a)[:, None, :] & ~np.isnan(a)[None, :, :]
+        gt = (a[:, None, :] > a[None, :, :]) & both
+        eq = (a[:, None, :] == a[None, :, :]) & both
+        o = gt @ wt + 0.5 * (eq @ wt)
+        sign = np.sign(np.round(o - 0.5, 12))  # rounding of a sum of weights is no win
+        np.fill_diagonal(sign, 0.0)
+        c = sign.sum(axis=1)
+        m = rows.size - 1
+        score[rows, t] = lo + (c + m) / (2.0 * m) * (hi - lo)
+    return score, share
+
+
+def proportions(s, w, *, lo, hi, min_share=2 / 3):
+    """Weighted proportions Σ_j w_j p_ij, the score several entropy-method papers report, on the scale.
+
+    ::
+
+        q_ij = (s_ij − lo) / (hi − lo)                  (children's scores on [0, 1])
+        p_ij = q_ij / Σ_{i scored that year} q_ij         (each unit's proportion of the year's total)
+        score = lo + (hi − lo) Σ_{j present} w_j p_ij / Σ_{j present} w_j
+
+    The entropy method's own p (熵值法综合得分 S_i = Σ_j w_j p_ij); the scores
+    of a year sum to 1 on [0, 1] (use ``scale: [0, 1]`` to print the papers'
+    numbers), so they rank units within a year but do not compare across
+    years.  A child that is 0 for every unit of a year adds nothing that year.
+    Missing and min_share as in :func:`arithmetic`; unit-years below
+    ``min_share`` take no part in the year's totals.
+
+    Source: docs/methods.md#weighted-proportions; 杨丽 & 孙之淳 (2015)
+    (panel entropy, S = Σ w p).
+    """
+    s, w = _check(s, w, min_share)
+    _check_scale(s, lo, hi)
+    present, share, ok = _share(s, w, min_share)
+    q = np.where(present & ok[..., None], (s - lo) / (hi - lo), 0.0)
+    col = q.sum(axis=0, keepdims=True)  # (1, n_years, n_children): the year's total of each child
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(col > 0, q / np.where(col > 0, col, 1.0), 0.0)
+        score = np.where(ok, lo + (hi - lo) * _wdot(p, w) / (share * _wsum(w)), np.nan)
+    return np.clip(score, lo, hi), share
+
+
+#: TOPSIS normalisations of the children's scores: vector (Hwang–Yoon), min–max (pymcdm's and
+#: pyrepo-mcda's default), none (the scores as they are, already normalised).
+TOPSIS_NORMALIZE = ("vector", "minmax", "none")
+
+
+def topsis(s, w, *, lo, hi, min_share=2 / 3, normalize="vector"):
     """Hwang–Yoon TOPSIS closeness, panel version, mapped onto the scale.
 
     ::
@@ -180,21 +332,37 @@ def topsis(s, w, *, lo, hi, min_share=2 / 3):
     scale.  Unit-years below ``min_share`` are NaN.  Caveat: C is relative to
     the panel's ideal and anti-ideal; adding a unit can reverse ranks.
 
+    ``normalize``: ``"vector"`` (above, the default), ``"minmax"``
+    r_ij = (s_ij − min_i s_ij) / (max_i s_ij − min_i s_ij) over the panel (a
+    constant child is 0: it adds no distance), as pymcdm's and pyrepo-mcda's
+    TOPSIS do by default, or ``"none"``: r = s − lo, the children's scores as
+    they are (they are already normalised).  Weights of shape (n_years, k)
+    weight each year's rows with that year's weights; the ideal stays the panel's.
+
     Source: docs/methods.md#topsis; Hwang & Yoon
     (1981) pp. 128–134; tested on vectors/topsis.json.
     """
     s, w = _check(s, w, min_share)
     _check_scale(s, lo, hi)
+    if normalize not in TOPSIS_NORMALIZE:
+        raise ValueError(f"normalize {normalize!r} is not one of {', '.join(TOPSIS_NORMALIZE)}")
     present, share, ok = _share(s, w, min_share)
     flat = (s - lo).reshape(-1, s.shape[2])
-    res = _closeness(flat, w, normalise=True, weights_inside=False,
+    if normalize == "minmax":
+        cmin, cmax = _over_rows(np.fmin, flat), _over_rows(np.fmax, flat)
+        rng = cmax - cmin
+        with np.errstate(invalid="ignore"):
+            flat = np.where(rng > 0, (flat - cmin) / np.where(rng > 0, rng, 1.0), 0.0 * flat)
+    wr = w if w.ndim == 1 else np.broadcast_to(w, s.shape).reshape(-1, s.shape[2])
+    res = _closeness(flat, wr, normalise=normalize == "vector", weights_inside=False,
                      cost=np.zeros(s.shape[2], dtype=bool))
     c = res.closeness.reshape(s.shape[:2])
     score = np.where(ok, lo + c * (hi - lo), np.nan)
     return np.clip(score, lo, hi), share
 
 
-METHODS = {"arithmetic": arithmetic, "geometric": geometric, "topsis": topsis}
+METHODS = {"arithmetic": arithmetic, "geometric": geometric, "topsis": topsis, "harmonic": harmonic,
+           "power": power, "copeland": copeland, "proportions": proportions}
 
 
 # --------------------------------------------------------------------------- TOPSIS variants
@@ -269,7 +437,7 @@ def _closeness(x, w, *, normalise, weights_inside, cost):
     col_max, col_min = _over_rows(np.fmax, v), _over_rows(np.fmin, v)
     ideal = np.where(cost, col_min, col_max)
     anti = np.where(cost, col_max, col_min)
-    dw = w if weights_inside else np.ones_like(w)
+    dw = w if weights_inside else np.ones(w.shape[-1])
     dp2 = np.where(present, (v - ideal) ** 2, 0.0) @ dw
     dm2 = np.where(present, (v - anti) ** 2, 0.0) @ dw
     d_plus, d_minus = np.sqrt(dp2), np.sqrt(dm2)

@@ -21,6 +21,8 @@ from .load.yamlnodes import dump
 from .tree import Tree
 
 SOURCE = "<command line>"
+#: Settings that belong to one method only, dropped when a what-if changes the method.
+METHOD_OPTIONS = {"normalize": ("ties", "ddof", "clip", "mean", "sd"), "aggregate": ("normalize", "p")}
 SETTINGS_ROOTS = ("normalize", "aggregate", "scale", "ranks", "prepare", "analysis", "sensitivity", "planning")
 
 
@@ -71,6 +73,10 @@ def apply_changes(scheme: Scheme, settings: Settings, tree: Tree,
             _set_scheme(sd, parts[1:], value, tree, path, problems)
         elif parts[0] in SETTINGS_ROOTS:
             touched_settings = True
+            if parts[1:] == ["method"] and parts[0] in METHOD_OPTIONS and st.get(parts[0], {}).get("method") != value:
+                # a new method starts without the old one's options (rank ties, TOPSIS normalize ...)
+                for key in METHOD_OPTIONS[parts[0]]:
+                    st.get(parts[0], {}).pop(key, None)
             _set(st, parts, value)
         else:
             problems.add(Pos(SOURCE), f"cannot change {quote(path)}: paths start with weights. or one of "

@@ -60,7 +60,11 @@ def cmd_run(args) -> int:
 
     summary = run_project(_project(args), out=args.out, years=args.year, lang=args.lang, jobs=args.jobs,
                           pdf=args.pdf, progress=progress_printer("rendering"), warn=_print_warnings,
-                          audit=args.audit)
+                          audit=args.audit, tables_only=args.tables_only)
+    if args.tables_only:
+        print(f"wrote {summary['output']}: tables only (results.csv, weights.csv, results.xlsx ...), no pages"
+              + (" (demonstration data)" if summary.get("synthetic") else ""))
+        return 0
     print(f"wrote {summary['output']}: {summary['pages']} pages for {', '.join(map(str, summary['years']))}"
           + (" (demonstration data)" if summary.get("synthetic") else ""))
     for failure in summary.get("failures", []):
@@ -71,12 +75,17 @@ def cmd_run(args) -> int:
 def cmd_weights(args) -> int:
     from .load import load_inputs
     from .pipeline import score
-    from .summary import weights_table
+    from .summary import format_weights, weights_table, weights_wide
 
     inputs = load_inputs(_project(args))
     result = score(inputs)
     _print_warnings(result.notes)
-    print(weights_table(result, lang=args.lang or inputs.project.lang))
+    lang = args.lang or inputs.project.lang
+    fmt = getattr(args, "format", None) or "text"
+    if fmt == "text":
+        print(weights_table(result, lang=lang))
+    else:
+        sys.stdout.write(format_weights(weights_wide(result, lang=lang), fmt))
     return 0
 
 
@@ -144,7 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--year", type=int, action="append", help="report year (repeatable; default: the last year)")
     r.add_argument("--lang", choices=("zh", "en"), help="report language (default: the project's)")
     r.add_argument("--jobs", type=_positive_int, default=1, help="processes for rendering (default 1)")
-    r.add_argument("--pdf", action="store_true", help="also write PDFs (needs the optional extra evalkit[pdf])")
+    pages = r.add_mutually_exclusive_group()  # --tables-only writes no pages for --pdf to print
+    pages.add_argument("--pdf", action="store_true", help="also write PDFs (needs the optional extra evalkit[pdf])")
+    pages.add_argument("--tables-only", action="store_true",
+                   help="write the CSV, XLSX and JSON outputs and no pages (HTML)")
     r.add_argument("--audit", action="store_true", help="also write the statistical audit's tables (audit-*.csv)")
 
     v = add("validate", cmd_validate, "check every input file and report all problems")
@@ -153,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     w = add("weights", cmd_weights, "print the weight table (node, method, local, global, CR)")
     w.add_argument("project", nargs="?", help="evalkit.yaml (default: the bundled demo)")
     w.add_argument("--lang", choices=("zh", "en"))
+    w.add_argument("--format", choices=("text", "csv", "markdown", "latex"), default="text",
+                   help="text (default): the tree for a person to read; csv | markdown | latex: one row per "
+                        "indicator with its level-1 and level-2 weights (one column per year with per-year weights)")
 
     s = add("sensitivity", cmd_sensitivity, "uncertainty and sensitivity analysis of the ranking over the "
             "construction choices declared under sensitivity: in the project")

@@ -384,8 +384,8 @@ def goalpost(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
 
 
 def zscore(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
-           goalpost_hi=None, scope="panel"):
-    """Standardise (ddof=0), clip to ±3 standard deviations, map linearly onto [0, 1].
+           goalpost_hi=None, scope="panel", ddof=0, clip=ZSCORE_CLIP, mean_sd=None, scale=(0.0, 1.0)):
+    """Standardise, clip to ±``clip`` standard deviations, map linearly onto [0, 1].
 
     ::
 
@@ -397,6 +397,15 @@ def zscore(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
     values beyond ±3 sd share the end of the scale.  Constant → 0.5 (zs = 0);
     target with every value optimal → 1.
 
+    Options: ``ddof=1`` divides by n − 1 (the sample sd of R's ``sd``, as COINr's
+    ``n_zscore``); ``clip=c`` clips at ±c and maps (zs + c)/(2c).  COINr's form
+    ``mean_sd=(m, sd)`` gives leaf scores m + sd·zs on the project scale
+    ``scale=(lo, hi)`` (returned as z = (m + sd·zs − lo)/(hi − lo), so that
+    ``to_scale`` gives m + sd·zs back); there ``clip=None`` (no clip, COINr's
+    ``n_zscore(x, m_sd = c(10, 2))``) lets z leave [0, 1], so only an arithmetic
+    mean may aggregate such scores.  Constant columns get m (z of 0.5 without
+    ``mean_sd``).
+
     Source: docs/methods.md#zscore; OECD/JRC Handbook on
     constructing composite indicators (2008), §5.2 standardisation.
     """
@@ -404,6 +413,12 @@ def zscore(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
     axis = _AXES[scope]
     rec = _Record(x, scope)
     constant, optimal, tcols, d = _scan(x, meta, axis, rec)
+    if ddof not in (0, 1):
+        raise ValueError(f"ddof must be 0 or 1, got {ddof!r}")
+    if clip is None and mean_sd is None:
+        raise ValueError("an unclipped z-score needs mean_sd=(m, sd) to be put on the scale")
+    if clip is not None and not clip > 0:
+        raise ValueError(f"clip must be > 0, got {clip!r}")
     y = _oriented(x, meta, tcols, d)
     missing = np.isnan(y)
     n = (y.shape[0] if scope == "year" else y.shape[0] * y.shape[1]) \
@@ -414,21 +429,68 @@ def zscore(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
         y -= mean
         y[missing] = 0.0
         sq = np.einsum("ijk,ijk->jk", y, y)[None]  # Σ dev², no temporary of x's size
-        sd = np.sqrt((sq if scope == "year" else sq.sum(axis=1, keepdims=True)) / n)
+        sd = np.sqrt((sq if scope == "year" else sq.sum(axis=1, keepdims=True)) / (n - ddof))
         zs = y
         zs /= np.where(constant | (sd == 0), 1.0, sd)
         zs[missing] = np.nan
-    z = np.clip(zs, -ZSCORE_CLIP, ZSCORE_CLIP, out=zs)
-    z += ZSCORE_CLIP
-    z /= 2 * ZSCORE_CLIP
-    z = _finish(z, constant, optimal)
+    if mean_sd is None:
+        z = np.clip(zs, -clip, clip, out=zs)
+        z += clip
+        z /= 2 * clip
+        z = _finish(z, constant, optimal)
+    else:
+        m, s_ = (float(v) for v in mean_sd)
+        lo, hi = (float(v) for v in scale)
+        if clip is not None:
+            np.clip(zs, -clip, clip, out=zs)
+        # constant (zs 0) gives m; every value optimal gives the top of the clip (or m without one)
+        np.copyto(zs, 0.0, where=constant & ~np.isnan(zs))
+        np.copyto(zs, clip if clip is not None else 0.0, where=optimal & ~np.isnan(zs))
+        z = (m + s_ * zs - lo) / (hi - lo)
     rec.put(slice(None), centre=mean, spread=sd, constant=constant)
     return z, rec.info("zscore", scope)
 
 
+def maxratio(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
+             goalpost_hi=None, scope="panel"):
+    """Ratio to the best value: x / max for a benefit indicator, min / x for a cost indicator.
+
+    ::
+
+        benefit  z = x / max          (COINr's ``n_fracmax``)
+        cost     z = min / x          (x = 0 is the best possible value: z = 1)
+        target   z = 1 − d / M        (as in :func:`minmax`)
+
+    max and min over the scope.  Meant for ratio-scale data ≥ 0: the best unit
+    gets 1 and a unit at half the best gets 0.5 (no unit is forced to 0, unlike
+    min–max).  Negative values are clipped to 0; a constant indicator gets 0.5
+    (the shared rule) although every unit is at the best.
+
+    Source: docs/methods.md#maxratio; COINr 1.1.14 ``n_fracmax``; OECD/JRC
+    Handbook (2008) §5.2 ("distance to a reference", the leader).
+    """
+    x, meta = _check(x, direction, target_lo, target_hi, goalpost_lo, goalpost_hi, scope)
+    axis = _AXES[scope]
+    rec = _Record(x, scope)
+    constant, optimal, tcols, d = _scan(x, meta, axis, rec)
+    lo, hi = rec.arrays["lo"], rec.arrays["hi"]
+    cost = meta.code == COST
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ben = x / np.where(hi > 0, hi, np.nan)
+        cst = np.where(x > 0, np.maximum(lo, 0.0) / x, np.where(np.isnan(x), np.nan, 1.0))
+        z = np.where(cost, cst, ben)
+        if tcols.size:
+            m = rec.arrays["m"][..., tcols]
+            z[..., tcols] = 1.0 - d / np.where(m > 0, m, 1.0)
+    # a benefit column with max <= 0 has no ratio: 0.5 like a constant one
+    z = np.where(np.isnan(z) & ~np.isnan(x), 0.5, z)
+    rec.put(slice(None), constant=constant)
+    return _finish(z, constant, optimal), rec.info("maxratio", scope)
+
+
 def rank(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
-         goalpost_hi=None, scope="panel"):
-    """Percentile rank in [0, 1], ties averaged.
+         goalpost_hi=None, scope="panel", ties="average"):
+    """Percentile rank in [0, 1], ties averaged (or given the lowest rank, ``ties="min"``).
 
     ::
 
@@ -438,6 +500,8 @@ def rank(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
 
     Constant (incl. a single present value) → 0.5; target with every value
     optimal → 1.  Sorting makes this the slowest method (O(n log n) per column).
+    ``ties="min"``: tied values share the lowest rank of their run (R's
+    ``rank(ties.method = "min")``), COINr's ``n_prank``: (rank_min − 1)/(n − 1).
 
     Source: docs/methods.md#rank; COINr ``n_prank`` (percentile ranks); OECD/JRC
     Handbook (2008) §5.2 ranking.
@@ -449,13 +513,15 @@ def rank(x, *, direction, target_lo=None, target_hi=None, goalpost_lo=None,
     y = _oriented(x, meta, tcols, d)
     nu, ny, ni = y.shape
     groups = y.reshape(nu * ny, ni) if scope == "panel" else y.reshape(nu, ny * ni)
-    pct = _percentile_rank(np.ascontiguousarray(groups.T)).T
+    if ties not in ("average", "min"):
+        raise ValueError(f"ties must be 'average' or 'min', got {ties!r}")
+    pct = _percentile_rank(np.ascontiguousarray(groups.T), ties=ties).T
     z = _finish(pct.reshape(y.shape), constant, optimal)
     rec.put(slice(None), constant=constant)
     return z, rec.info("rank", scope)
 
 
-def _percentile_rank(a: np.ndarray) -> np.ndarray:
+def _percentile_rank(a: np.ndarray, ties: str = "average") -> np.ndarray:
     """Average-tie percentile rank (rank − 1)/(n − 1) along axis 1 of a 2-D array; NaN kept.
 
     ``a`` is overwritten (NaN → +inf, which sorts faster than NaN and last).
@@ -477,7 +543,7 @@ def _percentile_rank(a: np.ndarray) -> np.ndarray:
         last = np.ones((g, n), dtype=bool)
         last[:, :-1] = new[:, 1:]
         end = np.minimum.accumulate(np.where(last, ipos, n)[:, ::-1], axis=1)[:, ::-1]
-        mid = (start + end) / 2.0
+        mid = start.astype(np.float64) if ties == "min" else (start + end) / 2.0
     else:
         mid = np.broadcast_to(pos, (g, n))
     pct_sorted = mid / np.maximum(n_present - 1, 1)  # n = 1 is constant: 0.5 set by the caller
@@ -487,4 +553,4 @@ def _percentile_rank(a: np.ndarray) -> np.ndarray:
     return out
 
 
-METHODS = {"minmax": minmax, "zscore": zscore, "rank": rank, "goalpost": goalpost}
+METHODS = {"minmax": minmax, "zscore": zscore, "rank": rank, "goalpost": goalpost, "maxratio": maxratio}

@@ -48,12 +48,21 @@ class NodeWeights:
     node: str
     children: tuple[str, ...]
     method: str  # as in weights.csv: "entropy", "ahp", "combined:mdi", ...
-    w: np.ndarray
+    w: np.ndarray  # (n_children,) panel-wide, or (n_years, n_children) when learned per year (by: year)
     cr: float | None = None
     ri_table: str | None = None
     lambda_max: float | None = None
     ci: float | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def per_year(self) -> bool:
+        """True when the weights were learned year by year (``w`` is (n_years, n_children))."""
+        return np.ndim(self.w) == 2
+
+    def for_year(self, t: int) -> np.ndarray:
+        """(n_children,) the weights used in year position ``t``."""
+        return self.w[t] if self.per_year else self.w
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,13 +90,26 @@ class Result:
     norm_info: Any
     scores: np.ndarray  # (U, Y, N) on the scale, NaN = missing
     present_share: np.ndarray  # (U, Y, N) share of the children's weight present
-    local_weight: np.ndarray  # (N,)
-    global_weight: np.ndarray  # (N,)
+    local_weight: np.ndarray  # (N,) panel-wide; with per-year weights the mean over the years
+    global_weight: np.ndarray  # (N,) likewise
     weighting: Mapping[str, NodeWeights]
     log: tuple[StepRecord, ...]
     notes: tuple[Problem, ...]
     computed: tuple[str, ...]  # node ids (re)computed by this call, for what-if checks
     cache: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    # (Y, N) each year's local and global weights when some node learns them per year (by: year), else None
+    local_weight_year: np.ndarray | None = None
+    global_weight_year: np.ndarray | None = None
+
+    @property
+    def per_year_weights(self) -> bool:
+        return self.local_weight_year is not None
+
+    def weights_for_year(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """(local, global) weights of every node, each (N,), used in year position ``t``."""
+        if self.local_weight_year is None:
+            return self.local_weight, self.global_weight
+        return self.local_weight_year[t], self.global_weight_year[t]
 
     # ------------------------------------------------------------------ labels
     @property
@@ -105,6 +127,13 @@ class Result:
     @property
     def node_ids(self) -> tuple[str, ...]:
         return tuple(n.id for n in self.tree.nodes)
+
+    def scores_on_scale(self) -> bool:
+        """True when every score lies on the scale (not so with COINr's unclipped z-scores m + sd z)."""
+        lo, hi = self.settings.scale
+        tol = 1e-9 * (hi - lo)
+        with np.errstate(invalid="ignore"):
+            return not ((self.scores < lo - tol) | (self.scores > hi + tol)).any()
 
     def node_scores(self, node_id: str) -> np.ndarray:
         """(n_units, n_years) scores of one node."""
@@ -201,23 +230,36 @@ class Result:
         return result_html(self)
 
     def weights_frame(self) -> pd.DataFrame:
-        """weights.csv: node, parent, method, local_weight, global_weight, cr, ri_table."""
+        """weights.csv: node, parent, method, local_weight, global_weight, cr, ri_table, year.
+
+        ``year`` is empty when the weights are panel-wide; when some node learns its
+        weights per year (``by: year``) the table has one block of rows per year.
+        """
         tree = self.tree
+        blocks = [("", self.local_weight, self.global_weight)] if not self.per_year_weights else \
+            [(int(y), self.local_weight_year[t], self.global_weight_year[t]) for t, y in enumerate(self.years)]
         rows = []
-        for n in tree.root.walk():
-            parent = tree.parent[n.id]
-            nw = self.weighting.get(parent) if parent else None
-            k = tree.index[n.id]
-            rows.append({
-                "node": n.id,
-                "parent": parent or "",
-                "method": nw.method if nw else "",
-                "local_weight": float(self.local_weight[k]),
-                "global_weight": float(self.global_weight[k]),
-                "cr": nw.cr if (nw and nw.cr is not None) else np.nan,
-                "ri_table": nw.ri_table if (nw and nw.ri_table) else "",
-            })
-        return pd.DataFrame(rows)
+        for year, local, glob in blocks:
+            for n in tree.root.walk():
+                parent = tree.parent[n.id]
+                nw = self.weighting.get(parent) if parent else None
+                k = tree.index[n.id]
+                rows.append({
+                    "node": n.id,
+                    "parent": parent or "",
+                    "method": nw.method if nw else "",
+                    "local_weight": float(local[k]),
+                    "global_weight": float(glob[k]),
+                    "cr": nw.cr if (nw and nw.cr is not None) else np.nan,
+                    "ri_table": nw.ri_table if (nw and nw.ri_table) else "",
+                    "year": year,
+                })
+        df = pd.DataFrame(rows)
+        if not self.per_year_weights:
+            df["year"] = df["year"].astype(object)
+        else:
+            df["year"] = df["year"].astype("int64")
+        return df
 
 
 _HTML = """<div class="evalkit-result">
@@ -308,18 +350,26 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
 
     # ---- normalise
     lo, hi = settings.scale
-    norm_params = {"method": settings.normalize, "scope": settings.scope, "scale": [lo, hi]}
+    norm_params = {"method": settings.normalize, "scope": settings.scope, "scale": [lo, hi],
+                   **norm_options(settings)}
     norm_key = _key("normalise", norm_params, prep_key)
     log.append(StepRecord("normalise", "*", norm_params, inputs.project.pos.get("normalize"), norm_key))
     if norm_key in cache:
         z, info = cache[norm_key]
     else:
-        z, info = normalise_leaves(tree, prepared.x, settings.normalize, settings.scope)
+        z, info = normalise_leaves(tree, prepared.x, settings.normalize, settings.scope, **norm_options(settings))
         cache[norm_key] = (z, info)
     for j in info.constant_indicators:
         problems.warn(tree.leaves[j].pos, f"indicator '{tree.leaves[j].id}' is constant "
                       f"({'in some year' if settings.scope == 'year' else 'over the panel'}): every unit gets the "
                       "middle of the scale", "constant-indicator")
+    if settings.normalize == "maxratio":  # a ratio to the best needs ratio-scale values
+        with np.errstate(invalid="ignore"):
+            negative = np.flatnonzero(np.fmin.reduce(prepared.x.reshape(-1, prepared.x.shape[2]), axis=0) < 0)
+        for j in negative:
+            problems.warn(tree.leaves[j].pos, f"indicator '{tree.leaves[j].id}' has values < 0: normalize maxratio "
+                          "(x / max, min / x) is for values >= 0; its negative values count as 0",
+                          "maxratio-negative")
     # entropy / CRITIC read direction-adjusted panel min-max z of the raw leaves
     ez_key = _key("entropy-z", prep_key)
     if ez_key in cache:
@@ -329,6 +379,22 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
         z_panel = z if (settings.normalize, settings.scope) == ("minmax", "panel") else \
             normalise_leaves(tree, prepared.x, "minmax", "panel")[0]
         cache[ez_key] = z_panel
+    src = WeightSources(tree=tree, x=prepared.x, z_panel=z_panel, cache=cache, prep_key=prep_key)
+
+    for node in tree.nodes:
+        if not node.is_leaf and scheme.for_node(node.id).method == "bod" and node.aggregate not in (None, "arithmetic"):
+            problems.add(node.pos, f"'{node.id}' has bod weights, which score each unit by its own weighted "
+                         f"arithmetic mean: it cannot aggregate with {node.aggregate} (leave aggregate out)",
+                         "bod-aggregate")
+    if settings.unbounded_leaves():
+        for node in tree.nodes:
+            method = node_aggregate(node, settings)[0]
+            if not node.is_leaf and method != "arithmetic":
+                problems.add(node.pos if node.aggregate else inputs.project.pos.get("aggregate", node.pos),
+                             f"'{node.id}' aggregates with {method}, which needs scores on the scale; z-scores "
+                             "mean + sd z without a clip inside it can leave the scale: use aggregate: arithmetic "
+                             "(as COINr does with n_zscore) or keep a clip", "zscore-unbounded")
+        problems.raise_if_errors()
 
     # ---- weight + aggregate, bottom-up
     U, Y = prepared.x.shape[:2]
@@ -345,6 +411,7 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
         cache[norm_key + ":leaf-block"] = block
     scores, share = block[0].copy(), block[1].copy()
     local = np.ones(N)
+    local_year: np.ndarray | None = None  # (Y, N) once some node learns its weights per year
     weighting: dict[str, NodeWeights] = {}
     keys: dict[str, str] = {}
     computed: list[str] = []
@@ -353,13 +420,12 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
             keys[node.id] = _key("leaf", node.id, norm_key)
             continue
         wt = scheme.for_node(node.id)
-        method = node.aggregate or settings.aggregate
+        method, agg_options = node_aggregate(node, settings)
         params = {"weighting": wt.params(), "ahp": _ahp_settings(wt, scheme).__repr__(), "aggregate": method,
                   "min_share": settings.min_share, "scale": [lo, hi]}
-        agg_options = {}
-        if method == "geometric":  # zero handling: the node's own, else the project's
-            shift = node.geometric_shift if node.geometric_shift is not None else settings.geometric_shift
-            agg_options["shift"] = params["geometric_shift"] = shift
+        for opt, name in (("shift", "geometric_shift"), ("normalize", "topsis_normalize"), ("p", "p")):
+            if opt in agg_options:
+                params[name] = agg_options[opt]
         key = _key("node", node.id, params, [keys[c.id] for c in node.children], ez_key)
         keys[node.id] = key
         log.append(StepRecord("weight+aggregate", node.id, params, wt.pos if wt.pos.line else None, key))
@@ -367,11 +433,14 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
         if hit is None:
             cols = [tree.index[c.id] for c in node.children]
             child_scores = scores[:, :, cols]
-            nw, node_problems = weigh_node(node, wt, scheme, child_scores, z_panel, prepared.x, tree, (lo, hi))
+            if wt.method == "bod":  # its own aggregation: each unit's score with its own weights
+                nw, s, present, node_problems = bod_node(node, wt, child_scores, (lo, hi), settings.min_share)
+            else:
+                nw, node_problems = weigh_node(node, wt, scheme, child_scores, src, tree, (lo, hi))
+                s, present = agg.METHODS[method](child_scores, nw.w, lo=lo, hi=hi, min_share=settings.min_share,
+                                                 **agg_options)
             if node_problems:
                 cache[key + ":problems"] = node_problems
-            s, present = agg.METHODS[method](child_scores, nw.w, lo=lo, hi=hi, min_share=settings.min_share,
-                                             **agg_options)
             hit = (nw, s, present)
             cache[key] = hit
             computed.append(node.id)
@@ -381,18 +450,45 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
         weighting[node.id] = nw
         scores[:, :, k] = s
         share[:, :, k] = present
-        for c, wc in zip(node.children, nw.w):
-            local[tree.index[c.id]] = wc
+        if nw.per_year:
+            if local_year is None:
+                local_year = np.tile(local, (Y, 1))
+            local_year[:, [tree.index[c.id] for c in node.children]] = nw.w
+            # the panel summary: each child's mean weight over the years
+            for c, wc in zip(node.children, nw.w.mean(axis=0)):
+                local[tree.index[c.id]] = wc
+        else:
+            for c, wc in zip(node.children, nw.w):
+                local[tree.index[c.id]] = wc
+            if local_year is not None:
+                local_year[:, [tree.index[c.id] for c in node.children]] = nw.w
     problems.raise_if_errors()
 
     gw = np.ones(N)
     for node in reversed(tree.nodes):  # root first
         p = tree.parent[node.id]
         gw[tree.index[node.id]] = local[tree.index[node.id]] * (gw[tree.index[p]] if p else 1.0)
+    if settings.unbounded_leaves():
+        lo_ok = np.fmin.reduce(scores, axis=None) >= lo - 1e-9 * (hi - lo)
+        hi_ok = np.fmax.reduce(scores, axis=None) <= hi + 1e-9 * (hi - lo)
+        if not (lo_ok and hi_ok):
+            problems.warn(inputs.project.pos.get("normalize", Pos(str(inputs.project.file))),
+                          f"unclipped z-scores put some scores outside the scale [{lo:g}, {hi:g}]: coupling "
+                          "coordination and DEA efficiency need scores on the scale and are left out",
+                          "scores-off-scale")
+    gw_year = None
+    if local_year is not None:
+        gw_year = np.ones((Y, N))
+        for node in reversed(tree.nodes):
+            p = tree.parent[node.id]
+            k = tree.index[node.id]
+            gw_year[:, k] = local_year[:, k] * (gw_year[:, tree.index[p]] if p else 1.0)
+        gw = gw_year.mean(axis=0)  # the panel summary of per-year global weights
 
     return Result(inputs=inputs, settings=settings, scheme=scheme, prepared=prepared, z=z, norm_info=info,
                   scores=scores, present_share=share, local_weight=local, global_weight=gw, weighting=weighting,
-                  log=tuple(log), notes=tuple(problems.warnings), computed=tuple(computed), cache=cache)
+                  log=tuple(log), notes=tuple(problems.warnings), computed=tuple(computed), cache=cache,
+                  local_weight_year=local_year, global_weight_year=gw_year)
 
 
 def rescore(result: Result, changes: Mapping[str, Any] | None = None, *, scheme: Scheme | None = None,
@@ -518,6 +614,26 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
 # =========================================================================== normalise
 
 
+def node_aggregate(node: Node, settings: Settings) -> tuple[str, dict[str, Any]]:
+    """A node's aggregation method and the options passed to it (the node's own, else the project's).
+
+    Options at their defaults are left out (TOPSIS's vector normalisation), so
+    the step log of a project that does not use them is unchanged.
+    """
+    method = node.aggregate or settings.aggregate
+    own = dict(node.aggregate_options)
+    options: dict[str, Any] = {}
+    if method == "geometric":  # zero handling: the node's own, else the project's
+        options["shift"] = node.geometric_shift if node.geometric_shift is not None else settings.geometric_shift
+    if method == "topsis":
+        tn = own.get("normalize", settings.topsis_normalize)
+        if tn != "vector":
+            options["normalize"] = tn
+    if method == "power":
+        options["p"] = own.get("p", settings.power_p)
+    return method, options
+
+
 def leaf_meta(tree: Tree) -> dict[str, np.ndarray]:
     leaves = tree.leaves
     nan = np.nan
@@ -530,9 +646,25 @@ def leaf_meta(tree: Tree) -> dict[str, np.ndarray]:
     }
 
 
-def normalise_leaves(tree: Tree, x: np.ndarray, method: str, scope: str):
+def normalise_leaves(tree: Tree, x: np.ndarray, method: str, scope: str, **options):
     meta = leaf_meta(tree)
-    return norm.METHODS[method](x, scope=scope, **meta)
+    return norm.METHODS[method](x, scope=scope, **meta, **options)
+
+
+def norm_options(settings: Settings) -> dict[str, Any]:
+    """The normalisation's own options (rank ties, z-score ddof) where they differ from the defaults."""
+    out: dict[str, Any] = {}
+    if settings.normalize == "rank" and settings.ties != "average":
+        out["ties"] = settings.ties
+    if settings.normalize == "zscore":
+        if settings.zscore_ddof != 0:
+            out["ddof"] = settings.zscore_ddof
+        if settings.zscore_clip != 3.0:
+            out["clip"] = settings.zscore_clip
+        if settings.zscore_mean_sd is not None:
+            out["mean_sd"] = list(settings.zscore_mean_sd)
+            out["scale"] = list(settings.scale)
+    return out
 
 
 # =========================================================================== weights
@@ -544,66 +676,213 @@ def _ahp_settings(wt: Weighting, scheme: Scheme) -> AhpSettings:
     return wt.ahp or scheme.ahp
 
 
-def weigh_node(node: Node, wt: Weighting, scheme: Scheme, child_scores: np.ndarray, z_panel: np.ndarray,
-               x: np.ndarray, tree: Tree, scale: tuple[float, float]) -> tuple[NodeWeights, list[Problem]]:
-    """Local weights of a node's children by its weighting."""
+@dataclass(eq=False)
+class WeightSources:
+    """What data-driven weightings read, each array built once per preparation and kept in the cache.
+
+    ``z_panel``: direction-adjusted min–max z over the panel (entropy, CRITIC);
+    :meth:`leaf_z` gives the other standardisations the variants ask for.
+    """
+
+    tree: Tree
+    x: np.ndarray  # (U, Y, L) prepared raw values
+    z_panel: np.ndarray  # (U, Y, L)
+    cache: dict
+    prep_key: str
+
+    def leaf_z(self, scope: str = "panel", directional: bool = True) -> np.ndarray:
+        """(U, Y, L) min–max z of the leaves in ``scope``; ``directional=False``: cost not turned round."""
+        if scope == "panel" and directional:
+            return self.z_panel
+        key = _key("weights-z", scope, directional, self.prep_key)
+        z = self.cache.get(key)
+        if z is None:
+            if directional:
+                z = normalise_leaves(self.tree, self.x, "minmax", scope)[0]
+            else:
+                # plain (x − min)/(max − min) of every column, as published CRITIC studies compute it
+                z = norm.minmax(self.x, direction=np.full(self.x.shape[2], norm.BENEFIT), scope=scope)[0]
+            self.cache[key] = z
+        return z
+
+
+def weigh_node(node: Node, wt: Weighting, scheme: Scheme, child_scores: np.ndarray, src: WeightSources,
+               tree: Tree, scale: tuple[float, float]) -> tuple[NodeWeights, list[Problem]]:
+    """Local weights of a node's children by its weighting: (k,), or (Y, k) for per-year weights."""
     children = tuple(c.id for c in node.children)
     problems = Problems()
-    w, info = _weights(node, wt, scheme, child_scores, z_panel, x, tree, scale, problems)
+    w, info = _weights(node, wt, scheme, child_scores, src, tree, scale, problems)
     method = wt.method if wt.method != "combined" else f"combined:{wt.rule}"
     return NodeWeights(node=node.id, children=children, method=method, w=w, **info), problems.items
 
 
-def _child_z(node: Node, child_scores: np.ndarray, z_panel: np.ndarray, tree: Tree) -> np.ndarray:
-    """(n_obs, k): direction-adjusted panel min-max z of each child (docs/methods.md#entropy)."""
+def _child_z(node: Node, child_scores: np.ndarray, z_leaves: np.ndarray, tree: Tree, scope: str = "panel",
+             flat: bool = True) -> np.ndarray:
+    """(n_obs, k): min–max z of each child, leaves from ``z_leaves``, inner children min–maxed here
+    (docs/methods.md#entropy).
+
+    ``scope="year"`` min–maxes inner children within each year (as ``z_leaves`` is then).
+    """
     leaf_pos = {lid: j for j, lid in enumerate(tree.leaf_ids)}
     kids = node.children
     leaf_k = [k for k, c in enumerate(kids) if c.is_leaf]
     if len(leaf_k) == len(kids):  # one gather instead of a column-by-column stack
         # np.take keeps C order (a fancy index would not: column reductions would then sum in another order)
-        return np.take(z_panel, [leaf_pos[c.id] for c in kids], axis=2).reshape(-1, len(kids))
+        out = np.take(z_leaves, [leaf_pos[c.id] for c in kids], axis=2)
+        return out.reshape(-1, len(kids)) if flat else out
     out = np.empty(child_scores.shape)
     if leaf_k:
-        out[:, :, leaf_k] = np.take(z_panel, [leaf_pos[kids[k].id] for k in leaf_k], axis=2)
+        out[:, :, leaf_k] = np.take(z_leaves, [leaf_pos[kids[k].id] for k in leaf_k], axis=2)
+    axis = None if scope == "panel" else 0
     for k, c in enumerate(kids):
         if not c.is_leaf:
             s = child_scores[:, :, k]
-            lo, hi = np.nanmin(s) if np.isfinite(s).any() else np.nan, np.nanmax(s) if np.isfinite(s).any() else np.nan
+            if axis is None:
+                lo, hi = (np.nanmin(s), np.nanmax(s)) if np.isfinite(s).any() else (np.nan, np.nan)
+            else:
+                lo, hi = np.fmin.reduce(s, axis=0), np.fmax.reduce(s, axis=0)
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[:, :, k] = np.where(hi - lo > 0, (s - lo) / (hi - lo if hi - lo > 0 else 1), 0.0 * s)
-    return out.reshape(-1, len(kids))
+                rng = hi - lo
+                out[:, :, k] = np.where(rng > 0, (s - lo) / np.where(rng > 0, rng, 1), 0.0 * s)
+    return out.reshape(-1, len(kids)) if flat else out
 
 
-def _child_raw(node: Node, child_scores: np.ndarray, x: np.ndarray, tree: Tree) -> np.ndarray:
+def _child_raw(node: Node, child_scores: np.ndarray, x: np.ndarray, tree: Tree, flat: bool = True) -> np.ndarray:
     leaf_pos = {lid: j for j, lid in enumerate(tree.leaf_ids)}
     cols = [x[:, :, leaf_pos[c.id]] if c.is_leaf else child_scores[:, :, k] for k, c in enumerate(node.children)]
-    return np.stack(cols, axis=2).reshape(-1, len(cols))
+    out = np.stack(cols, axis=2)
+    return out.reshape(-1, len(cols)) if flat else out
 
 
-def _weights(node, wt: Weighting, scheme, child_scores, z_panel, x, tree, scale, problems):
+def bod_node(node: Node, wt: Weighting, child_scores: np.ndarray, scale: tuple[float, float],
+             min_share: float) -> tuple[NodeWeights, np.ndarray, np.ndarray, list[Problem]]:
+    """Benefit-of-the-doubt at one node: (weights summary, scores (U, Y), present share (U, Y), problems).
+
+    Children's scores are put on [0, 1]; a unit-year is scored when the present
+    children are at least ``min_share`` of them (counted equally: the weights
+    are the unit's own); a missing child counts 0.  ``by: panel`` benchmarks
+    every unit-year against all unit-years, ``by: year`` against its year's.
+    The summary weights (weights.csv) are each child's mean share of the
+    units' scores; each unit's own weights and shares are in ``details``.
+    """
+    from .weight.bod import bod
+
+    lo, hi = scale
+    U, Y, k = child_scores.shape
+    y = (child_scores - lo) / (hi - lo)
+    present = ~np.isnan(y)
+    share = present.mean(axis=2)
+    ok = (share >= min_share - 4 * k * np.finfo(float).eps) & (share > 0)
+    bounds = None
+    if wt.share is not None:
+        bounds = (np.array([wt.share[c.id][0] for c in node.children]),
+                  np.array([wt.share[c.id][1] for c in node.children]))
+    ci = np.full((U, Y), np.nan)
+    uw = np.full((U, Y, k), np.nan)
+    us = np.full((U, Y, k), np.nan)
+    groups = [(slice(None), ok)] if wt.by != "year" else [(t, ok[:, t]) for t in range(Y)]
+    for t, mask in groups:
+        if wt.by != "year":
+            rows, cols = np.nonzero(mask)
+            yy = y[rows, cols]
+        else:
+            rows = np.flatnonzero(mask)
+            cols = np.full(rows.size, t)
+            yy = y[rows, t]
+        if rows.size == 0:
+            continue
+        r = bod(yy, share=bounds)
+        ci[rows, cols] = r.ci
+        tot = r.w.sum(axis=1, keepdims=True)
+        uw[rows, cols] = np.where(tot > 0, r.w / np.where(tot > 0, tot, 1.0), np.nan)
+        us[rows, cols] = r.share
+    scores = lo + np.clip(ci, 0.0, 1.0) * (hi - lo)
+    mean_share = np.nanmean(us.reshape(-1, k), axis=0) if np.isfinite(us).any() else np.full(k, np.nan)
+    w = mean_share / mean_share.sum() if np.isfinite(mean_share).all() and mean_share.sum() > 0 \
+        else np.full(k, 1.0 / k)
+    details = {"by": wt.by, "unit_weights": uw.tolist(), "unit_share": us.tolist()}
+    if wt.share is not None:
+        details["share"] = {c: list(v) for c, v in wt.share.items()}
+    nw = NodeWeights(node=node.id, children=tuple(c.id for c in node.children), method="bod", w=w, details=details)
+    return nw, scores, share, []
+
+
+def _data_weights(node: Node, wt: Weighting, child_scores: np.ndarray, src: WeightSources, tree: Tree,
+                  problems: Problems) -> tuple[np.ndarray, dict]:
+    """A registered data-driven weighting (``DATA_WEIGHTINGS``): (w, details), panel-wide or per year.
+
+    ``by: year`` hands the weighting each year's (n_units, k) slice (a loop over
+    years, not cells) and stacks the weights to (years, k); a detail that
+    differs between years becomes a list by year.  Warnings are given once,
+    with the number of years they concern.
+    """
+    data = DATA_WEIGHTINGS[wt.method]
+    per_year = wt.by == "year"
+    scope = "year" if per_year else "panel"
+    reads = data.reads_for(wt)
+    if reads in ("z", "z_undirected"):
+        values = _child_z(node, child_scores, src.leaf_z(scope, reads == "z"), tree, scope, flat=not per_year)
+    elif reads == "raw":
+        values = _child_raw(node, child_scores, src.x, tree, flat=not per_year)
+    else:
+        values = np.empty((child_scores.shape[0], child_scores.shape[1], 0) if per_year else (0, 0))
+    slices = [values[:, t, :] for t in range(values.shape[1])] if per_year else [values]
+    children = tuple(c.id for c in node.children)
+    results = [data.weigh(v, node=node.id, children=children, settings=wt) for v in slices]
+    seen: dict[str, tuple[str, int]] = {}
+    for r in results:
+        for code, message in r.warnings:
+            first, count = seen.get(code, (message, 0))
+            seen[code] = (first, count + 1)
+    for code, (message, count) in seen.items():
+        problems.warn(wt.pos, message + (f" (in {count} of {len(results)} years)" if per_year else ""), code)
+    if not per_year:
+        return results[0].w, dict(results[0].details)
+    details: dict[str, Any] = {}
+    for name, first in results[0].details.items():
+        by_year = [r.details.get(name) for r in results]
+        details[name] = first if all(v == first for v in by_year) else by_year
+    details["by"] = "year"
+    return np.stack([r.w for r in results]), details
+
+
+def _weights(node, wt: Weighting, scheme, child_scores, src: WeightSources, tree, scale, problems):
+    n = len(node.children)
+    if wt.method == "equal":
+        return np.full(n, 1.0 / n), {}
     if wt.method == "fixed":
         return np.array([wt.weights[c.id] for c in node.children], dtype=float), {}
-    data = DATA_WEIGHTINGS.get(wt.method)
-    if data is not None:  # a data-driven weighting: the registry says what it reads
-        values = (_child_z(node, child_scores, z_panel, tree) if data.reads == "z" else
-                  _child_raw(node, child_scores, x, tree) if data.reads == "raw" else None)
-        r = data.weigh(values, node=node.id, children=tuple(c.id for c in node.children), settings=wt)
-        for code, message in r.warnings:
-            problems.warn(wt.pos, message, code)
-        return r.w, ({"details": dict(r.details)} if r.details else {})
+    if wt.method in DATA_WEIGHTINGS:
+        w, details = _data_weights(node, wt, child_scores, src, tree, problems)
+        return w, ({"details": details} if details else {})
     if wt.method == "ahp":
         return _ahp_weights(node, wt, scheme, problems)
     if wt.method == "combined":
-        s, sinfo = _weights(node, wt.subjective, scheme, child_scores, z_panel, x, tree, scale, problems)
-        o, oinfo = _weights(node, wt.objective, scheme, child_scores, z_panel, x, tree, scale, problems)
-        r = combine(s, o, rule=wt.rule, alpha=wt.alpha)
-        details = {"subjective": s.tolist(), "objective": o.tolist(), **_jsonable(dict(r.details))}
-        if r.details.get("fallback"):
-            problems.warn(wt.pos, f"combined weights at '{node.id}': {r.details.get('reason', 'no common support')}; "
+        s, sinfo = _weights(node, wt.subjective, scheme, child_scores, src, tree, scale, problems)
+        o, oinfo = _weights(node, wt.objective, scheme, child_scores, src, tree, scale, problems)
+        if np.ndim(o) == 2:  # per-year objective weights: combined year by year with the same s
+            rs = [combine(s, row, rule=wt.rule, alpha=wt.alpha) for row in o]
+            r = rs[0]
+            w = np.stack([x.w for x in rs])
+            fallback = next((x for x in rs if x.details.get("fallback")), None)
+            combined_details = {"used": [x.details.get("used") for x in rs], "rule": wt.rule}
+            if wt.rule == "linear":
+                combined_details["alpha"] = wt.alpha
+            if wt.rule == "game_theory":
+                combined_details["alpha"] = [np.asarray(x.details["alpha"]).tolist() for x in rs]
+        else:
+            r = combine(s, o, rule=wt.rule, alpha=wt.alpha)
+            w = r.w
+            fallback = r if r.details.get("fallback") else None
+            combined_details = _jsonable(dict(r.details))
+        details = {"subjective": s.tolist(), "objective": o.tolist(), **combined_details}
+        if fallback is not None:
+            problems.warn(wt.pos, f"combined weights at '{node.id}': "
+                          f"{fallback.details.get('reason', 'no common support')}; "
                           "used the linear rule instead", "combine-fallback")
         info = {k: v for k, v in sinfo.items() if k in ("cr", "ri_table", "lambda_max", "ci")}
         info["details"] = {**sinfo.get("details", {}), **details}
-        return r.w, info
+        return w, info
     raise ValueError(f"unknown weighting method {wt.method!r}")  # the loader checks methods
 
 

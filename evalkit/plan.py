@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
@@ -135,6 +135,22 @@ def goal_problems(result, *, unit: str, year: int, rank: int | None = None,
     years = result.years
     if year not in years:
         out.append(f"year {year} is not in the data (years: {', '.join(map(str, years))})")
+    from .pipeline import node_aggregate
+
+    for n in result.tree.nodes:
+        if n.is_leaf:
+            continue
+        method, options = node_aggregate(n, result.settings)
+        if result.weighting[n.id].method == "bod":
+            out.append(f"plan does not support benefit-of-the-doubt weights (at '{n.id}'): each unit's weights "
+                       "come from its own LP")
+            break
+        # the plan's candidate rows are scored against the other units with vector TOPSIS or per-unit means
+        if method == "copeland" or options.get("normalize", "vector") != "vector":
+            out.append(f"plan does not support aggregate {method}"
+                       f"{' with normalize ' + options['normalize'] if 'normalize' in options else ''} "
+                       f"(at '{n.id}'): plan with arithmetic, geometric, harmonic, power or vector TOPSIS")
+            break
     if out:
         return out
     u, t = units.index(unit), years.index(year)
@@ -363,7 +379,7 @@ def effective_coefficients(result, u: int, t: int) -> np.ndarray:
     for n in tree.root.walk():
         if n.is_leaf:
             continue
-        w = np.asarray(result.weighting[n.id].w, dtype=np.float64)
+        w = np.asarray(result.weighting[n.id].for_year(t), dtype=np.float64)
         present = np.array([np.isfinite(s[idx[c.id]]) for c in n.children])
         tot = float(w[present].sum())
         for c, wc, p in zip(n.children, w, present):
@@ -686,11 +702,8 @@ class _ScoreContext:
                 out[:, k] = lo + z[:, self.leaf_pos[n.id]] * (hi - lo)
                 continue
             cols = [tree.index[c.id] for c in n.children]
-            w = np.asarray(r.weighting[n.id].w, dtype=np.float64)
-            method = n.aggregate or r.settings.aggregate
-            opts: dict[str, Any] = {}
-            if method == "geometric":
-                opts["shift"] = n.geometric_shift if n.geometric_shift is not None else r.settings.geometric_shift
+            w = np.asarray(r.weighting[n.id].for_year(self.t), dtype=np.float64)
+            method, opts = _node_aggregate(n, r.settings)
             s = out[:, cols]
             if method == "topsis":  # relative to the panel: the other unit-years' child scores held fixed
                 out[:, k] = self._topsis_rows(k, cols, s, w)
@@ -700,6 +713,12 @@ class _ScoreContext:
                 out[:, k] = agg.METHODS[method](s[:, None, :], w, lo=lo, hi=hi, min_share=r.settings.min_share,
                                                 **opts)[0][:, 0]
         return out
+
+
+def _node_aggregate(node, settings):
+    from .pipeline import node_aggregate
+
+    return node_aggregate(node, settings)
 
 
 def _mean_rows(s, w, method, *, lo, min_share, shift=1.0):

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from .errors import Pos
 from .tree import Names
 
-NORMALIZE_METHODS = ("minmax", "zscore", "rank", "goalpost")
+NORMALIZE_METHODS = ("minmax", "zscore", "rank", "goalpost", "maxratio")
 SCOPES = ("panel", "year")
 LANGS = ("zh", "en")
 
@@ -23,6 +23,22 @@ class Settings:
     aggregate: str = "arithmetic"
     min_share: float = 2 / 3
     geometric_shift: float = 1.0  # geometric mean on s − lo + shift (1: COINr-style, 0: plain, HDI)
+    topsis_normalize: str = "vector"  # topsis: vector | minmax | none
+    power_p: float = 2.0  # power mean order
+    ties: str = "average"  # normalize: rank: average | min (COINr's n_prank)
+    zscore_ddof: int = 0  # normalize: zscore: 0 (population sd) | 1 (sample sd, COINr)
+    zscore_clip: float | None = 3.0  # normalize: zscore: clip at ±clip sd (None: no clip, needs mean/sd)
+    zscore_mean_sd: tuple[float, float] | None = None  # normalize: zscore: COINr's m_sd, scores m + sd·z
+
+    def unbounded_leaves(self) -> bool:
+        """True when leaf scores may leave the scale (COINr's z-scores m + sd·z): only arithmetic means then."""
+        if self.normalize != "zscore" or self.zscore_mean_sd is None:
+            return False
+        if self.zscore_clip is None:
+            return True
+        m, sd = self.zscore_mean_sd
+        lo, hi = self.scale
+        return m - sd * self.zscore_clip < lo or m + sd * self.zscore_clip > hi
     scale: tuple[float, float] = (0.0, 100.0)
     rank_round: int | None = None  # round scores to this many decimals before ranking (HDI: 3)
     prepare: Mapping[str, Any] = field(default_factory=dict)  # resolved preparation settings
@@ -33,9 +49,17 @@ class Settings:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "normalize": {"method": self.normalize, "scope": self.scope},
+            # options at their defaults are left out: the step log of existing projects stays as it was
+            "normalize": {"method": self.normalize, "scope": self.scope,
+                          **({"ties": self.ties} if self.ties != "average" else {}),
+                          **({"ddof": self.zscore_ddof} if self.zscore_ddof != 0 else {}),
+                          **({"clip": self.zscore_clip} if self.zscore_clip != 3.0 else {}),
+                          **({"mean": self.zscore_mean_sd[0], "sd": self.zscore_mean_sd[1]}
+                             if self.zscore_mean_sd is not None else {})},
             "aggregate": {"method": self.aggregate, "min_share": self.min_share,
-                          "geometric_shift": self.geometric_shift},
+                          "geometric_shift": self.geometric_shift,
+                          **({"normalize": self.topsis_normalize} if self.topsis_normalize != "vector" else {}),
+                          **({"p": self.power_p} if self.power_p != 2.0 else {})},
             "scale": list(self.scale),
             "ranks": {"round": self.rank_round},
             "prepare": _plain(self.prepare),

@@ -82,7 +82,8 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
                 lang: str | None = None, jobs: int = 1, pdf: bool = False,
                 progress: Callable[[int, int], None] | None = None,
                 warn: Callable[[Any], None] | None = None,
-                sensitivity: dict[str, Any] | None = None, audit: bool = False) -> dict[str, Any]:
+                sensitivity: dict[str, Any] | None = None, audit: bool = False,
+                tables_only: bool = False) -> dict[str, Any]:
     """Validate, score, analyse and write the whole output folder at once.
 
     ``audit`` adds the statistical audit's tables (audit-*.csv, docs/methods.md#audit).
@@ -115,7 +116,13 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         for name, df in audit_frames.items():
             write_csv(df, tmp / f"{name}.csv")
         write_json(frames["man"], tmp / "manifest.json")
-        pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames)
+        if tables_only:  # results.xlsx is a table too; no pages
+            from .report.excel import write_results_xlsx
+
+            write_results_xlsx(report_input(result, tables, **frames), tmp / "results.xlsx", lang=lang,
+                               years=report_years)
+        else:
+            pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames)
         if "robustness" in tables and "sensitivity" in extra:
             pages, failures = _robustness_page(result, tables, tmp, extra["sensitivity"], lang, pages, failures,
                                                frames["man"])

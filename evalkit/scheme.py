@@ -6,14 +6,18 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from .errors import Pos
-from .weight import DATA_METHODS
+from .weight import DATA_METHODS, DATA_WEIGHTINGS
 
 NO_POS = Pos("<memory>")
 
 # the data-driven words come from the weighting registry (evalkit/weight/__init__.py)
 DEFAULT_METHODS = DATA_METHODS
-NODE_METHODS = ("equal", "fixed", *(m for m in DATA_METHODS if m != "equal"), "ahp", "combined")
+NODE_METHODS = ("equal", "fixed", *(m for m in DATA_WEIGHTINGS if m != "equal"), "ahp", "combined")
 OBJECTIVE_METHODS = DATA_METHODS
+#: Where a data-driven weighting learns its weights: the whole panel (one set) or each year (one set a year).
+WEIGHT_BY = ("panel", "year")
+BY_YEAR_METHODS = tuple(m for m, d in DATA_WEIGHTINGS.items() if "by" in d.options)
+ENTROPY_VARIANTS = ("minmax", "ratio")
 SUBJECTIVE_METHODS = ("ahp", "fixed")
 
 
@@ -54,6 +58,11 @@ class Weighting:
     complete: bool = True  # ahp: false = missing judgments are estimated
     ahp: AhpSettings | None = None  # per-node override of the scheme's ahp settings
     shift: float = 0.0  # entropy
+    by: str = "panel"  # entropy, critic, cv: "year" learns one set of weights per year
+    variant: str = "minmax"  # entropy: "minmax" (p from min–max z) | "ratio" (p = x / Σx on raw values)
+    rescale: tuple[float, float] | None = None  # entropy: z -> lo + (hi − lo)·z first ([ε, 1 − ε])
+    directional: bool = True  # critic: false = min–max without turning cost columns round
+    share: Mapping[str, tuple[float, float]] | None = None  # bod: child -> (least, most) share of a unit's score
     subjective: "Weighting | None" = None  # combined
     objective: "Weighting | None" = None  # combined
     rule: str = "mdi"  # combined: mdi | multiplicative | linear | game_theory
@@ -76,6 +85,17 @@ class Weighting:
                 out["ahp"] = {"method": self.ahp.method, "max_cr": self.ahp.max_cr, "ri": self.ahp.ri}
         if self.method == "entropy":
             out["shift"] = self.shift
+            if self.variant != "minmax":
+                out["variant"] = self.variant
+            if self.rescale is not None:
+                out["rescale"] = list(self.rescale)
+        if self.method == "critic" and not self.directional:
+            out["directional"] = False
+        if self.method == "bod" and self.share is not None:
+            out["share"] = {k: list(v) for k, v in self.share.items()}
+        # the defaults are left out so that the step log (and its keys) of existing projects stay as they were
+        if self.by != "panel":
+            out["by"] = self.by
         if self.method == "combined":
             out["subjective"] = self.subjective.params() if self.subjective else None
             out["objective"] = self.objective.params() if self.objective else None

@@ -12,13 +12,14 @@ def weights_table(result: Result, *, lang: str = "zh") -> str:
     """node, method, local, global, CR — indented by depth, for a person to read."""
     tree = result.tree
     df = result.weights_frame()
-    rows = [("node", "name", "method", "local", "global", "CR (RI table)")]
+    per_year = result.per_year_weights  # then one block of rows a year, the year in the first column
+    rows = [(("year",) if per_year else ()) + ("node", "name", "method", "local", "global", "CR (RI table)")]
     for r in df.itertuples(index=False):
         node = tree.by_id[r.node]
         indent = "  " * tree.depth[r.node]
         cr = f"{r.cr:.4f} ({r.ri_table})" if r.ri_table else ""
-        rows.append((indent + r.node, node.name.get(lang), r.method, f"{r.local_weight:.4f}",
-                     f"{r.global_weight:.4f}", cr))
+        rows.append(((str(r.year),) if per_year else ()) + (indent + r.node, node.name.get(lang), r.method,
+                                                             f"{r.local_weight:.4f}", f"{r.global_weight:.4f}", cr))
     lines = _columns(rows)
     experts = []
     for node_id, nw in result.weighting.items():
@@ -56,3 +57,88 @@ def _width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# ---------------------------------------------------------------- the weight table a paper prints
+
+WEIGHT_FORMATS = ("text", "csv", "markdown", "latex")
+
+
+def weights_wide(result: Result, *, lang: str = "zh") -> "pd.DataFrame":
+    """One row per indicator: its level-1 and level-2 ancestors with their weights, its local and global weight.
+
+    Columns: level1, level1_name, level1_weight (its global weight), level2,
+    level2_name, level2_weight (its local weight within level 1), indicator,
+    name, local_weight, global_weight.  An indicator directly under level 1
+    has empty level-2 cells.  With per-year weights (``by: year``) the weight
+    columns are replaced by one global-weight column per year
+    (``global_<year>``): every weight varies by year then.
+    """
+    import pandas as pd
+
+    tree = result.tree
+    idx = tree.index
+    rows = []
+    for leaf in tree.leaves:
+        chain = []  # ancestors below the root, top first
+        p = tree.parent[leaf.id]
+        while p is not None and tree.parent[p] is not None:
+            chain.append(p)
+            p = tree.parent[p]
+        chain.reverse()
+        l1 = chain[0] if chain else ""
+        l2 = chain[1] if len(chain) > 1 else ""
+        row = {"level1": l1, "level1_name": tree.by_id[l1].name.get(lang) if l1 else "",
+               "level2": l2, "level2_name": tree.by_id[l2].name.get(lang) if l2 else "",
+               "indicator": leaf.id, "name": leaf.name.get(lang)}
+        if not result.per_year_weights:
+            row = {**row, "level1_weight": result.global_weight[idx[l1]] if l1 else np.nan,
+                   "level2_weight": result.local_weight[idx[l2]] if l2 else np.nan,
+                   "local_weight": result.local_weight[idx[leaf.id]],
+                   "global_weight": result.global_weight[idx[leaf.id]]}
+        else:
+            for t, y in enumerate(result.years):
+                row[f"global_{y}"] = result.global_weight_year[t, idx[leaf.id]]
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    if not result.per_year_weights:
+        df = df[["level1", "level1_name", "level1_weight", "level2", "level2_name", "level2_weight", "indicator",
+                 "name", "local_weight", "global_weight"]]
+    return df
+
+
+def format_weights(df: "pd.DataFrame", fmt: str, *, digits: int = 4) -> str:
+    """The wide weight table as csv (full precision), markdown or latex (``digits`` decimals)."""
+    if fmt == "csv":
+        return df.to_csv(index=False, lineterminator="\n")
+    header = list(df.columns)
+    num = [c for c in header if df[c].dtype.kind == "f"]
+    body = [[("" if (isinstance(v, float) and np.isnan(v)) else f"{v:.{digits}f}") if c in num else str(v)
+             for c, v in zip(header, rec)] for rec in df.itertuples(index=False)]
+    if fmt == "markdown":
+        esc = [[_md(c) for c in r] for r in [header] + body]
+        align = ["---:" if c in num else "---" for c in header]
+        return "\n".join(["| " + " | ".join(esc[0]) + " |", "| " + " | ".join(align) + " |"]
+                         + ["| " + " | ".join(r) + " |" for r in esc[1:]]) + "\n"
+    if fmt == "latex":
+        spec = "".join("r" if c in num else "l" for c in header)
+        lines = [f"\\begin{{tabular}}{{{spec}}}", "\\toprule", " & ".join(_tex(c) for c in header) + " \\\\",
+                 "\\midrule"]
+        lines += [" & ".join(_tex(c) for c in r) + " \\\\" for r in body]
+        lines += ["\\bottomrule", "\\end{tabular}"]
+        return "\n".join(lines) + "\n"
+    raise ValueError(f"unknown format {fmt!r} (allowed: {', '.join(WEIGHT_FORMATS)})")
+
+
+def _md(text: str) -> str:
+    """A markdown table cell: pipes escaped, no line breaks."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+        "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _tex(text: str) -> str:
+    """A LaTeX table cell with the special characters escaped."""
+    return "".join(_TEX.get(ch, ch) for ch in text.replace("\n", " "))

@@ -59,6 +59,7 @@ class Node:
     max_change: float | None = None
     unit_en: str | None = None  # the unit in English where it differs ("years" for 岁)
     geometric_shift: float | None = None  # zero handling of `aggregate: geometric` here (None: the project's)
+    aggregate_options: tuple = ()  # (key, value) pairs of `aggregate: {method: topsis, normalize: minmax}`
     pos: Pos = field(default=Pos("<memory>"), compare=False)
 
     @property

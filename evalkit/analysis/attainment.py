@@ -84,8 +84,14 @@ def attainment_table(result, targets: pd.DataFrame) -> pd.DataFrame:
             m[leaves.index(lid), k] = gw[leaves.index(lid)]
     has = np.isfinite(a)
     with np.errstate(invalid="ignore", divide="ignore"):
-        num = np.where(has, a, 0.0) @ m
-        den = has.astype(float) @ m
+        if result.global_weight_year is None:
+            num = np.where(has, a, 0.0) @ m
+            den = has.astype(float) @ m
+        else:  # per-year weights (by: year): each year's leaves weighted by that year's global weights
+            member = (m > 0).astype(float)
+            gy = result.global_weight_year[:, [tree.index[lid] for lid in leaves]]  # (Y, L)
+            num = np.einsum("uyl,yl,lk->uyk", np.where(has, a, 0.0), gy, member)
+            den = np.einsum("uyl,yl,lk->uyk", has.astype(float), gy, member)
         node_a = np.where(den > 0, num / den, np.nan)
 
     U, Y, L = a.shape

@@ -32,7 +32,8 @@ def obstacle_degree(z: np.ndarray, F: np.ndarray) -> Obstacle:
     z : ndarray of shape (n_units, n_years, n_ind), standardised values in [0, 1]
         from the SAME standardisation as the score (larger = better).
     F : ndarray of shape (n_ind,), global weights of the indicators (factor
-        contribution 因子贡献度, F_j = W_domain(j) × w_local(j)), ≥ 0.
+        contribution 因子贡献度, F_j = W_domain(j) × w_local(j)), ≥ 0; or
+        (n_years, n_ind) when the weights are learned per year.
 
     ::
 
@@ -53,7 +54,7 @@ def obstacle_degree(z: np.ndarray, F: np.ndarray) -> Obstacle:
     F = np.asarray(F, dtype=np.float64)
     if z.ndim != 3:
         raise ValueError(f"z must be (n_units, n_years, n_ind), got shape {z.shape}")
-    if F.shape != (z.shape[2],) or not np.all(np.isfinite(F)) or np.any(F < 0):
+    if F.shape not in ((z.shape[2],), z.shape[1:]) or not np.all(np.isfinite(F)) or np.any(F < 0):
         raise ValueError(f"F must be {z.shape[2]} finite non-negative weights, got shape {F.shape}")
     I = 1.0 - z
     FI = F * I

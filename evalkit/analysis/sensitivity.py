@@ -275,7 +275,7 @@ def build_base(result, t: int) -> Base:
         nw = result.weighting[node.id]
         method = node.aggregate or result.settings.aggregate
         inner.append((tree.index[node.id], [tree.index[c.id] for c in node.children], method,
-                      np.asarray(nw.w, float), tree.depth[node.id], nw))
+                      np.asarray(nw.for_year(t), float), tree.depth[node.id], nw))
     base = Base(leaf_scores=result.scores[:, t, :], nodes=inner, n_nodes=len(tree.nodes),
                 root=tree.index[tree.root.id], scale=result.settings.scale, min_share=result.settings.min_share,
                 full=result, year_index=t)
@@ -372,23 +372,30 @@ def score_draws(base: Base, weights: Mapping[int, np.ndarray], *, n_draws: int |
         if method in ("arithmetic", "geometric"):
             children = [cur.pop(c) if c in cur else nominal[c] for c in kids]
             cur[k] = aggregate_draws(children, w, method, lo=lo, hi=hi, min_share=base.min_share)
-        else:  # TOPSIS is relative to the panel's ideal: aggregate every year, per draw
+        else:  # TOPSIS, Copeland ... are relative to the other unit-years: aggregate every year, per draw
             for c in kids:
                 cur.pop(c, None)
-            cur[k] = _topsis_draws(base, k, kids, w)
+            cur[k] = _topsis_draws(base, k, kids, w, method, nw)
     if base.root in cur:
         return cur[base.root]
     return np.repeat(nominal[base.root][None, :], D, axis=0)
 
 
-def _topsis_draws(base: Base, k: int, kids: list[int], w: np.ndarray) -> np.ndarray:
+def _topsis_draws(base: Base, k: int, kids: list[int], w: np.ndarray, method: str = "topsis",
+                  nw=None) -> np.ndarray:
     from .. import aggregate as agg
+    from ..pipeline import node_aggregate
 
     r = base.full
     lo, hi = base.scale
+    options = node_aggregate(r.tree.nodes[k], r.settings)[1]
     out = np.empty((w.shape[0], r.scores.shape[0]))
     for d in range(w.shape[0]):
-        s, _ = agg.topsis(r.scores[:, :, kids], w[d], lo=lo, hi=hi, min_share=base.min_share)
+        wd = w[d]
+        if nw is not None and nw.per_year:  # the draw replaces the report year's weights only
+            wd = np.array(nw.w, dtype=float)
+            wd[base.year_index] = w[d]
+        s, _ = agg.METHODS[method](r.scores[:, :, kids], wd, lo=lo, hi=hi, min_share=base.min_share, **options)
         out[d] = s[:, base.year_index]
     return out
 
@@ -435,6 +442,8 @@ def judgment_bank(base: Base, spec: Spec, *, seed: int, start: int, stop: int) -
         ws = _batched_principal(mats)
         if nw.method.startswith("combined"):
             o = np.asarray(details.get("objective"), float)
+            if o.ndim == 2:  # per-year objective weights: the report year's
+                o = o[base.year_index]
             rule = nw.method.split(":", 1)[1]
             if rule == "mdi":
                 c = np.sqrt(ws * o)
@@ -483,6 +492,13 @@ def run_sensitivity(result, spec: Spec, *, jobs: int = 1, progress: Callable[[in
         raise UserError([problems_item(Pos("<command line>"), f"sensitivity year {year} is not in the data "
                                        f"({years[0]}-{years[-1]})", "bad-year")])
     t = years.index(year)
+    bod_nodes = [k for k, nw in result.weighting.items() if nw.method == "bod"]
+    if bod_nodes:  # each unit's own LP weights: a draw would need a new LP per unit and node
+        raise UserError([problems_item(result.scheme.for_node(bod_nodes[0]).pos,
+                                       "sensitivity does not vary benefit-of-the-doubt nodes "
+                                       f"({', '.join(bod_nodes)}); compare a bod scheme with another by "
+                                       "`evalkit compare --weights` instead",
+                                       "sensitivity-bod")])
     factors = spec.factors()
     d = len(factors)
     rng = np.random.default_rng(spec.seed)

@@ -21,10 +21,12 @@ from .obstacle import group_obstacle, obstacle_degree
 
 
 def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    # coupling coordination and DEA read scores as shares of the scale: not with unclipped z-scores
+    on_scale = result.scores_on_scale()
     tables = {
-        "coordination": coordination_table(result),
+        "coordination": coordination_table(result) if on_scale else None,
         "obstacles": obstacles_table(result),
-        "efficiency": efficiency_table(result),
+        "efficiency": efficiency_table(result) if on_scale else None,
         "disparity": disparity_frame(result),
         "convergence": convergence_table(result),
         "region_groups": region_groups_table(result),
@@ -33,7 +35,31 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
         from .attainment import attainment_table
 
         tables["attainment"] = attainment_table(result, targets)
+    tables["bod"] = bod_table(result)
     return {k: v for k, v in tables.items() if v is not None}
+
+
+def bod_table(result) -> pd.DataFrame | None:
+    """bod.csv: unit, year, node, child, weight, share — each unit's own benefit-of-the-doubt weights.
+
+    ``weight`` is the unit's LP weight on the child (normalised to sum 1 over
+    the node's children), ``share`` the child's part of the unit's score.
+    None when no node has bod weights.
+    """
+    frames = []
+    units, years = _unit_year(result)
+    for node_id, nw in result.weighting.items():
+        if nw.method != "bod":
+            continue
+        uw = np.asarray(nw.details["unit_weights"], dtype=float)  # (U, Y, k)
+        us = np.asarray(nw.details["unit_share"], dtype=float)
+        k = uw.shape[2]
+        frames.append(pd.DataFrame({
+            "unit": np.repeat(units, k), "year": np.repeat(years, k), "node": node_id,
+            "child": np.tile(np.array(nw.children, dtype=object), len(units)),
+            "weight": uw.reshape(-1), "share": us.reshape(-1),
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _unit_year(result) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +119,9 @@ def obstacles_table(result) -> pd.DataFrame:
     """
     tree = result.tree
     leaves = tree.leaves
-    F = np.array([result.global_weight[tree.index[n.id]] for n in leaves])
+    cols = [tree.index[n.id] for n in leaves]
+    # per-year weights (by: year): each year's obstacles use that year's weights
+    F = result.global_weight[cols] if result.global_weight_year is None else result.global_weight_year[:, cols]
     ob = obstacle_degree(result.z, F)
     O = ob.O  # (U, Y, L)
     units, years = _unit_year(result)
@@ -112,7 +140,11 @@ def obstacles_table(result) -> pd.DataFrame:
     stages = [s for s in STAGES if any(n.stage == s for n in leaves)]
     if stages:
         gi = np.array([stages.index(n.stage) if n.stage in stages else -1 for n in leaves])
-        frames.append(block("stage", stages, group_obstacle(O, gi, n_groups=len(stages))))
+        if (gi >= 0).all():
+            frames.append(block("stage", stages, group_obstacle(O, gi, n_groups=len(stages))))
+        else:  # indicators without a stage take no part in the stage level
+            staged = gi >= 0
+            frames.append(block("stage", stages, group_obstacle(O[..., staged], gi[staged], n_groups=len(stages))))
     domains = [d.id for d in tree.domains]
     di = np.array([domains.index(tree.domain_of(n.id)) for n in leaves])
     frames.append(block("domain", domains, group_obstacle(O, di, n_groups=len(domains))))

@@ -22,8 +22,10 @@ PROJECT_KEYS = {
     "weights": Key(str, True, "path of the weight scheme YAML"),
     "data": Key(dict, True, "{values: ..., units: ..., synthetic: false}"),
     "years": Key(list, False, "[first, last]"),
-    "normalize": Key(dict, False, "{method: minmax | zscore | rank | goalpost, scope: panel | year}"),
-    "aggregate": Key(dict, False, "{method: arithmetic | geometric | topsis, min_share: 0.667, geometric_shift: 1}"),
+    "normalize": Key(dict, False, "{method: minmax | zscore | rank | goalpost | maxratio, scope: panel | year}"),
+    "aggregate": Key(dict, False, "{method: arithmetic | geometric | topsis | harmonic | power | copeland | "
+                     "proportions, "
+                     "min_share: 0.667, geometric_shift: 1}"),
     "scale": Key(list, False, "[lo, hi]"),
     "grades": Key(dict, False, "{A: 85, B: 70, ...}: lower bounds"),
     "targets": Key(str, False, "path of the targets file"),
@@ -42,14 +44,25 @@ DATA_KEYS = {
     "units": Key(str, True, "path of the units file"),
     "synthetic": Key(bool, False, "true stamps every output as demonstration data"),
 }
-NORMALIZE_KEYS = {"method": Key(str, False, "minmax | zscore | rank | goalpost"),
-                  "scope": Key(str, False, "panel | year")}
-AGGREGATE_KEYS = {"method": Key(str, False, "arithmetic | geometric | topsis"),
+NORMALIZE_KEYS = {"method": Key(str, False, "minmax | zscore | rank | goalpost | maxratio"),
+                  "scope": Key(str, False, "panel | year"),
+                  "ties": Key(str, False, "rank: average | min (COINr's percentile ranks)"),
+                  "ddof": Key(int, False, "zscore: 0 (population sd, default) | 1 (sample sd, as COINr)"),
+                  "clip": Key(float, False, "zscore: clip at +-clip sd (default 3); null = no clip (needs mean, sd)"),
+                  "mean": Key(float, False, "zscore: scores mean + sd z on the scale (COINr's m_sd, e.g. 10)"),
+                  "sd": Key(float, False, "zscore: see mean (e.g. 2)")}
+AGGREGATE_KEYS = {"method": Key(str, False, "arithmetic | geometric | topsis | harmonic | power | copeland | "
+                                 "proportions"),
                   "min_share": Key(float, False, "least share of the children's weight that must be present "
                                    "(0: any present child will do, as COINr)"),
                   "geometric_shift": Key(float, False, "geometric mean on s - lo + shift: 1 (default) survives a "
                                          "child at the bottom of the scale; 0 is the plain geometric mean (HDI), "
-                                         "where such a child gives the bottom")}
+                                         "where such a child gives the bottom"),
+                  "normalize": Key(str, False, "topsis: vector (default) | minmax | none"),
+                  "p": Key(float, False, "power: the order p of the mean (default 2)")}
+#: Keys that belong elsewhere: the advice given instead of a did-you-mean.
+NORMALIZE_HINTS = {"by": "per-year normalisation is `scope: year`; per-year weights are `by: year` in the weight "
+                         "scheme"}
 REPORT_KEYS = {"lang": Key(str, False, "zh | en")}
 RANKS_KEYS = {"round": Key(int, False, "decimals")}
 PREPARE_KEYS = {
@@ -193,12 +206,30 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
 def _read_settings(doc: Doc, m) -> Settings:
     kw: dict[str, Any] = {}
     if "normalize" in m:
-        nm = doc.mapping(m["normalize"][1], NORMALIZE_KEYS, "normalize")
+        nm = doc.mapping(m["normalize"][1], NORMALIZE_KEYS, "normalize", hints=NORMALIZE_HINTS)
         if nm:
             if "method" in nm:
                 kw["normalize"] = doc.choice(nm["method"][1], "normalize method", NORMALIZE_METHODS) or "minmax"
             if "scope" in nm:
                 kw["scope"] = doc.choice(nm["scope"][1], "normalize scope", SCOPES) or "panel"
+            method = kw.get("normalize", "minmax")
+            for key, applies, options in (("ties", "rank", ("average", "min")), ("ddof", "zscore", (0, 1))):
+                if key not in nm:
+                    continue
+                if method != applies:
+                    doc.error(nm[key][0], f"'{key}' applies to normalize method {applies}, not {method}",
+                              "key-not-for-method")
+                    continue
+                if key == "ties":
+                    kw["ties"] = doc.choice(nm[key][1], "rank ties", options) or "average"
+                else:
+                    v = doc.number(nm[key][1], "ddof")
+                    if v is not None and v not in options:
+                        doc.error(nm[key][1], f"ddof must be 0 (population sd) or 1 (sample sd), found {v:g}",
+                                  "bad-ddof")
+                    elif v is not None:
+                        kw["zscore_ddof"] = int(v)
+            _read_zscore_options(doc, nm, method, kw)
     if "aggregate" in m:
         am = doc.mapping(m["aggregate"][1], AGGREGATE_KEYS, "aggregate")
         if am:
@@ -217,6 +248,23 @@ def _read_settings(doc: Doc, m) -> Settings:
                               f"0: plain geometric mean), found {v:g}", "bad-geometric-shift")
                 elif v is not None:
                     kw["geometric_shift"] = float(v)
+            method = kw.get("aggregate", "arithmetic")
+            if "normalize" in am:
+                if method != "topsis":
+                    doc.error(am["normalize"][0], f"'normalize' applies to aggregate method topsis, not {method}",
+                              "key-not-for-method")
+                else:
+                    from ..aggregate import TOPSIS_NORMALIZE
+
+                    kw["topsis_normalize"] = doc.choice(am["normalize"][1], "topsis normalize",
+                                                        TOPSIS_NORMALIZE) or "vector"
+            if "p" in am:
+                v = doc.number(am["p"][1], "p")
+                if v is not None and (v == 0 or v != v or abs(v) == float("inf")):
+                    doc.error(am["p"][1], "p of the power mean must be a finite number other than 0 (p = 0 is the "
+                              "geometric mean: write method: geometric)", "bad-power-p")
+                elif v is not None:
+                    kw["power_p"] = float(v)
     if "scale" in m:
         sc = doc.pair(m["scale"][1], "scale")
         if sc is not None:
@@ -243,6 +291,43 @@ def _read_settings(doc: Doc, m) -> Settings:
     if "sensitivity" in m:  # checked in full by evalkit.analysis.sensitivity.read_spec
         kw["sensitivity"] = _plain_mapping(doc, m["sensitivity"][1], "sensitivity")
     return Settings(**kw)
+
+
+def _read_zscore_options(doc: Doc, nm, method: str, kw: dict[str, Any]) -> None:
+    """normalize: {method: zscore, clip: 3 | null, mean: 10, sd: 2} (COINr's n_zscore with m_sd = c(10, 2))."""
+    given = [k for k in ("clip", "mean", "sd") if k in nm]
+    if not given:
+        return
+    if method != "zscore":
+        for k in given:
+            doc.error(nm[k][0], f"'{k}' applies to normalize method zscore, not {method}", "key-not-for-method")
+        return
+    if "clip" in nm:
+        node = nm["clip"][1]
+        if node.tag == "tag:yaml.org,2002:null" or node.value in ("", "null", "~"):
+            kw["zscore_clip"] = None
+        else:
+            v = doc.number(node, "clip")
+            if v is not None and not 0 < v < float("inf"):
+                doc.error(node, f"clip must be a number of standard deviations > 0 (or null: no clip), found {v:g}",
+                          "bad-clip")
+            elif v is not None:
+                kw["zscore_clip"] = float(v)
+    if ("mean" in nm) != ("sd" in nm):
+        have, miss = ("mean", "sd") if "mean" in nm else ("sd", "mean")
+        doc.error(nm[have][0], f"'{have}' needs '{miss}' too: scores are mean + sd z (COINr: mean: 10, sd: 2)",
+                  "zscore-mean-sd")
+        return
+    if "mean" in nm:
+        m = doc.number(nm["mean"][1], "mean")
+        sd = doc.number(nm["sd"][1], "sd")
+        if sd is not None and not sd > 0:
+            doc.error(nm["sd"][1], f"sd must be > 0, found {sd:g}", "bad-sd")
+        elif m is not None and sd is not None:
+            kw["zscore_mean_sd"] = (float(m), float(sd))
+    if "clip" in nm and kw.get("zscore_clip", 3.0) is None and "zscore_mean_sd" not in kw and "mean" not in nm:
+        doc.error(nm["clip"][1], "clip: null leaves z-scores unbounded: give mean and sd too (scores mean + sd z, "
+                  "COINr's n_zscore with m_sd = c(10, 2)), or keep a clip", "zscore-unbounded")
 
 
 def _read_planning(doc: Doc, node) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 from ..errors import Problems, did_you_mean, quote
-from ..scheme import (DEFAULT_METHODS, NODE_METHODS, OBJECTIVE_METHODS, SUBJECTIVE_METHODS, AhpSettings, Expert,
+from ..scheme import (BY_YEAR_METHODS, DEFAULT_METHODS, ENTROPY_VARIANTS, NODE_METHODS, WEIGHT_BY, OBJECTIVE_METHODS, SUBJECTIVE_METHODS, AhpSettings, Expert,
                       Judgment, Scheme, Weighting)
 from ..tree import Tree
 from ..weight import DATA_WEIGHTINGS
@@ -42,10 +42,23 @@ WEIGHTING_KEYS = {
     "complete": Key(bool, False, "ahp: false = missing judgments are estimated"),
     "ahp": Key(dict, False, "ahp settings for this node"),
     "shift": Key(float, False, "entropy: added to z before p = z / sum z"),
+    "by": Key(str, False, "entropy, critic, cv: panel (one set of weights) | year (one set a year)"),
+    "variant": Key(str, False, "entropy: minmax (p from min-max z) | ratio (p = x / sum x of raw values)"),
+    "rescale": Key(list, False, "entropy: [lo, hi], z -> lo + (hi - lo) z first, e.g. [0.002, 0.998]"),
+    "directional": Key(bool, False, "critic: false = min-max without turning cost columns round"),
+    "share": Key(list, False, "bod: [least, most] share of each child in a unit's score, or {child: [least, most]}"),
     "subjective": Key(dict, False, "combined: the subjective part (ahp or fixed)"),
     "objective": Key(dict, False, "combined: the objective part (entropy, critic, cv)"),
     "rule": Key(str, False, "combined: mdi | multiplicative | linear | game_theory"),
     "alpha": Key(float, False, "combined linear: share of the subjective weights"),
+}
+#: Keys that belong to another file or another word: the advice given instead of a did-you-mean.
+WEIGHTING_HINTS = {
+    "scope": "per-year weights are `by: year`; `scope` belongs to normalize in the project file",
+    "year": "per-year weights are `by: year`",
+    "per_year": "per-year weights are `by: year`",
+    "normalize": "normalisation is set in the project file (normalize: {method: ...})",
+    "aggregate": "aggregation is set in the project file or on a tree node (aggregate: ...)",
 }
 EXPERT_KEYS = {
     "name": Key(str, False, "who gave the judgments"),
@@ -68,7 +81,7 @@ def load_scheme(path: Path | str, tree: Tree | None, problems: Problems, *, text
         ahp = _read_ahp(doc, m["ahp"][1], ahp) or ahp
     default = Weighting("equal")
     if "default" in m:
-        dm = doc.mapping(m["default"][1], WEIGHTING_KEYS, "default")
+        dm = doc.mapping(m["default"][1], WEIGHTING_KEYS, "default", hints=WEIGHTING_HINTS)
         if dm is not None and "method" in dm:
             meth = doc.choice(dm["method"][1], "default method", DEFAULT_METHODS)
             if meth is not None:
@@ -87,7 +100,7 @@ def load_scheme(path: Path | str, tree: Tree | None, problems: Problems, *, text
                     doc.error(knode, f"'{nid}' is an indicator: weights are given at the nodes above indicators",
                               "weights-on-leaf")
                     continue
-            wm = doc.mapping(vnode, WEIGHTING_KEYS, f"the weighting of '{nid}'")
+            wm = doc.mapping(vnode, WEIGHTING_KEYS, f"the weighting of '{nid}'", hints=WEIGHTING_HINTS)
             if wm is None or "method" not in wm:
                 continue
             meth = doc.choice(wm["method"][1], f"method of '{nid}'", NODE_METHODS)
@@ -138,6 +151,9 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
             return None
         weights = _read_fixed(doc, m["weights"][1], children, label)
         return Weighting("fixed", weights=weights, pos=pos) if (weights is not None and ok) else None
+    by = "panel"
+    if "by" in m and method in BY_YEAR_METHODS:
+        by = doc.choice(m["by"][1], f"by at {label}", WEIGHT_BY) or "panel"
     if method == "entropy":
         shift = 0.0
         if "shift" in m:
@@ -146,7 +162,37 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
                 doc.error(m["shift"][1], f"shift must be >= 0, found {s:g}", "bad-shift")
                 ok = False
             shift = s or 0.0
-        return Weighting("entropy", shift=shift, pos=pos) if ok else None
+        variant = "minmax"
+        if "variant" in m:
+            variant = doc.choice(m["variant"][1], f"entropy variant at {label}", ENTROPY_VARIANTS) or variant
+        rescale = None
+        if "rescale" in m:
+            rescale = doc.pair(m["rescale"][1], "rescale")
+            if rescale is not None and not 0 <= rescale[0] < rescale[1]:
+                doc.error(m["rescale"][1], f"rescale [{rescale[0]:g}, {rescale[1]:g}] needs 0 <= lo < hi, e.g. "
+                          "[0.002, 0.998]", "bad-rescale")
+                ok = False
+        if variant == "ratio" and (rescale is not None or "shift" in m):
+            key = "rescale" if rescale is not None else "shift"
+            doc.error(m[key][0], f"'{key}' applies to min-max z; variant: ratio uses the raw values "
+                      "(p = x / sum x): leave it out", "key-not-for-variant")
+            ok = False
+        return Weighting("entropy", shift=shift, by=by, variant=variant,
+                         rescale=tuple(rescale) if rescale is not None else None, pos=pos) if ok else None
+    if method == "critic":
+        directional = True
+        if "directional" in m:
+            d = doc.boolean(m["directional"][1], "directional")
+            directional = True if d is None else d
+        return Weighting("critic", by=by, directional=directional, pos=pos) if ok else None
+    if method in ("cv", "pca"):
+        return Weighting(method, by=by, pos=pos) if ok else None
+    if method == "bod":
+        share = None
+        if "share" in m:
+            share = _read_share(doc, m["share"][1], children, label)
+            ok &= share is not None
+        return Weighting("bod", by=by, share=share, pos=pos) if ok else None
     if method == "ahp":
         node_ahp = _read_ahp(doc, m["ahp"][1], ahp) if "ahp" in m else None
         complete = True
@@ -170,7 +216,7 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
                 doc.error(node, f"combined weights at {label} need a {part}: part", "missing-key")
                 ok = False
                 continue
-            pm = doc.mapping(m[part][1], WEIGHTING_KEYS, f"{part} at {label}")
+            pm = doc.mapping(m[part][1], WEIGHTING_KEYS, f"{part} at {label}", hints=WEIGHTING_HINTS)
             if pm is None or "method" not in pm:
                 ok = False
                 continue
@@ -198,6 +244,45 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
         return Weighting("combined", subjective=parts["subjective"], objective=parts["objective"], rule=rule,
                          alpha=alpha, pos=pos)
     return Weighting(method, pos=pos) if ok else None
+
+
+def _read_share(doc: Doc, node, children, label) -> dict[str, tuple[float, float]] | None:
+    """bod share bounds: ``[least, most]`` for every child, or ``{child: [least, most], ...}`` (others [0, 1])."""
+    import yaml
+
+    if children is None:
+        doc.error(node, f"share bounds at {label} name children: give them on a node, not under default",
+                  "share-on-default")
+        return None
+    out: dict[str, tuple[float, float]] = {c: (0.0, 1.0) for c in children}
+    if isinstance(node, yaml.MappingNode):
+        sm = doc.mapping(node, None, f"share at {label}")
+        if sm is None:
+            return None
+        items = []
+        for cid, (knode, vnode) in sm.items():
+            if cid not in children:
+                doc.error(knode, f"'{cid}' is not a child of {label}{did_you_mean(cid, children)}", "unknown-child")
+                return None
+            items.append((cid, vnode))
+    else:
+        items = [(c, node) for c in children]
+    for cid, vnode in items:
+        pair = doc.pair(vnode, f"share of '{cid}'")
+        if pair is None:
+            return None
+        if not 0 <= pair[0] <= pair[1] <= 1:
+            doc.error(vnode, f"share bounds [{pair[0]:g}, {pair[1]:g}] of '{cid}' at {label} need "
+                      "0 <= least <= most <= 1", "bad-share")
+            return None
+        out[cid] = (float(pair[0]), float(pair[1]))
+    least = sum(v[0] for v in out.values())
+    most = sum(v[1] for v in out.values())
+    if least > 1 + 1e-12 or most < 1 - 1e-12:
+        doc.error(node, f"share bounds at {label} cannot hold together: the least shares sum to {least:g} and the "
+                  f"most to {most:g} (need least <= 1 <= most)", "bad-share")
+        return None
+    return out
 
 
 def _read_fixed(doc: Doc, node, children, label) -> dict[str, float] | None:

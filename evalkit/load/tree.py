@@ -10,7 +10,9 @@ from ..errors import Problems, did_you_mean, quote
 from ..tree import DIRECTIONS, STAGES, Names, Node, Tree, Variable
 from .yamlnodes import Doc, Key, compose, display_path
 
-AGGREGATE_METHODS = ("arithmetic", "geometric", "topsis")
+AGGREGATE_METHODS = ("arithmetic", "geometric", "topsis", "harmonic", "power", "copeland", "proportions")
+#: Options an ``aggregate: {method: ..., ...}`` mapping may carry, by method.
+AGGREGATE_OPTIONS = {"topsis": ("normalize",), "power": ("p",)}
 
 NODE_KEYS: dict[str, Key] = {
     "id": Key(str, True, "a unique id: letters, digits, '_', '.', '-'"),
@@ -20,7 +22,9 @@ NODE_KEYS: dict[str, Key] = {
     "target": Key(float, False, "the optimum (a number) or optimal interval [lo, hi] of a target indicator"),
     "goalposts": Key(tuple, False, "[lo, hi]: fixed min-max reference for normalize: goalpost"),
     "stage": Key(str, False, "input | process | output | outcome; inherited by descendants"),
-    "aggregate": Key(str, False, "arithmetic | geometric | topsis: overrides the project's method at this node"),
+    "aggregate": Key(str, False, "arithmetic | geometric | topsis | harmonic | power | copeland | proportions, "
+                     "or {method: topsis, "
+                     "normalize: minmax} / {method: power, p: 2}: overrides the project's method at this node"),
     "geometric_shift": Key(float, False, "zero handling of a geometric mean at this node: 1 shifts scores onto "
                            "[1, hi - lo + 1] (default: the project's aggregate.geometric_shift), 0 = plain mean"),
     "unit": Key(str, False, "unit of measurement, e.g. '%', or {zh: 岁, en: years}"),
@@ -30,6 +34,48 @@ NODE_KEYS: dict[str, Key] = {
     "plan_cost": Key(float, False, "relative cost of changing this indicator in `evalkit plan` (default 1)"),
     "max_change": Key(float, False, "largest relative change `evalkit plan` may propose (e.g. 0.2 = 20%)"),
 }
+
+
+def read_node_aggregate(doc: Doc, node, label: str) -> tuple[str | None, tuple]:
+    """A node's ``aggregate:``: a method word, or ``{method: topsis, normalize: minmax}`` / ``{method: power, p: 2}``."""
+    from ..aggregate import TOPSIS_NORMALIZE
+
+    if not isinstance(node, yaml.MappingNode):
+        return doc.choice(node, f"aggregate of {label}", AGGREGATE_METHODS), ()
+    am = doc.mapping(node, {"method": Key(str, True, "arithmetic | geometric | topsis | harmonic | power | "
+                                          "copeland | proportions"),
+                            "normalize": Key(str, False, "topsis: vector | minmax | none"),
+                            "p": Key(float, False, "power: the order p of the mean (p != 0)")},
+                     f"aggregate of {label}")
+    if am is None or "method" not in am:
+        return None, ()
+    method = doc.choice(am["method"][1], f"aggregate method of {label}", AGGREGATE_METHODS)
+    if method is None:
+        return None, ()
+    options = []
+    ok = True
+    for key in ("normalize", "p"):
+        if key not in am:
+            continue
+        if key not in AGGREGATE_OPTIONS.get(method, ()):
+            doc.error(am[key][0], f"'{key}' does not apply to aggregate method {method} at {label}",
+                      "key-not-for-method")
+            ok = False
+        elif key == "normalize":
+            v = doc.choice(am[key][1], f"topsis normalize of {label}", TOPSIS_NORMALIZE)
+            ok &= v is not None
+            options.append(("normalize", v))
+        else:
+            v = doc.number(am[key][1], f"power mean p of {label}")
+            if v is not None and (v == 0 or v != v or abs(v) == float("inf")):
+                doc.error(am[key][1], f"p of the power mean must be a finite number other than 0 (p = 0 is the "
+                          "geometric mean: write aggregate: geometric)", "bad-power-p")
+                v = None
+            ok &= v is not None
+            options.append(("p", v))
+    return (method if ok else None), tuple(options)
+
+
 ROOT_KEYS = {**NODE_KEYS, "variables": Key(list, False, "raw inputs of formulas")}
 VARIABLE_KEYS: dict[str, Key] = {
     "id": Key(str, True, "a unique id"),
@@ -128,8 +174,9 @@ def _read_node(doc: Doc, node: yaml.Node, m, parent_stage, seen, formula_nodes, 
         stage = s or stage
 
     aggregate = None
+    aggregate_options: tuple = ()
     if "aggregate" in m:
-        aggregate = doc.choice(m["aggregate"][1], f"aggregate of {label}", AGGREGATE_METHODS)
+        aggregate, aggregate_options = read_node_aggregate(doc, m["aggregate"][1], label)
         ok &= aggregate is not None
     geometric_shift = None
     if "geometric_shift" in m:
@@ -176,6 +223,7 @@ def _read_node(doc: Doc, node: yaml.Node, m, parent_stage, seen, formula_nodes, 
             return None
         return Node(id=nid, name=name, children=tuple(children), stage=stage, aggregate=aggregate,
                     geometric_shift=None if geometric_shift is None else float(geometric_shift),
+                    aggregate_options=aggregate_options,
                     source=_opt_names(doc, m, "source"), description=_opt_names(doc, m, "description"),
                     pos=doc.pos(node))
 

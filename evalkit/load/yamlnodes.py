@@ -139,9 +139,12 @@ class Doc:
         self.problems.warn(self.pos(node), message, code)
 
     # --- structure ---------------------------------------------------------
-    def mapping(self, node: yaml.Node, schema: dict[str, Key] | None, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
+    def mapping(self, node: yaml.Node, schema: dict[str, Key] | None, what: str, *,
+                hints: dict[str, str] | None = None) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
         """Check a mapping node: unknown keys (did-you-mean), duplicates, required keys.
 
+        ``hints`` maps a key that belongs elsewhere to the advice given instead of a
+        did-you-mean (``scope`` in a weighting: "per-year weights are `by: year`").
         Returns key -> (key node, value node) for the keys that passed.
         """
         if not isinstance(node, yaml.MappingNode):
@@ -161,7 +164,8 @@ class Doc:
                 self.error(knode, f"key '{key}' given twice in {what} (first at line {first.line})", "duplicate-key")
                 continue
             if schema is not None and key not in schema:
-                self.error(knode, f"unknown key '{key}' in {what}{did_you_mean(key, schema)}", "unknown-key")
+                hint = f" ({hints[key]})" if hints and key in hints else did_you_mean(key, schema)
+                self.error(knode, f"unknown key '{key}' in {what}{hint}", "unknown-key")
                 continue
             out[key] = (knode, vnode)
         if schema is not None:

@@ -42,7 +42,7 @@ RI_TABLES: dict[str, tuple[float, ...]] = {
 
 PROV_LIST_MAX = 30          # provisional values listed in the appendix before "… and N more"
 
-OPTIONAL_TABLES = ("coordination", "obstacles", "efficiency", "attainment", "robustness")
+OPTIONAL_TABLES = ("coordination", "obstacles", "efficiency", "attainment", "robustness", "bod")
 
 
 # ---------------------------------------------------------------- formatting
@@ -296,9 +296,14 @@ class Prepared:
 
         wt = inp.weights
         self.weights: dict[str, dict] = {}
+        # per-year weights (by: year): one weights table a year; self.weights is then the last year's
+        self.weights_by_year: dict[int, dict[str, dict]] = {}
         if wt is not None and len(wt):
             for rec in wt.to_dict("records"):
                 self.weights[str(rec.get("node"))] = rec
+                year = rec.get("year")
+                if year is not None and str(year) != "" and not (isinstance(year, float) and math.isnan(year)):
+                    self.weights_by_year.setdefault(int(year), {})[str(rec.get("node"))] = rec
         self._method_cache: dict[str, dict] = {}
 
     # -- small lookups
@@ -674,13 +679,14 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     ctx["indicator_groups"] = _indicator_groups(p, u, y, lang)
     ctx["flag_legend"] = [{"code": c, "short": t(f"flag_{c}", lang), "long": t(f"flag_{c}_long", lang)}
                           for c in ("missing", "imputed", "treated", "provisional")]
-    ctx["method"] = method_context(p, lang)
+    ctx["method"] = method_context(p, lang, year)
     ctx["quality"] = unit_quality(p, u, y, lang)
 
     # optional analysis sections
     ctx["coordination"] = _coordination(p, unit_id, year, lang)
     ctx["obstacles"] = _obstacles(p, unit_id, year, lang, city)
     ctx["efficiency"] = _efficiency(p, unit_id, year, lang)
+    ctx["bod"] = _bod(p, unit_id, year, lang)
     ctx["attainment"] = _attainment(p, unit_id, year, lang)
     ctx["robustness"] = _robustness(p, unit_id, year, lang, city, n_all)
     return ctx
@@ -787,7 +793,7 @@ def _indicator_groups(p: Prepared, u: int, y: int, lang: str) -> list[dict]:
     return groups
 
 
-def method_context(p: Prepared, lang: str) -> dict:
+def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
     """The methodology appendix (the same on every page of a run; cached)."""
     if lang in p._method_cache:
         return p._method_cache[lang]
@@ -831,8 +837,9 @@ def method_context(p: Prepared, lang: str) -> dict:
 
     weights = []
     ri_used: list[str] = []
+    year_weights = p.weights_by_year.get(int(year), p.weights) if year is not None else p.weights
     for n in p.tree.root.walk():
-        w = p.weights.get(n.id, {})
+        w = year_weights.get(n.id, {})
         ri = w.get("ri_table")
         ri = "" if ri is None or (isinstance(ri, float) and math.isnan(ri)) else str(ri)
         if ri and ri not in ri_used:
@@ -904,6 +911,7 @@ def method_context(p: Prepared, lang: str) -> dict:
                             for k, v in p.grades.items()) or t("m_none", lang),
         "preparation": prep_rows,
         "weights": weights,
+        "weights_year": t("m_weights_year", lang, year=int(year)) if (year is not None and p.weights_by_year) else "",
         "ahp": ahp,
         "ri_tables": ri_tables,
         "ri_n": [str(i) for i in range(1, 16)],
@@ -1047,6 +1055,19 @@ def _split_peers(v: Any) -> list[str]:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return []
     return [x for x in re.split(r"[;,|\s]+", str(v)) if x]
+
+
+def _bod(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
+    """This unit's own benefit-of-the-doubt weights, per bod node (None when no node has them)."""
+    rows = _one(p, "bod", unit_id, year)
+    if not rows:
+        return None
+    nodes: dict[str, list[dict]] = {}
+    for r in rows:
+        nodes.setdefault(str(r.get("node")), []).append(
+            {"child": p.node_name(str(r.get("child")), lang), "weight": fmt_pct(_num(r.get("weight"))),
+             "share": fmt_pct(_num(r.get("share")))})
+    return {"nodes": [{"name": p.node_name(n, lang), "rows": rs} for n, rs in nodes.items()]}
 
 
 def _efficiency(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:

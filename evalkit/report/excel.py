@@ -97,18 +97,23 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
     for c, wdt in zip("ABCDEFGH", (20, 40, 16, 14, 12, 12, 10, 16)):
         ws.column_dimensions[c].width = wdt
     ws.freeze_panes = "A2"
+    # per-year weights (by: year): one block of rows a year, with the year in a last column
+    blocks = sorted(p.weights_by_year.items()) if p.weights_by_year else [(None, p.weights)]
     ws.append(header(ws, [t("m_node", lang), t("x_name", lang), t("m_parent", lang), t("m_method", lang),
-                          t("m_local", lang), t("m_global", lang), "CR", t("m_ri", lang)]))
+                          t("m_local", lang), t("m_global", lang), "CR", t("m_ri", lang)]
+                     + ([t("year", lang)] if p.weights_by_year else [])))
     used_ri: list[str] = []
-    for n in tree.root.walk():
-        w = p.weights.get(n.id, {})
-        ri = w.get("ri_table")
-        ri = "" if ri is None or (isinstance(ri, float) and math.isnan(ri)) else str(ri)
-        if ri and ri not in used_ri:
-            used_ri.append(ri)
-        ws.append([n.id, "    " * tree.depth[n.id] + n.name.get(lang), tree.parent.get(n.id) or "",
-                   _cell(w.get("method")) or "", number(ws, _cell(w.get("local_weight")), "0.0000"),
-                   number(ws, _cell(w.get("global_weight")), "0.0000"), number(ws, _cell(w.get("cr")), "0.0000"), ri])
+    for year, weights in blocks:
+        for n in tree.root.walk():
+            w = weights.get(n.id, {})
+            ri = w.get("ri_table")
+            ri = "" if ri is None or (isinstance(ri, float) and math.isnan(ri)) else str(ri)
+            if ri and ri not in used_ri:
+                used_ri.append(ri)
+            ws.append([n.id, "    " * tree.depth[n.id] + n.name.get(lang), tree.parent.get(n.id) or "",
+                       _cell(w.get("method")) or "", number(ws, _cell(w.get("local_weight")), "0.0000"),
+                       number(ws, _cell(w.get("global_weight")), "0.0000"), number(ws, _cell(w.get("cr")), "0.0000"),
+                       ri] + ([year] if year is not None else []))
     for name in used_ri or ["cn_textbook"]:
         if name not in RI_TABLES:
             continue

@@ -53,20 +53,22 @@ def _check_unit_id(uid: str) -> None:
     assert UNIT_ID.match(uid) and ".." not in uid, f"unsafe unit id {uid!r}"
 
 
-def method_html(p: C.Prepared, env: jinja2.Environment, lang: str) -> Markup:
-    """The methodology appendix, the same on every page of a run: rendered once per process."""
-    key = f"_method_html_{lang}"
+def method_html(p: C.Prepared, env: jinja2.Environment, lang: str, year: int | None = None) -> Markup:
+    """The methodology appendix, the same on every page of a run (of a year, with per-year weights): rendered
+    once per process."""
+    year = year if (year is not None and p.weights_by_year) else None
+    key = f"_method_html_{lang}" + (f"_{year}" if year is not None else "")
     cached = getattr(p, key, None)
     if cached is None:
         cached = Markup(env.get_template("_method.html.j2").render(
-            method=C.method_context(p, lang), L=catalogue(lang), lang=lang))
+            method=C.method_context(p, lang, year), L=catalogue(lang), lang=lang))
         setattr(p, key, cached)
     return cached
 
 
 def render_scorecard(p: C.Prepared, env: jinja2.Environment, unit_id: str, year: int, lang: str) -> str:
     ctx = C.scorecard(p, unit_id, year, lang)
-    return env.get_template("scorecard.html.j2").render(method_html=method_html(p, env, lang), **ctx)
+    return env.get_template("scorecard.html.j2").render(method_html=method_html(p, env, lang, year), **ctx)
 
 
 def render_overview(p: C.Prepared, env: jinja2.Environment, year: int, lang: str) -> str:

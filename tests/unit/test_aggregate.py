@@ -75,6 +75,10 @@ def test_one_child_is_passed_through(method):
     score, share = A.METHODS[method](s, np.array([1.0]), lo=0.0, hi=100.0)
     if method == "topsis":  # closeness of one child = its min–max position over the panel
         assert_allclose(score, [[20, NAN], [60, 100], [0, 40]], atol=1e-12)
+    elif method == "copeland":  # wins − losses among the year's units, mapped onto the scale
+        assert_allclose(score, [[50, NAN], [100, 100], [0, 0]], atol=1e-12)
+    elif method == "proportions":  # each unit's share of the year's total: 20/80, 60/80, 0; 100/140, 40/140
+        assert_allclose(score, [[25, NAN], [75, 100 * 100 / 140], [0, 100 * 40 / 140]], atol=1e-12)
     else:
         assert_allclose(score, s[..., 0], atol=1e-12)
     assert_array_equal(share, [[1, 0], [1, 1], [1, 1]])
@@ -86,7 +90,10 @@ def test_single_unit_and_single_year(method):
     score, share = A.METHODS[method](s, np.array([.5, .5]), lo=0.0, hi=100.0)
     assert score.shape == (1, 1) and share[0, 0] == 1
     # topsis on one unit-year: ideal = anti-ideal, D⁺ + D⁻ = 0 -> middle of the scale
-    expected = {"arithmetic": 60.0, "geometric": math.sqrt(31 * 91) - 1, "topsis": 50.0}
+    # harmonic 2/(1/30 + 1/90) = 45; power p = 2 √((30² + 90²)/2); one unit: Copeland's middle
+    expected = {"arithmetic": 60.0, "geometric": math.sqrt(31 * 91) - 1, "topsis": 50.0, "harmonic": 45.0,
+                "power": math.sqrt((30 ** 2 + 90 ** 2) / 2), "copeland": 50.0,
+                "proportions": 100.0}  # the only unit holds the whole of each child's total
     assert score[0, 0] == pytest.approx(expected[method], abs=1e-12)
 
 

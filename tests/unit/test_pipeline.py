@@ -25,7 +25,7 @@ from evalkit.output import write_csv
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 
 RESULTS_COLUMNS = ["unit", "year", "node", "score", "rank", "group_rank"]
-WEIGHTS_COLUMNS = ["node", "parent", "method", "local_weight", "global_weight", "cr", "ri_table"]
+WEIGHTS_COLUMNS = ["node", "parent", "method", "local_weight", "global_weight", "cr", "ri_table", "year"]
 
 
 def vector(name: str) -> dict:

@@ -145,7 +145,10 @@ def small_tables() -> dict:
                          "actual": 38.0, "target": 40.0, "attainment": 0.95, "status": "near"}])
     rob = pd.DataFrame([{"unit": "320500", "year": 2023, "nominal_rank": 2, "median_rank": 2, "rank_p05": 1,
                          "rank_p95": 3, "p_top5": 1.0, "p_bottom5": 0.25}])
-    return {"coordination": coord, "obstacles": obst, "efficiency": eff, "attainment": att, "robustness": rob}
+    bod = pd.DataFrame([{"unit": "320500", "year": 2023, "node": "gov", "child": c, "weight": w, "share": sh}
+                        for c, w, sh in (("gov.input", 0.7, 0.625), ("gov.outcome", 0.3, 0.375))])
+    return {"coordination": coord, "obstacles": obst, "efficiency": eff, "attainment": att, "robustness": rob,
+            "bod": bod}
 
 
 class Page(HTMLParser):
@@ -378,6 +381,7 @@ def test_optional_sections_present_with_tables(tmp_path):
     assert "40.0%" in text and "障碍度最高的领域是政务（65.0%）" in text
     assert "0.812" in text or "0.813" in text
     assert "宿州 341300" in text and "台州 331000" in text            # DEA peers by name and code
+    assert "有利权重" in text and "62.5%" in text and "37.5%" in text  # the unit's own BoD weights
     assert "名次 2；在至少 90% 的合理方法选择下介于第 1 至第 3 名之间" in text
     # traffic lights sorted worst first
     html = (tmp_path / "2023" / "320500.html").read_text(encoding="utf-8")

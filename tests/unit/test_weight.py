@@ -20,10 +20,11 @@ def close(a, b, atol=1e-12):
 # ----------------------------------------------------------------------- registry
 
 def test_registry_words_are_the_spec_words():
-    assert set(W.METHODS) == {"equal", "entropy", "critic", "cv", "ahp", "fixed", "combined"}
+    assert set(W.METHODS) == {"equal", "entropy", "critic", "cv", "pca", "bod", "ahp", "fixed", "combined"}
     assert set(W.DESCRIPTIONS) == set(W.METHODS)
     assert all(callable(f) for f in W.METHODS.values())
-    assert W.DATA_METHODS == ("equal", "entropy", "critic", "cv")
+    assert W.DATA_METHODS == ("equal", "entropy", "critic", "cv", "pca")
+    assert set(W.DATA_WEIGHTINGS) == set(W.DATA_METHODS) | {"bod"}
     assert W.AHP_METHODS == ("eigenvector", "geometric", "arithmetic")
     assert W.COMBINE_RULES[0] == "mdi"
     assert set(W.COMBINE_RULES) == {"mdi", "multiplicative", "linear", "game_theory"}
