@@ -25,7 +25,7 @@ MARKER = ".evalkit-output"  # marks a folder evalkit made, so a later run may re
 # Siblings of an output folder while it is being replaced: ``.<name>.tmp-<pid>-<random>`` (the new set being
 # written), ``.<name>.old-<pid>`` (the previous set between the two renames of the swap) and
 # ``.<name>.del-<pid>`` (the previous set being removed).  Each holds the marker until it is removed.
-_SIBLING = re.compile(r"(?P<kind>tmp|old|del)-(?P<pid>[0-9]+)(?:-[A-Za-z0-9_]+)?\Z")
+_SIBLING = re.compile(r"(?:(?P<kind>tmp)-(?P<pid>[0-9]+)-[A-Za-z0-9_]+|(?P<kind2>old|del)-(?P<pid2>[0-9]+))\Z")
 
 log = logging.getLogger("evalkit.output")
 
@@ -94,7 +94,7 @@ def _stale_siblings(target: Path) -> list[tuple[str, Path]]:
         return out
     for e in entries:
         m = _SIBLING.match(e.name[len(prefix):]) if e.name.startswith(prefix) else None
-        if m is None or not e.is_dir(follow_symlinks=False) or _alive(int(m["pid"])):
+        if m is None or not e.is_dir(follow_symlinks=False) or _alive(int(m["pid"] or m["pid2"])):
             continue
         path = Path(e.path)
         try:
@@ -102,7 +102,7 @@ def _stale_siblings(target: Path) -> list[tuple[str, Path]]:
         except OSError:
             continue
         if ours:
-            out.append((m["kind"], path))
+            out.append((m["kind"] or m["kind2"], path))
     return sorted(out, key=lambda kp: kp[1].name)
 
 

@@ -16,7 +16,7 @@ from .errors import Pos, Problem, Problems, UserError
 from .load import load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
-from .output import _umask, sha256, staged_folder, write_csv, write_json
+from .output import _umask, recover, sha256, staged_folder, write_csv, write_json
 from .panel import IMPUTED, PROVISIONAL, TREATED
 from .pipeline import Result, score
 
@@ -108,13 +108,14 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     every scorecard of its year.
     """
     inputs = load_inputs(project_path)
+    target = Path(out).resolve() if out else inputs.project.output
+    recover(target)  # first: a run that fails below still brings back an output a killed run took away
     result = score(inputs)
     if warn is not None:
         warn(result.notes)
     project = inputs.project
     report_years = resolve_years(result, years)
     lang = lang or project.lang
-    target = Path(out).resolve() if out else project.output
     check_writable(result)
     tables = analysis_tables(result, inputs.targets)
     extra: dict[str, Any] = {}

@@ -12,6 +12,7 @@ are reproducible (:func:`evalkit.output.save_workbook`).
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 
@@ -84,20 +85,28 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
     thin = Border(bottom=Side(style="thin", color="1F3B5A"))
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
+    protos: dict[str, WriteOnlyCell] = {}  # one styled cell per kind, its style copied (setting one is slow)
+
+    def styled(ws, v, kind: str) -> WriteOnlyCell:
+        proto = protos.get(kind)
+        if proto is None:
+            proto = protos[kind] = WriteOnlyCell(ws)
+            if kind.startswith("head"):
+                proto.font, proto.fill, proto.alignment = head_font, head_fill, center
+                if kind == "head_last":
+                    proto.border = thin
+            else:
+                proto.number_format = kind
+        c = WriteOnlyCell(ws, value=v)
+        c._style = copy.copy(proto._style)
+        return c
+
     def header(ws, values, *, last: bool = True) -> list:
-        out = []
-        for v in values:
-            c = WriteOnlyCell(ws, value=safe_text(v))
-            c.font, c.fill, c.alignment = head_font, head_fill, center
-            if last:
-                c.border = thin
-            out.append(c)
-        return out
+        kind = "head_last" if last else "head"
+        return [styled(ws, safe_text(v), kind) for v in values]
 
     def number(ws, v, fmt: str):
-        c = WriteOnlyCell(ws, value=v)
-        c.number_format = fmt
-        return c
+        return styled(ws, v, fmt)
 
     def text(values) -> list:
         return [safe_text(v) for v in values]
