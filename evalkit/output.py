@@ -338,9 +338,9 @@ def save_workbook(wb, path: Path) -> Path:
     import io
     import zipfile
 
-    when = stamp()
     buf = io.BytesIO()
-    wb.save(buf)
+    wb.save(buf)  # first: a write-only workbook holds open sheet files until it is saved
+    when = stamp()
     date_time = _ZIP_EPOCH if when is None or when.year < 1980 else when.timetuple()[:6]
     iso = None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     path = Path(path)

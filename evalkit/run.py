@@ -16,7 +16,7 @@ from .errors import Pos, Problem, Problems, UserError
 from .load import load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
-from .output import _umask, recover, sha256, staged_folder, write_csv, write_json
+from .output import _umask, recover, sha256, stamp, staged_folder, write_csv, write_json
 from .panel import IMPUTED, PROVISIONAL, TREATED
 from .pipeline import Result, score
 
@@ -107,6 +107,7 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     robustness.csv, sobol.csv, the robustness page and the rank interval on
     every scorecard of its year.
     """
+    stamp()  # a malformed SOURCE_DATE_EPOCH stops the run before any work
     inputs = load_inputs(project_path)
     target = Path(out).resolve() if out else inputs.project.output
     recover(target)  # first: a run that fails below still brings back an output a killed run took away
