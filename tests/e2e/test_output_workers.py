@@ -64,7 +64,10 @@ def test_workers_die_with_a_killed_parent_and_the_next_run_cleans_up(tmp_path, c
     gone_by = time.monotonic() + 5
     while time.monotonic() < gone_by and any(_running(w) for w in workers):
         time.sleep(0.05)
-    assert not any(_running(w) for w in workers), "workers outlived their parent"
+    survivors = [w for w in workers if _running(w)]
+    for w in survivors:  # leave no stray process behind, whatever the outcome
+        os.kill(w, signal.SIGKILL)
+    assert survivors == [], "workers outlived their parent"
     if command == "run":  # killed while rendering into its temporary folder
         assert any(n.startswith(".out.tmp-") for n in siblings(out))
     r = run_cli("run", str(project), cwd=tmp_path)
