@@ -103,6 +103,10 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
                 sensitivity: dict[str, Any] | None = None) -> dict[str, Any]:
     """Validate, score, analyse and write the whole output folder at once.
 
+    Any failure while writing (a page, here or in a worker; a table; the
+    workbook) raises and leaves the previous output folder as it was: a page
+    that cannot be drawn raises :class:`OutputFailure` (exit 3), naming the first.
+
     ``sensitivity`` (``{draws, seed, progress}``) adds the uncertainty analysis:
     robustness.csv, sobol.csv, the robustness page and the rank interval on
     every scorecard of its year.
