@@ -139,3 +139,25 @@ def test_safe_frame_leaves_numbers_and_clean_text_alone():
     assert df["unit"].tolist() == ["=a", "b"]  # the caller's frame is not changed
     clean = df.iloc[:, :3].assign(unit=["a", "b"])
     assert safe_frame(clean) is clean
+
+
+def test_libreoffice_shows_the_names_as_text(written, tmp_path):
+    """LibreOffice evaluates =HYPERLINK(...) in a formula cell (it would show 'click'); our cell is text.
+    Without soffice (and EVALKIT_REQUIRE_LIBREOFFICE unset) the openpyxl checks above stand in."""
+    import os
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        assert os.environ.get("EVALKIT_REQUIRE_LIBREOFFICE") != "1", "soffice is not installed"
+        return
+    book = written / "p" / "out" / "results.xlsx"
+    r = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless",
+                        "--norestore", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir",
+                        str(tmp_path), str(book)], capture_output=True, text=True, timeout=180)
+    out = tmp_path / "results.csv"
+    assert r.returncode == 0 and out.is_file(), r.stdout + r.stderr
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))  # the first sheet: level 0
+    names = [row[1] for row in rows[2:]]
+    assert "'" + EVIL in names and "click" not in names
