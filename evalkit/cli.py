@@ -7,6 +7,7 @@ Exit codes: 0 done; 1 the input has problems (each on its own line on stderr);
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -18,6 +19,21 @@ from .errors import CommandError, Problem, UserError  # CommandError: re-exporte
 
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+class _NoteHandler(logging.Handler):
+    """Notes of the library (the ``evalkit`` logger: e.g. an interrupted swap recovered) as stderr lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _err(f"evalkit: note: {record.getMessage()}")
+
+
+def _route_notes() -> None:
+    logger = logging.getLogger("evalkit")
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        logger.addHandler(_NoteHandler())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _print_warnings(problems) -> None:
@@ -239,6 +255,7 @@ def _load_extra_commands() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    _route_notes()
     try:
         _load_extra_commands()
         parser = build_parser()

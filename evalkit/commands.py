@@ -200,6 +200,7 @@ def _configure_plan(p: argparse.ArgumentParser) -> None:
 def cmd_plan(args) -> int:
     from .load import load_inputs
     from .load.yamlnodes import display_path
+    from .output import recover, write_csv_atomic
     from .pipeline import score
     from .plan import fmt, goal_problems, headline, plan, plan_frame
     from .report.plan_page import render_plan_page
@@ -219,8 +220,9 @@ def cmd_plan(args) -> int:
     if p.items:
         print(_plan_table(p, lang, fmt))
     target = Path(args.out).resolve() if args.out else inputs.project.output
+    recover(target)  # a run killed while replacing the folder: put it back before adding to it
     csv_path = target / f"plan-{args.unit}-{args.year}.csv"
-    _atomic_write(csv_path, plan_frame(p, lang).to_csv(index=False, lineterminator="\n"))
+    write_csv_atomic(plan_frame(p, lang), csv_path)
     written = [csv_path]
     if args.report:
         html = render_plan_page(p, unit_label=label, title=inputs.project.title, lang=lang,

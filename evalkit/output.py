@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +22,12 @@ import pandas as pd
 
 
 MARKER = ".evalkit-output"  # marks a folder evalkit made, so a later run may replace it
+# Siblings of an output folder while it is being replaced: ``.<name>.tmp-<pid>-<random>`` (the new set being
+# written), ``.<name>.old-<pid>`` (the previous set between the two renames of the swap) and
+# ``.<name>.del-<pid>`` (the previous set being removed).  Each holds the marker until it is removed.
+_SIBLING = re.compile(r"(?:(?P<kind>tmp)-(?P<pid>[0-9]+)-[A-Za-z0-9_]+|(?P<kind2>old|del)-(?P<pid2>[0-9]+))\Z")
+
+log = logging.getLogger("evalkit.output")
 
 
 def _umask() -> int:
@@ -29,17 +37,20 @@ def _umask() -> int:
 
 
 def check_target(target: Path, *, protect: Iterable[Path] = (), what: str = "output folder") -> None:
-    """Refuse an output location that evalkit must not replace: a file, a folder evalkit did not
-    make that already holds something, the working directory or one of its parents, or a folder
-    holding the project's inputs.  Raises UserError (exit 1) naming the path and the fix."""
+    """Refuse an output location that evalkit must not replace: a file, a folder without evalkit's
+    marker that already holds something, the working directory or one of its parents, or a folder
+    holding the project's inputs.  Raises UserError (exit 1) naming the path and the fix.
+
+    Only the marker proves that evalkit made a folder: a ``manifest.json`` may be anyone's.
+    """
     from .errors import Pos, Problem, UserError
     from .load.yamlnodes import display_path
 
     target = Path(target).resolve()
     shown = display_path(target)
 
-    def refuse(message: str) -> None:
-        raise UserError([Problem(Pos(shown), f"{message}: choose another {what} (e.g. --out out)", "unsafe-output")])
+    def refuse(message: str, fix: str = f"choose another {what} (e.g. --out out)") -> None:
+        raise UserError([Problem(Pos(shown), f"{message}: {fix}", "unsafe-output")])
 
     if target.exists() and not target.is_dir():
         refuse(f"the {what} is a file")
@@ -50,60 +61,155 @@ def check_target(target: Path, *, protect: Iterable[Path] = (), what: str = "out
         p = Path(p).resolve()
         if p == target or target in p.parents:
             refuse(f"the {what} holds the project's input {display_path(p)}, and would be replaced")
-    if target.is_dir() and any(target.iterdir()) and not ((target / MARKER).exists()
-                                                          or (target / "manifest.json").exists()):
+    if target.is_dir() and not (target / MARKER).is_file() and any(target.iterdir()):
+        if (target / "manifest.json").exists():
+            refuse(f"the {what} holds a manifest.json but no {MARKER} marker, so evalkit cannot tell that it "
+                   "made every file in it",
+                   f"if it is an older evalkit output, delete the folder (or create an empty file {MARKER} in it "
+                   f"to let evalkit replace it as a whole); otherwise choose another {what} (e.g. --out out)")
         refuse(f"the {what} already holds files that evalkit did not write")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` may still be running (unknown counts as running: nothing is removed)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
+
+
+def _stale_siblings(target: Path) -> list[tuple[str, Path]]:
+    """``(kind, path)`` of the siblings left by runs on ``target`` that were killed: only names of
+    our pattern, real folders (no links) that hold the marker (or nothing), whose process is gone."""
+    prefix = f".{target.name}."
+    out = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return out
+    for e in entries:
+        m = _SIBLING.match(e.name[len(prefix):]) if e.name.startswith(prefix) else None
+        if m is None or not e.is_dir(follow_symlinks=False) or _alive(int(m["pid"] or m["pid2"])):
+            continue
+        path = Path(e.path)
+        try:
+            ours = (path / MARKER).is_file() or not any(path.iterdir())
+        except OSError:
+            continue
+        if ours:
+            out.append((m["kind"] or m["kind2"], path))
+    return sorted(out, key=lambda kp: kp[1].name)
+
+
+def recover(target: Path) -> None:
+    """Finish what a killed run left beside ``target``: put the previous output back when the run was
+    killed between the two renames of the swap (``target`` missing, ``.<name>.old-<pid>`` present),
+    and remove the temporary folders of dead runs.  Each action is noted on the ``evalkit`` logger."""
+    from .load.yamlnodes import display_path
+
+    target = Path(target).resolve()
+    stale = _stale_siblings(target)
+    if not stale:
+        return
+    olds = [p for kind, p in stale if kind == "old"]
+    if olds and not os.path.lexists(target):
+        newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
+        newest.rename(target)
+        stale = [(k, p) for k, p in stale if p != newest]
+        log.warning("restored %s from %s: an earlier run was interrupted while replacing it",
+                    display_path(target), newest.name)
+    for _, p in stale:
+        _remove_tree(p)
+    if stale:
+        log.warning("removed %d folder(s) left beside %s by interrupted runs (%s)", len(stale),
+                    display_path(target), ", ".join(p.name for _, p in stale))
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a folder of ours, its marker last: a removal cut short leaves a folder still recognised as ours."""
+    for e in list(os.scandir(path)):
+        if e.name == MARKER:
+            continue
+        if e.is_dir(follow_symlinks=False):
+            shutil.rmtree(e.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(e.path)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path / MARKER)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+
+
+def _write_marker(folder: Path) -> None:
+    (folder / MARKER).write_text("made by evalkit: `evalkit run` replaces this folder as a whole\n",
+                                 encoding="utf-8")
 
 
 @contextlib.contextmanager
 def staged_folder(target: Path, *, merge: bool = False, protect: Iterable[Path] = ()) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``target``; on success it replaces ``target`` as a whole.
 
-    ``target`` is checked first (:func:`check_target`): evalkit replaces only
-    folders it made.  With ``merge=True`` the files written are moved into the
-    existing folder one by one instead (each an atomic rename; other files
-    stay), for commands such as ``compare`` that add tables to a run's output.
+    An interrupted earlier swap is recovered first (:func:`recover`), then
+    ``target`` is checked (:func:`check_target`): evalkit replaces only folders
+    it made.  Any exception in the block (a page, a table, a workbook, a worker
+    process) removes the temporary folder and leaves ``target`` as it was.
+    With ``merge=True`` the files written are moved into the existing folder one
+    by one instead (each an atomic rename; other files stay), for commands such
+    as ``compare`` that add tables to a run's output.
     """
     target = Path(target).resolve()
+    recover(target)
     check_target(target, protect=protect)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; the output is for people to read
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; the output is for people to read
+        _write_marker(tmp)  # first: a run killed from here on leaves a folder a later run may remove
         yield tmp
-        (tmp / MARKER).write_text("made by evalkit: `evalkit run` replaces this folder as a whole\n",
-                                  encoding="utf-8")
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_tree(tmp)
         raise
     if merge and target.is_dir():
         for src in sorted(tmp.rglob("*")):
             dst = target / src.relative_to(tmp)
             if src.is_dir():
                 dst.mkdir(exist_ok=True)
-            else:
+            elif src.name != MARKER or not dst.exists():
                 os.replace(src, dst)
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_tree(tmp)
         return
     old = None
     if target.exists():
         old = target.parent / f".{target.name}.old-{os.getpid()}"
         if old.exists():
-            shutil.rmtree(old)
+            _remove_tree(old)
         target.rename(old)
-    tmp.rename(target)
+    tmp.rename(target)  # a kill before this line leaves old-<pid>: the next run puts it back
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        trash = old.with_name(f".{target.name}.del-{os.getpid()}")
+        old.rename(trash)
+        _remove_tree(trash)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
+    """Write one file by a temporary sibling and a rename (readable like any new file)."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write one file by a temporary sibling and a rename (readable like any new file)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
@@ -119,9 +225,69 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+# OWASP's rule against formula injection: a spreadsheet reads a text cell starting with one of these as a
+# formula (=HYPERLINK(...) runs when the file is opened), so such text gets a leading apostrophe; a number
+# written as text ("-3.5", "+2") is what a spreadsheet reads as a number anyway and is left as it is.
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+_LEAD_PATTERN = "[=+\\-@\t\r]"
+
+
+def safe_text(value):
+    """``value`` with text neutralised for a spreadsheet: ``'`` prefixed to text starting with
+    = + - @ tab or CR (unless the text is a plain number); numbers and everything else unchanged.
+    Every text cell evalkit writes to a CSV or XLSX file goes through here (or :func:`safe_frame`)."""
+    if isinstance(value, str) and value[:1] in FORMULA_LEAD and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def unescape_text(value):
+    """The text :func:`safe_text` was given, for a reader of evalkit's own files (a template's codes)."""
+    if isinstance(value, str) and value[:1] == "'" and safe_text(value[1:]) == value:
+        return value[1:]
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell and column name passed through :func:`safe_text` (numeric and
+    boolean columns untouched; a copy only where something changes)."""
+    out = df
+    for k, col in enumerate(df.columns):
+        s = df.iloc[:, k]
+        if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
+            continue
+        lead = s.str.match(_LEAD_PATTERN, na=False)
+        if lead.any():
+            if out is df:
+                out = df.copy()
+            fixed = s.astype(object).copy()
+            fixed[lead.to_numpy()] = [safe_text(v) for v in s[lead.to_numpy()]]
+            out.isetitem(k, fixed)
+    names = [safe_text(c) for c in df.columns]
+    if names != list(df.columns):
+        out = out.copy() if out is df else out
+        out.columns = names
+    return out
+
+
+CSV_ENCODING = "utf-8-sig"  # UTF-8 with a BOM: Excel on Chinese Windows reads it as UTF-8 (not GB18030)
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """The CSV text of ``df`` as evalkit writes every table: text neutralised (:func:`safe_frame`),
+    floats round-trip exact (pandas writes Python's repr), NaN as empty, ``\\n`` line ends."""
+    return safe_frame(df).to_csv(index=False, lineterminator="\n")
+
+
 def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """CSV with floats written round-trip exact (pandas writes Python's repr); NaN as empty."""
-    df.to_csv(path, index=False, lineterminator="\n")
+    """Write ``df`` as CSV (:func:`csv_text`), UTF-8 with a BOM; the one CSV writer of evalkit's outputs."""
+    Path(path).write_bytes(csv_text(df).encode(CSV_ENCODING))
+
+
+def write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
+    """:func:`write_csv` into a folder that other files share: a temporary sibling, then a rename."""
+    write_bytes_atomic(path, csv_text(df).encode(CSV_ENCODING))
 
 
 def write_json(obj, path: Path) -> None:
@@ -140,3 +306,54 @@ def _json_default(o):
     if isinstance(o, (set, frozenset, tuple)):
         return list(o)
     raise TypeError(f"not JSON-able: {type(o).__name__}")
+
+
+# ------------------------------------------------------------------ reproducible workbooks
+
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold: "no time"
+_CORE_DATES = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>")
+
+
+def stamp() -> "datetime.datetime | None":
+    """The time to stamp into outputs: ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC) when set, else None.
+
+    Without it evalkit writes no times into its files, so that the same inputs give the same bytes."""
+    import datetime
+
+    text = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not text:
+        return None
+    try:
+        return datetime.datetime.fromtimestamp(int(text), tz=datetime.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        from .errors import CommandError
+
+        raise CommandError(f"SOURCE_DATE_EPOCH={text!r} is not a whole number of seconds since 1970-01-01 UTC")
+
+
+def save_workbook(wb, path: Path) -> Path:
+    """Save an openpyxl workbook with reproducible bytes: the zip entries in openpyxl's order with a
+    fixed time, and the document's created/modified times left out (openpyxl stamps the save time) —
+    or both set to ``SOURCE_DATE_EPOCH`` when it is set (:func:`stamp`)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    wb.save(buf)  # first: a write-only workbook holds open sheet files until it is saved
+    when = stamp()
+    date_time = _ZIP_EPOCH if when is None or when.year < 1980 else when.timetuple()[:6]
+    iso = None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    path = Path(path)
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, \
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _CORE_DATES.sub(b"" if iso is None else
+                                       (lambda m: m.group(0).split(b">", 1)[0] + b">" + iso + b"</dcterms:"
+                                        + m.group(1) + b">"), data)
+            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, data)
+    return path

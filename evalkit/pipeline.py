@@ -322,6 +322,19 @@ def _key(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def _inputs_digest(inputs: Inputs) -> str:
+    """What preparation reads, by content (the same data gives the same key in every process):
+    the panel's values, flags and labels, the units' groups and the derived indicators' formulas."""
+    panel = inputs.panel
+    h = hashlib.sha256()
+    for a in (panel.values, panel.flags):
+        h.update(np.ascontiguousarray(a).tobytes())
+    groups = inputs.units.table.set_index("id")["group"].astype(str).to_dict()
+    h.update(_key(panel.units, panel.years, panel.columns, groups,
+                  [(n.id, n.formula) for n in inputs.tree.derived]).encode())
+    return h.hexdigest()[:32]
+
+
 # =========================================================================== scoring
 
 
@@ -338,7 +351,7 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
 
     # ---- prepare
     prep_params = settings.to_dict()["prepare"]
-    prep_key = _key("prepare", prep_params, id(inputs.panel))
+    prep_key = _key("prepare", prep_params, _inputs_digest(inputs))
     log.append(StepRecord("prepare", "*", prep_params, inputs.project.pos.get("prepare"), prep_key))
     prepared = cache.get(prep_key)
     if prepared is None:

@@ -15,7 +15,7 @@ from .errors import CommandError, Pos, Problem, Problems, UserError
 from .load import load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
-from .output import _umask, sha256, staged_folder, write_csv, write_json
+from .output import _umask, recover, sha256, stamp, staged_folder, write_csv, write_json
 from .panel import IMPUTED, PROVISIONAL, TREATED
 from .pipeline import Result, score
 from .version import __version__
@@ -54,6 +54,22 @@ def manifest(result: Result) -> dict[str, Any]:
     }
 
 
+class OutputFailure(RuntimeError):
+    """Part of the output could not be written (a page, a table, a workbook): nothing was replaced."""
+
+
+def check_writable(result: Result) -> None:
+    """Refuse to write scores that are not numbers a table or page can show: ±inf arises when the
+    scale's span overflows double precision (e.g. ``scale: [-1e308, 1e308]``).  UserError at ``scale``."""
+    scores = result.scores
+    if np.isinf(scores).any():
+        project = result.inputs.project
+        lo, hi = result.settings.scale
+        pos = project.pos.get("scale", Pos(display_path(project.file), 1))
+        raise UserError([Problem(pos, f"scores overflow to infinity on the scale [{lo:g}, {hi:g}] (its span "
+                                      "exceeds double precision): choose a scale such as [0, 100]", "bad-scale")])
+
+
 def raw_frame(result: Result) -> pd.DataFrame:
     """Leaf values long: as reported (value) and as scored (value_used), with flags."""
     U, Y, L = result.prepared.x.shape
@@ -88,18 +104,25 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
 
     ``audit`` adds the statistical audit's tables (audit-*.csv, docs/methods.md#audit).
 
+    Any failure while writing (a page, here or in a worker; a table; the
+    workbook) raises and leaves the previous output folder as it was: a page
+    that cannot be drawn raises :class:`OutputFailure` (exit 3), naming the first.
+
     ``sensitivity`` (``{draws, seed, progress}``) adds the uncertainty analysis:
     robustness.csv, sobol.csv, the robustness page and the rank interval on
     every scorecard of its year.
     """
+    stamp()  # a malformed SOURCE_DATE_EPOCH stops the run before any work
     inputs = load_inputs(project_path)
+    target = Path(out).resolve() if out else inputs.project.output
+    recover(target)  # first: a run that fails below still brings back an output a killed run took away
     result = score(inputs)
     if warn is not None:
         warn(result.notes)
     project = inputs.project
     report_years = resolve_years(result, years)
     lang = lang or project.lang
-    target = Path(out).resolve() if out else project.output
+    check_writable(result)
     tables = analysis_tables(result, inputs.targets)
     extra: dict[str, Any] = {}
     if sensitivity is not None:
@@ -126,6 +149,10 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         if "robustness" in tables and "sensitivity" in extra:
             pages, failures = _robustness_page(result, tables, tmp, extra["sensitivity"], lang, pages, failures,
                                                frames["man"])
+        if failures:  # one failed page fails the run: the previous output stays as it was
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            raise OutputFailure(f"{len(failures)} of {pages + len(failures)} pages could not be written, the "
+                                f"output folder was left as it was; first: {failures[0]}{more}")
     return {"output": display_path(target), "years": report_years, "pages": pages, "failures": failures,
             "synthetic": project.synthetic, **extra}
 
@@ -191,7 +218,7 @@ def _robustness_page(result: Result, tables: dict[str, pd.DataFrame], out: Path,
     units = units[units["id"].isin(result.units)].reset_index(drop=True)
     try:
         render_robustness_page(out, sens["year"], tables["robustness"], tables.get("sobol"), units, meta, lang)
-    except Exception as e:  # one page failing must not lose the tables
+    except Exception as e:  # listed with the other pages' failures, which fail the run
         return pages, [*failures, f"robustness/{sens['year']}: {type(e).__name__}: {str(e)[:200]}"]
     return pages + 1, failures
 

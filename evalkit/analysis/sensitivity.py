@@ -593,9 +593,12 @@ def _map(func, tasks, jobs: int):
         yield from map(func, tasks)
         return
     import multiprocessing as mp
+    import os
+
+    from ..workers import die_with_parent
 
     ctx = mp.get_context("fork")
-    with ctx.Pool(processes=jobs) as pool:
+    with ctx.Pool(processes=jobs, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.imap(func, tasks, chunksize=1)
 
 

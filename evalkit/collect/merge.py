@@ -64,6 +64,7 @@ import pandas as pd
 
 from ..errors import Pos, Problems, quote
 from ..load.yamlnodes import display_path
+from ..output import safe_frame, unescape_text
 from . import (FIRST_ROW, FORMAT, SHEET_DATA, SHEET_META, CollectInputs, Item, ValuesFile, cell_pos, check_year,
                collectable, fmt, load_collect_inputs, read_values_file, to_number)
 
@@ -108,7 +109,7 @@ def _code(v: object) -> str:
         return ""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v).strip()
+    return unescape_text(str(v).strip())  # a code such as '-a1 was written neutralised (safe_text)
 
 
 class _Book:
@@ -662,7 +663,7 @@ def merge_workbooks(project_path: Path | None, files: Sequence[Path], *, into: P
             add["value"] = [_num_text(new_vals[i]) for i in order]
             out = pd.concat([out, add[list(out.columns)]], ignore_index=True)
         rep = pd.DataFrame(conflicts, columns=REPORT_COLUMNS)
-        _write_atomic([(out, into, values.encoding), (rep, report, "utf-8-sig")])
+        _write_atomic([(out, into, values.encoding), (safe_frame(rep), report, "utf-8-sig")])
         written = True
     return MergeSummary(into=into, report=report, files=len(returned), added=len(new_keys), filled=filled,
                         updated=updated, unchanged=unchanged, written=written, warnings=tuple(problems.warnings))

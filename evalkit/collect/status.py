@@ -90,10 +90,11 @@ def format_status(table: pd.DataFrame, labels: dict[str, str], *, year: int, lan
 
 def write_status(table: pd.DataFrame, out: Path, *, year: int) -> Path:
     """``collect-status-<year>.csv`` in ``out``, written to a temporary file and renamed."""
-    from .merge import _write_atomic
+    from ..output import recover, write_csv_atomic
 
+    recover(Path(out))  # a run killed while replacing the folder: put it back before adding to it
     path = Path(out) / f"collect-status-{year}.csv"
-    _write_atomic([(table, path, "utf-8")])
+    write_csv_atomic(table, path)
     return path
 
 

@@ -44,7 +44,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..errors import Pos, Problems
 from ..load.data import Units
 from ..load.yamlnodes import display_path
-from ..output import staged_folder, write_csv
+from ..output import safe_text, save_workbook, staged_folder, write_csv
 from ..tree import Names
 from . import (BY_OPTIONS, CODE_COL, FIRST_ROW, FORMAT, HEADER_ROWS, NAME_COL, SHEET_DATA, SHEET_DEFS, SHEET_HELP,
                SHEET_META, Department, Item, check_year, departments, fmt, load_collect_inputs, read_values_file)
@@ -101,10 +101,15 @@ def _width(text: str) -> float:
 
 
 def _cell(ws, value, proto: WriteOnlyCell | None = None) -> WriteOnlyCell:
-    c = WriteOnlyCell(ws, value=value)
+    """A cell of a template: text neutralised against formula injection (names come from the project)."""
+    c = WriteOnlyCell(ws, value=safe_text(value))
     if proto is not None:
         c._style = copy.copy(proto._style)
     return c
+
+
+def _texts(values: list) -> list:
+    return [safe_text(v) for v in values]
 
 
 def _proto(ws, *, font=None, fill=None, alignment=None, border=None, locked=True, number_format=None):
@@ -247,18 +252,18 @@ def build_workbook(dept: Department, *, units: Units, year: int, title: Names, b
     # ---- hidden metadata
     meta = wb.create_sheet(SHEET_META)
     meta.sheet_state = "veryHidden"
-    meta.append(["format", FORMAT])
-    meta.append(["project", title.zh, title.en])
-    meta.append(["framework", framework])
-    meta.append(["year", year])
-    meta.append(["by", by])
-    meta.append(["department", dept.key, dept.name.zh, dept.name.en])
-    meta.append(["data_sheet", SHEET_DATA])
-    meta.append(["first_row", FIRST_ROW])
+    meta.append(_texts(["format", FORMAT]))
+    meta.append(_texts(["project", title.zh, title.en]))
+    meta.append(_texts(["framework", framework]))
+    meta.append(_texts(["year", year]))
+    meta.append(_texts(["by", by]))
+    meta.append(_texts(["department", dept.key, dept.name.zh, dept.name.en]))
+    meta.append(_texts(["data_sheet", SHEET_DATA]))
+    meta.append(_texts(["first_row", FIRST_ROW]))
     for c, role, item_id, h1, h2 in cols:
-        meta.append(["column", c, role, item_id, h1, h2])
+        meta.append(_texts(["column", c, role, item_id, h1, h2]))
     for code, name in zip(codes, names):
-        meta.append(["unit", code, name])
+        meta.append(_texts(["unit", code, name]))
     return wb
 
 
@@ -414,7 +419,7 @@ def write_templates(project_path: Path | None, *, year: int, by: str = "source",
             wb = build_workbook(dept, units=units, year=year, title=project.title, by=by, previous=prev, due=due,
                                 framework=tree.root.id)
             name = f"{year}_{dept.key}.xlsx"
-            wb.save(tmp / name)
+            save_workbook(wb, tmp / name)
             infos.append(TemplateInfo(out / name, dept, len(codes)))
             rows.append({"file": name, "department": dept.key, "name_zh": dept.name.zh, "name_en": dept.name.en,
                          "year": year, "indicators": " ".join(i.id for i in dept.items),

@@ -3,15 +3,22 @@
 Layout of a level sheet: one row per unit-year (unit id, name, group, year),
 then for each node of the level two columns, score and rank, under a merged
 header cell naming the node; two header rows are frozen, and the id columns.
+A sheet that would exceed Excel's limits (16,384 columns, 1,048,576 rows) is
+split into numbered sheets of the same layout ("Level 3 (1)", "Level 3 (2)" ...),
+each with the id columns and header rows.  Every text cell is neutralised
+against formula injection (:func:`evalkit.output.safe_text`); the saved bytes
+are reproducible (:func:`evalkit.output.save_workbook`).
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 
 import numpy as np
 
+from ..output import safe_text, save_workbook
 from .context import RI_TABLES, ok, prepared
 from .i18n import t
 from .inputs import ReportInput
@@ -26,7 +33,30 @@ def _cell(v):
         return int(v)
     if isinstance(v, (np.bool_,)):
         return bool(v)
-    return v
+    return safe_text(v)
+
+
+MAX_COLS = 16_384      # Excel's limits of a sheet
+MAX_ROWS = 1_048_576
+
+
+def _parts(n: int, size: int) -> list[range]:
+    """``range(n)`` cut into consecutive pieces of at most ``size`` (one empty piece when n = 0)."""
+    return [range(i, min(n, i + size)) for i in range(0, n, size)] or [range(0)]
+
+
+def _sheet_names(base: str, n: int, taken: set[str]) -> list[str]:
+    """``n`` distinct sheet names (Excel: at most 31 characters): ``base``, or ``base (1)`` … ``base (n)``."""
+    names = []
+    for k in range(1, n + 1):
+        suffix = f" ({k})" if n > 1 else ""
+        name = base[:31 - len(suffix)] + suffix
+        while name in taken:
+            suffix = f" ({k}.{len(taken)})"
+            name = base[:31 - len(suffix)] + suffix
+        taken.add(name)
+        names.append(name)
+    return names
 
 
 MAX_ROWS_ALL_YEARS = 2000  # unit-years; above it the workbook holds the report years only (results.csv has all)
@@ -55,65 +85,90 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
     thin = Border(bottom=Side(style="thin", color="1F3B5A"))
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    def header(ws, values, *, last: bool = True) -> list:
-        out = []
-        for v in values:
-            c = WriteOnlyCell(ws, value=v)
-            c.font, c.fill, c.alignment = head_font, head_fill, center
-            if last:
-                c.border = thin
-            out.append(c)
-        return out
+    protos: dict[str, WriteOnlyCell] = {}  # one styled cell per kind, its style copied (setting one is slow)
 
-    def number(ws, v, fmt: str):
+    def styled(ws, v, kind: str) -> WriteOnlyCell:
+        proto = protos.get(kind)
+        if proto is None:
+            proto = protos[kind] = WriteOnlyCell(ws)
+            if kind.startswith("head"):
+                proto.font, proto.fill, proto.alignment = head_font, head_fill, center
+                if kind == "head_last":
+                    proto.border = thin
+            else:
+                proto.number_format = kind
         c = WriteOnlyCell(ws, value=v)
-        c.number_format = fmt
+        c._style = copy.copy(proto._style)
         return c
 
-    id_heads = [t("code", lang), t("unit", lang), t("province", lang), t("year", lang)]
-    for depth, level in enumerate(tree.levels):
-        ws = wb.create_sheet(t("x_level", lang, n=depth)[:31])
-        ncols = len(id_heads) + 2 * len(level)
-        for c, wdt in enumerate([10, 14, 10, 7] + [11] * (2 * len(level)), start=1):
-            ws.column_dimensions[get_column_letter(c)].width = wdt
-        ws.freeze_panes = f"{get_column_letter(len(id_heads) + 1)}3"
-        row1 = id_heads + [x for n in level for x in (f"{n.name.get(lang)} ({n.id})", "")]
-        row2 = [""] * len(id_heads) + [x for _ in level for x in (t("score", lang), t("rank", lang))]
-        ws.append(header(ws, row1, last=False))
-        ws.append(header(ws, row2))
-        idx = [p.nidx[n.id] for n in level]
-        for ui, info in enumerate(p.units):
-            for yi, year in shown:
-                row = [info.id, info.name(lang), info.group_name(lang), year]
-                for k in idx:
-                    s = p.score[ui, yi, k]
-                    rk = p.rank[ui, yi, k]
-                    row += [number(ws, float(s) if ok(s) else None, "0.00"), int(rk) if ok(rk) else None]
-                ws.append(row)
-        assert len(row1) == ncols
+    def header(ws, values, *, last: bool = True) -> list:
+        kind = "head_last" if last else "head"
+        return [styled(ws, safe_text(v), kind) for v in values]
 
-    # weights
-    ws = wb.create_sheet(t("x_weights", lang)[:31])
-    for c, wdt in zip("ABCDEFGH", (20, 40, 16, 14, 12, 12, 10, 16)):
-        ws.column_dimensions[c].width = wdt
-    ws.freeze_panes = "A2"
+    def number(ws, v, fmt: str):
+        return styled(ws, v, fmt)
+
+    def text(values) -> list:
+        return [safe_text(v) for v in values]
+
+    id_heads = [t("code", lang), t("unit", lang), t("province", lang), t("year", lang)]
+    n_id = len(id_heads)
+    # (unit index, year index, year) of every row, in unit then year order; cut to fit a sheet's rows
+    row_keys = [(ui, yi, year) for ui in range(len(p.units)) for yi, year in shown]
+    row_parts = _parts(len(row_keys), MAX_ROWS - 2)
+    taken: set[str] = set()
+    for depth, level in enumerate(tree.levels):
+        col_parts = _parts(len(level), (MAX_COLS - n_id) // 2)
+        names = iter(_sheet_names(t("x_level", lang, n=depth), len(col_parts) * len(row_parts), taken))
+        for cols in col_parts:
+            nodes = [level[k] for k in cols]
+            idx = [p.nidx[n.id] for n in nodes]
+            for rows in row_parts:
+                ws = wb.create_sheet(next(names))
+                for c, wdt in enumerate([10, 14, 10, 7] + [11] * (2 * len(nodes)), start=1):
+                    ws.column_dimensions[get_column_letter(c)].width = wdt
+                ws.freeze_panes = f"{get_column_letter(n_id + 1)}3"
+                row1 = id_heads + [x for n in nodes for x in (f"{n.name.get(lang)} ({n.id})", "")]
+                row2 = [""] * n_id + [x for _ in nodes for x in (t("score", lang), t("rank", lang))]
+                ws.append(header(ws, row1, last=False))
+                ws.append(header(ws, row2))
+                for r in rows:
+                    ui, yi, year = row_keys[r]
+                    info = p.units[ui]
+                    row = text([info.id, info.name(lang), info.group_name(lang)]) + [year]
+                    for k in idx:
+                        s = p.score[ui, yi, k]
+                        rk = p.rank[ui, yi, k]
+                        row += [number(ws, float(s) if ok(s) else None, "0.00"), int(rk) if ok(rk) else None]
+                    ws.append(row)
+                assert len(row1) == n_id + 2 * len(nodes) <= MAX_COLS
+
+    # weights: a row per node (cut to fit a sheet's rows), the RI tables used under the last part;
     # per-year weights (by: year): one block of rows a year, with the year in a last column
     blocks = sorted(p.weights_by_year.items()) if p.weights_by_year else [(None, p.weights)]
-    ws.append(header(ws, [t("m_node", lang), t("x_name", lang), t("m_parent", lang), t("m_method", lang),
-                          t("m_local", lang), t("m_global", lang), "CR", t("m_ri", lang)]
-                     + ([t("year", lang)] if p.weights_by_year else [])))
+    rows_w = [(year, n) for year, _ in blocks for n in tree.root.walk()]
+    weights_of = dict(blocks)
+    weight_parts = _parts(len(rows_w), MAX_ROWS - 1 - 4 * len(RI_TABLES))
     used_ri: list[str] = []
-    for year, weights in blocks:
-        for n in tree.root.walk():
-            w = weights.get(n.id, {})
+    for part, sheet in zip(weight_parts, _sheet_names(t("x_weights", lang), len(weight_parts), taken)):
+        ws = wb.create_sheet(sheet)
+        for c, wdt in zip("ABCDEFGHI", (20, 40, 16, 14, 12, 12, 10, 16, 8)):
+            ws.column_dimensions[c].width = wdt
+        ws.freeze_panes = "A2"
+        ws.append(header(ws, [t("m_node", lang), t("x_name", lang), t("m_parent", lang), t("m_method", lang),
+                              t("m_local", lang), t("m_global", lang), "CR", t("m_ri", lang)]
+                         + ([t("year", lang)] if p.weights_by_year else [])))
+        for year, n in (rows_w[k] for k in part):
+            w = weights_of[year].get(n.id, {})
             ri = w.get("ri_table")
             ri = "" if ri is None or (isinstance(ri, float) and math.isnan(ri)) else str(ri)
             if ri and ri not in used_ri:
                 used_ri.append(ri)
-            ws.append([n.id, "    " * tree.depth[n.id] + n.name.get(lang), tree.parent.get(n.id) or "",
-                       _cell(w.get("method")) or "", number(ws, _cell(w.get("local_weight")), "0.0000"),
-                       number(ws, _cell(w.get("global_weight")), "0.0000"), number(ws, _cell(w.get("cr")), "0.0000"),
-                       ri] + ([year] if year is not None else []))
+            ws.append(text([n.id, "    " * tree.depth[n.id] + n.name.get(lang), tree.parent.get(n.id) or "",
+                            _cell(w.get("method")) or ""])
+                      + [number(ws, _cell(w.get("local_weight")), "0.0000"),
+                         number(ws, _cell(w.get("global_weight")), "0.0000"), number(ws, _cell(w.get("cr")), "0.0000"),
+                         safe_text(ri)] + ([year] if year is not None else []))
     for name in used_ri or ["cn_textbook"]:
         if name not in RI_TABLES:
             continue
@@ -125,22 +180,26 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
     # raw values, wide: a row per unit-year, a column per indicator (what Excel users filter and chart);
     # flags in a second sheet of the same layout, written only where a cell is flagged
     flag_text = {"imp": t("x_imputed", lang), "trt": t("x_treated", lang), "prov": t("x_provisional", lang)}
+    leaf_parts = _parts(len(p.leaves), MAX_COLS - n_id)
     for sheet, kind in ((t("x_raw", lang), "value"), (t("x_flags", lang), "flags")):
-        ws = wb.create_sheet(sheet[:31])
-        for c, wdt in enumerate([10, 14, 10, 7] + [14] * len(p.leaves), start=1):
-            ws.column_dimensions[get_column_letter(c)].width = wdt
-        ws.freeze_panes = f"{get_column_letter(len(id_heads) + 1)}3"
-        ws.append(header(ws, id_heads + [n.name.get(lang) for n in p.leaves], last=False))
-        ws.append(header(ws, [""] * len(id_heads) + [f"{n.unit_for(lang) or '—'} · {n.id}" for n in p.leaves]))
-        for ui, info in enumerate(p.units):
-            name, group = info.name(lang), info.group_name(lang)
-            for yi, year in shown:
-                if kind == "value":
-                    cells = [float(v) if ok(v) else None for v in p.raw[ui, yi]]
-                else:
-                    cells = [", ".join(flag_text[k] for k, f in (("imp", p.f_imp), ("trt", p.f_trt), ("prov", p.f_prov))
-                                       if f[ui, yi, j]) or None for j in range(len(p.leaves))]
-                ws.append([info.id, name, group, year] + cells)
-    path = Path(path)
-    wb.save(path)
-    return path
+        names = iter(_sheet_names(sheet, len(leaf_parts) * len(row_parts), taken))
+        for cols in leaf_parts:
+            leaves = [p.leaves[j] for j in cols]
+            for rows in row_parts:
+                ws = wb.create_sheet(next(names))
+                for c, wdt in enumerate([10, 14, 10, 7] + [14] * len(leaves), start=1):
+                    ws.column_dimensions[get_column_letter(c)].width = wdt
+                ws.freeze_panes = f"{get_column_letter(n_id + 1)}3"
+                ws.append(header(ws, id_heads + [n.name.get(lang) for n in leaves], last=False))
+                ws.append(header(ws, [""] * n_id + [f"{n.unit_for(lang) or '—'} · {n.id}" for n in leaves]))
+                for r in rows:
+                    ui, yi, year = row_keys[r]
+                    info = p.units[ui]
+                    if kind == "value":
+                        cells = [float(v) if ok(v) else None for v in p.raw[ui, yi, cols.start:cols.stop]]
+                    else:
+                        cells = [", ".join(flag_text[k] for k, f in (("imp", p.f_imp), ("trt", p.f_trt),
+                                                                     ("prov", p.f_prov)) if f[ui, yi, j]) or None
+                                 for j in cols]
+                    ws.append(text([info.id, info.name(lang), info.group_name(lang)]) + [year] + cells)
+    return save_workbook(wb, Path(path))

@@ -9,6 +9,7 @@ The caller owns atomicity (it renders into a temporary folder and renames).
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -43,7 +44,10 @@ class RenderSummary:
 _STATE: dict[str, object] = {}
 
 
-def _init_worker(inp: ReportInput, templates: str) -> None:
+def _init_worker(inp: ReportInput, templates: str, parent: int) -> None:
+    from ..workers import die_with_parent
+
+    die_with_parent(parent)
     _STATE["prepared"] = C.Prepared(inp)
     _STATE["templates"] = templates
     environment(Path(templates))
@@ -168,7 +172,7 @@ def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: s
     size = max(1, min(64, len(units) // (jobs * 4) or 1))
     tasks = [(y, units[i:i + size]) for y in years for i in range(0, len(units), size)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(inp, str(templates))) as ex:
+                             initargs=(inp, str(templates), os.getpid())) as ex:
         futs = {ex.submit(_worker_chunk, str(out_dir), y, chunk, lang): (y, chunk) for y, chunk in tasks}
         for fut in as_completed(futs):
             y, chunk = futs[fut]

@@ -94,7 +94,9 @@ def test_plan_unreachable_is_exit_0_with_header_only_csv(tmp_path):
     code, stdout, stderr = run("plan", str(proj), "--unit", "u1", "--year", "2024", "--rank", "1", cwd=tmp_path)
     assert code == 0, stderr
     assert "Unreachable under these bounds" in stdout
-    text = (tmp_path / "p" / "out" / "plan-u1-2024.csv").read_text()
+    raw = (tmp_path / "p" / "out" / "plan-u1-2024.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, like every CSV evalkit writes
+    text = raw.decode("utf-8-sig")
     assert text == ",".join(PLAN_COLUMNS) + "\n"
 
 

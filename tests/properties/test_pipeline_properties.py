@@ -191,7 +191,13 @@ def test_permuting_units_permutes_results(inputs, rnd):
     assert b.units == units
     same(b.scores, a.scores[perm])
     same(b.local_weight, a.local_weight)
-    same(b.ranks(), a.ranks()[perm], atol=0)
+    # ranks are exact-equality ranks of the scores as computed; a mathematical tie may come out of the
+    # two orders of summation as a 1-ulp difference, so ranks are compared where no near-tie exists
+    sa = a.scores[perm]
+    gap = np.abs(sa[:, None] - sa[None, :])
+    near_tie = ((gap > 0) & (gap < 1e-9)).any(axis=1)
+    ra, rb = a.ranks()[perm], b.ranks()
+    same(np.where(near_tie, 0, rb), np.where(near_tie, 0, ra), atol=0)
 
 
 @SETTINGS

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "evalkit"
 # (whole dotted components); the root package ``evalkit`` (the Python API) matches only itself.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", ("evalkit.errors", "evalkit.version", "evalkit.tree", "evalkit.scheme", "evalkit.project",
-              "evalkit.panel", "evalkit.ranking", "evalkit.normalise", "evalkit.weight", "evalkit.aggregate",
+              "evalkit.panel", "evalkit.ranking", "evalkit.normalise", "evalkit.weight", "evalkit.aggregate", "evalkit.workers",
               "evalkit.prepare")),
     ("loading", ("evalkit.load", "evalkit.changes", "evalkit.output", "evalkit.collect", "evalkit.importers")),
     ("scoring", ("evalkit.pipeline", "evalkit.summary")),

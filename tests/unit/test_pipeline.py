@@ -334,7 +334,9 @@ def test_imputed_share_and_provisional_columns(tmp_path):
 
 def test_results_csv_columns_as_spec(hand, tmp_path):
     write_csv(hand.to_frame(), tmp_path / "results.csv")
-    header = (tmp_path / "results.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    raw = (tmp_path / "results.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfunit,")  # UTF-8 with a BOM, for Excel on Chinese Windows
+    header = raw.decode("utf-8-sig").splitlines()[0].split(",")
     assert header[:6] == RESULTS_COLUMNS
     assert header[6:] == ["grade", "imputed_share", "provisional"]
     back = pd.read_csv(tmp_path / "results.csv", dtype={"unit": str})
@@ -362,7 +364,7 @@ def test_weights_csv_columns_and_rows_as_spec(tmp_path):
     r = evalkit.score(load(tmp_path / "p", tree=HAND_TREE, values=HAND_X, units=["u1", "u2", "u3"],
                            years=[2020, 2021], scheme=AHP_SCHEME))
     write_csv(r.weights_frame(), tmp_path / "weights.csv")
-    text = (tmp_path / "weights.csv").read_text(encoding="utf-8").splitlines()
+    text = (tmp_path / "weights.csv").read_text(encoding="utf-8-sig").splitlines()
     assert text[0].split(",") == WEIGHTS_COLUMNS
     back = pd.read_csv(tmp_path / "weights.csv", keep_default_na=False, dtype=str).set_index("node")
     assert list(back.index) == ["idx", "A", "a1", "a2", "B", "b1", "b2"]  # one row per node, tree order

@@ -1,0 +1,46 @@
+"""Worker processes that end with their parent.
+
+A pool's workers (scorecards with ``--jobs``, the sensitivity draws) are forked
+children; when the parent is killed (SIGKILL gives it no chance to stop them)
+they would live on and keep writing into a folder nobody will use.  Each
+worker calls :func:`die_with_parent` from the pool's initializer.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+WATCH_SECONDS = 0.5
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when process ``parent`` ends.
+
+    On Linux the kernel does it: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``.  Everywhere
+    (and should prctl be unavailable) a daemon thread checks every
+    ``WATCH_SECONDS`` that the parent is still ours (``getppid``) and exits
+    otherwise: a child whose parent died is re-parented to init or a subreaper.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no libc prctl: the watch below still works
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent,), name="evalkit-parent-watch", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)  # no cleanup: the parent's run is gone, and its temporary folder with it
