@@ -62,11 +62,10 @@ def read_table(path: Path, problems: Problems) -> pd.DataFrame | None:
     file = display_path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            df = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl")
-        except Exception as e:  # openpyxl raises many kinds for broken files
-            problems.add(Pos(file), f"cannot read the workbook: {str(e)[:120]} (save it again as .xlsx)",
-                         "bad-workbook")
+        from .xlsx import read_xlsx_table  # bounded: sizes checked before inflating, cells read faithfully
+
+        df = read_xlsx_table(path, file, problems)
+        if df is None:
             return None
     elif suffix in (".csv", ".txt", ""):
         enc = _encoding(path, problems)
