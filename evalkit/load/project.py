@@ -209,6 +209,8 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
     title = Names("评估结果", "Evaluation results")
     if "title" in m:
         title = read_names(doc, m["title"][1], "title", required_both=False) or title
+    if "description" in m:  # free text for the reports: checked like the title
+        read_names(doc, m["description"][1], "description", required_both=False)
     framework = path_of(m["framework"], "framework") if "framework" in m else None
     weights = path_of(m["weights"], "weights") if "weights" in m else None
     values = units = None

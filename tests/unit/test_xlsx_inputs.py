@@ -311,3 +311,14 @@ def test_values_workbook_merged_range_is_an_error(tmp_path):
     p = Problems()
     read_table(path, p)
     assert [(str(e.pos).rpartition("!")[2], e.code) for e in p.errors] == [("D2:D3", "merged-cells")]
+
+
+def test_values_csv_first_row_with_a_value_too_many_is_located_not_shifted(tmp_path):
+    # found by the input fuzz test: pandas silently made the first column the index (every value
+    # shifted one column left), and loading crashed further on
+    path = tmp_path / "v.csv"
+    path.write_text("unit,year,indicator,value\n1,5,2019,a,77.9\n310000,2019,a,1\n", encoding="utf-8")
+    p = Problems()
+    assert read_table(path, p) is None
+    assert [(e.pos.line, e.code) for e in p.errors] == [(2, "bad-csv")]
+    assert "more values than the 4 columns named in row 1" in p.errors[0].message
