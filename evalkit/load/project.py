@@ -308,11 +308,11 @@ def _read_settings(doc: Doc, m) -> Settings:
         if sc is not None:
             if not (rng.contains(sc[0]) and rng.contains(sc[1])):
                 doc.error(m["scale"][1], f"scale [{sc[0]:g}, {sc[1]:g}]: both ends must be {rng}", "out-of-range")
-            elif sc[1] - sc[0] < 1e-6 * max(1.0, abs(sc[0]), abs(sc[1])):
-                doc.error(m["scale"][1], f"scale [{sc[0]:g}, {sc[1]:g}] is too narrow: hi - lo must be at least "
-                          "1e-06 of the larger end (and lo < hi)", "bad-scale")
             elif sc[0] >= sc[1]:
                 doc.error(m["scale"][1], f"scale [{sc[0]:g}, {sc[1]:g}] needs lo < hi", "bad-scale")
+            elif sc[1] - sc[0] < 1e-6 * max(1.0, abs(sc[0]), abs(sc[1])):
+                doc.error(m["scale"][1], f"scale [{sc[0]:g}, {sc[1]:g}] is too narrow: hi - lo must be at least "
+                          "1e-06 of the larger end", "bad-scale")
             else:
                 kw["scale"] = sc
     if "ranks" in m:
