@@ -258,22 +258,25 @@ def read_returned(path: Path, *, inputs: CollectInputs, items: dict[str, Item], 
             problems.add(Pos(file), f"cannot read sheet '{sheet}': {str(e)[:120]} (save the workbook again as .xlsx)",
                          "bad-workbook")
             return None
+    # a header cell right of the template's last column is a column added
+    added = [(r, c, v) for r, c, v in cells.outside if r < first_row]
+    cells.outside = [o for o in cells.outside if o[0] >= first_row]
+    cells.n_outside -= len(added)
     report_cells(cells, problems, file, sheet, first_row=first_row,
                  extent=f"the template (columns A:{letter(last_col)}, rows 1-{max_row})")
     return _read_data(cells.rows, file=file, sheet=sheet, year=year, dept=dept, first_row=first_row, meta=meta,
                       inputs=inputs, items=items, values=values, problems=problems, max_jump=max_jump,
-                      strict=strict, letter=letter)
+                      strict=strict, letter=letter, added=added)
 
 
 def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, first_row, meta, inputs, items, values,
-               problems, max_jump, strict, letter) -> Returned | None:
+               problems, max_jump, strict, letter, added=()) -> Returned | None:
     """Check the data sheet against the recorded layout and collect its values (see the module docstring)."""
     n_before = len(problems.errors)
     labels = inputs.labels
     columns = meta["columns"]
     recorded = [u for u, _ in meta["units"]]
     recorded_set = set(recorded)
-    last_col = max(c for c, *_ in columns)
     value_cols = [(c, item_id) for c, role, item_id, _, _ in columns if role == "value"]
     code_col = next((c for c, role, *_ in columns if role == "code"), 1)
 
@@ -309,12 +312,10 @@ def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, fi
                      + (f" ({more} more header cells differ)" if more else "")
                      + "; do not insert, delete, move or rename columns: undo the change or use a fresh template",
                      "header-changed")
-    for r, hrow in enumerate(header if not mismatches else (), 1):
-        for c in range(last_col + 1, len(hrow) + 1):
-            if _norm_header(hrow[c - 1]):
-                problems.add(cell_pos(file, sheet, c, r), f"column added: {quote(_norm_header(hrow[c - 1]))} is right "
-                             "of the template's last column; remove it (notes go in a separate file)", "column-added")
-                break
+    for r in sorted({r for r, _, _ in added}) if not mismatches else ():  # header problems: one report
+        c, v = min((c, v) for rr, c, v in added if rr == r)
+        problems.add(cell_pos(file, sheet, c, r), f"column added: {quote(_norm_header(v))} is right of the "
+                     "template's last column; remove it (notes go in a separate file)", "column-added")
     if len(problems.errors) > n_before:
         return None
 

@@ -322,3 +322,12 @@ def test_values_csv_first_row_with_a_value_too_many_is_located_not_shifted(tmp_p
     assert read_table(path, p) is None
     assert [(e.pos.line, e.code) for e in p.errors] == [(2, "bad-csv")]
     assert "more values than the 4 columns named in row 1" in p.errors[0].message
+
+
+def test_header_right_of_the_template_is_a_column_added(proj):
+    def edit(wb):
+        ws = wb[SHEET_DATA]
+        ws.cell(1, ws.max_column + 1, "备注 note")
+    book = _edit(_template(proj), edit)
+    errs = _merge_errors(proj, book)
+    assert [(code, msg.split(":")[0]) for _, code, msg in errs] == [("column-added", "column added")]
