@@ -237,8 +237,9 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
                     doc.error(m["years"][1], f"years [{int(ys[0])}, {int(ys[1])}] are reversed: write [first, last]",
                               "years-reversed")
                 elif max(ys) - min(ys) >= MAX_YEAR_SPAN:
-                    doc.error(m["years"][1], f"years [{int(min(ys))}, {int(max(ys))}] span {int(max(ys) - min(ys)) + 1} "
-                              f"years: at most {MAX_YEAR_SPAN} are allowed", "bad-years")
+                    lo, hi = int(min(ys)), int(max(ys))
+                    doc.error(m["years"][1], f"years [{lo}, {hi}] span {hi - lo + 1} years: at most {MAX_YEAR_SPAN} "
+                              "are allowed", "bad-years")
                 else:
                     years = (int(min(ys)), int(max(ys)))
         elif items is not None:
