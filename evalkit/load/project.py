@@ -478,26 +478,21 @@ def _read_sensitivity(doc: Doc, node) -> dict[str, Any]:
         elif key == "weights":
             wm = doc.mapping(vnode, SENS_WEIGHTS_KEYS, what) or {}
             w: dict[str, Any] = {}
-            if "kind" in wm:
-                w["kind"] = doc.choice(wm["kind"][1], f"{what}.kind", ("uniform", "dirichlet")) or "uniform"
-            if "noise" in wm:
-                nnode = wm["noise"][1]
-                if isinstance(nnode, yaml.MappingNode):
+            for wkey, (_, wnode) in wm.items():  # in the file's order, as the manifest records them
+                if wkey == "kind":
+                    w["kind"] = doc.choice(wnode, f"{what}.kind", ("uniform", "dirichlet")) or "uniform"
+                elif wkey == "noise" and isinstance(wnode, yaml.MappingNode):
                     per = {}
-                    for depth, (kn, vn) in (doc.mapping(nnode, None, f"{what}.noise") or {}).items():
+                    for depth, (kn, vn) in (doc.mapping(wnode, None, f"{what}.noise") or {}).items():
                         d = doc.bounded(kn, f"{what}.noise depth", BOUNDS[f"{what}.noise.depth"])
                         v = doc.bounded(vn, f"{what}.noise at depth {depth}", BOUNDS[f"{what}.noise"])
                         if d is not None and v is not None:
                             per[d] = _native(vn, v)
                     w["noise"] = per
-                else:
-                    v = doc.bounded(nnode, f"{what}.noise", BOUNDS[f"{what}.noise"])
+                else:  # noise (one share) or concentration
+                    v = doc.bounded(wnode, f"{what}.{wkey}", BOUNDS[f"{what}.{wkey}"])
                     if v is not None:
-                        w["noise"] = _native(nnode, v)
-            if "concentration" in wm:
-                v = doc.bounded(wm["concentration"][1], f"{what}.concentration", BOUNDS[f"{what}.concentration"])
-                if v is not None:
-                    w["concentration"] = _native(wm["concentration"][1], v)
+                        w[wkey] = _native(wnode, v)
             out[key] = w
         elif key == "judgments":
             if isinstance(vnode, yaml.ScalarNode):  # judgments: 1 is short for {steps: 1}
