@@ -186,7 +186,10 @@ class Range:
     def __str__(self) -> str:
         a = "(" if self.lo_open else "["
         b = ")" if self.hi_open else "]"
-        return f"in {a}{self.lo:g}, {self.hi:g}{b}"
+        def show(x: float) -> str:
+            return str(int(x)) if self.integer else f"{x:g}"
+
+        return f"in {a}{show(self.lo)}, {show(self.hi)}{b}"
 
 
 @dataclass(frozen=True)
