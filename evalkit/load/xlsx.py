@@ -198,8 +198,8 @@ def report_cells(cells: SheetCells, problems: Problems, file: str, sheet: str, *
     ranges count when they reach row ``first_row`` or below (the value rows).
     """
     for r, c, v in cells.outside:
-        problems.add(cell_at(file, sheet, c, r), f"value {quote(v)} is outside {extent}: move it into the table "
-                     "or delete it (notes go in a separate file)", "cell-outside")
+        problems.add(cell_at(file, sheet, c, r), f"value {quote(_text(v))} is outside {extent}: move it into the "
+                     "table or delete it (notes go in a separate file)", "cell-outside")
     if cells.n_outside > len(cells.outside):
         problems.add(cell_at(file, sheet), f"... and {cells.n_outside - len(cells.outside)} more values outside "
                      f"{extent}", "cell-outside", count=cells.n_outside - len(cells.outside))

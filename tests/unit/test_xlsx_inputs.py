@@ -233,7 +233,7 @@ def test_value_in_column_xfd_is_an_error_not_ignored(proj):
     book = _edit(_template(proj), lambda wb: wb[SHEET_DATA].cell(5, 16384, 7))
     errs = _merge_errors(proj, book)
     assert [(p, code) for p, code, _ in errs] == [(f"{book}!{SHEET_DATA}!XFD5", "cell-outside")]
-    assert "value '7.0' is outside the template (columns A:" in errs[0][2]
+    assert "value '7' is outside the template (columns A:" in errs[0][2]
 
 
 def test_excel_error_value_is_reported_by_its_own_text(proj):
