@@ -8,7 +8,14 @@ and cell: ``2024_gov.xlsx!数据!D17: message``.
 Errors (exit 1; nothing is written, the values file stays as it was):
 
 - ``bad-workbook``       the file cannot be opened as an XLSX workbook;
+- ``workbook-too-large`` the parts inflate past what evalkit reads (a zip bomb or an oversized workbook);
 - ``not-a-template``     no (or an unreadable) ``_evalkit`` sheet: not made by ``collect templates``;
+- ``damaged-template``   a field of the ``_evalkit`` record is out of the template's own layout (a year
+                         outside 1000-9999, ``first_row`` other than 3, column numbers with gaps or repeats,
+                         a repeated city code ...), named by its cell;
+- ``cell-outside``       a value right of the template's last column or far below its rows;
+- ``formula-no-value``   a formula whose result was never stored (written by a program, not saved by Excel);
+- ``merged-cells``       a merged range reaching the value rows (only its top-left cell keeps a value);
 - ``bad-layout``         the data sheet is missing (renamed or deleted);
 - ``header-changed``     a header cell differs from the template (a column inserted, deleted, moved or renamed);
 - ``column-added``       a header cell right of the template's last column;
@@ -16,7 +23,7 @@ Errors (exit 1; nothing is written, the values file stays as it was):
 - ``row-deleted``        a city of the template has no row any more;
 - ``row-duplicated``     a city code on two rows;
 - ``unknown-unit`` / ``unknown-indicator``  the template names a city / indicator the project no longer has;
-- ``not-a-number``       text, a boolean or an error value (``#DIV/0!``) in a value cell; numeric text
+- ``not-a-number``       text, a boolean or an error value (``#DIV/0!``, named as such) in a value cell; numeric text
                          (" 12.5") is read as the number; missing values are empty cells (``NA``, ``-`` and the
                          other missing tokens of the values file are accepted too).  A date typed into a
                          value cell is stored by Excel as a day number: only the plausible range catches it;
@@ -42,7 +49,8 @@ rows, their order, their text and any extra columns (``status``, ``note``);
 new rows are appended in units-file order, then year, then the tree's order.
 The values file and the report are each written to a temporary file and
 renamed into place; the workbooks are only read — with a small zipfile + expat
-reader of cell values (:class:`_Book`) rather than openpyxl's read-only mode,
+reader of cell values (:class:`evalkit.load.xlsx.Book`, which also bounds what a
+workbook may inflate to and which cells are read) rather than openpyxl's read-only mode,
 which is 5–10 times slower per cell and would put 10 workbooks of 3,000 cities
 × 20 indicators (each beside last year's value) well past 30 s.
 
@@ -52,7 +60,6 @@ Source: README.md "Command line" (collect merge), "File formats by example"; iss
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -63,12 +70,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Pos, Problems, quote
+from ..load.xlsx import EXCEL_MAX_COL, ExcelError, cell_at, error_message, letter, open_book, report_cells
 from ..load.yamlnodes import display_path
 from ..output import safe_frame, unescape_text
 from . import (FIRST_ROW, FORMAT, SHEET_DATA, SHEET_META, CollectInputs, Item, ValuesFile, cell_pos, check_year,
                collectable, fmt, load_collect_inputs, read_values_file, to_number)
 
 MAX_JUMP = 3.0
+ROW_SLACK = 1000  # rows read below the template's city rows (blank rows a department may insert)
 REPORT_NAME = "merge-conflicts.csv"
 REPORT_COLUMNS = ["unit", "name", "year", "indicator", "old", "new", "file", "cell"]
 
@@ -112,330 +121,163 @@ def _code(v: object) -> str:
     return unescape_text(str(v).strip())  # a code such as '-a1 was written neutralised (safe_text)
 
 
-class _Book:
-    """A minimal streaming reader of cell values in an XLSX package (zipfile + expat).
+ROLES = ("code", "name", "value", "reference")
 
-    openpyxl's read-only ``iter_rows(values_only=True)`` reads about 20,000 cells/s
-    here (it builds a Python object per cell with its style); this reader keeps only
-    what merge needs — each cell's value by row and column — and reads 5-10 times
-    faster, which is what keeps 10 workbooks × 3,000 cities × 200 indicators under
-    30 s.  Values come as openpyxl would give them with ``data_only=True``:
-    numbers as float, text as str (shared, inline or formula strings), booleans as
-    bool, error values as their text ("#DIV/0!"); a formula gives its cached value.
+
+def read_meta(rows: list[tuple[int, list]], file: str, problems: Problems) -> dict | None:
+    """The ``_evalkit`` sheet as a dict (scalar keys, ``columns`` and ``units`` lists), every field checked.
+
+    The record drives how the data sheet is read, so a tampered or damaged field is
+    a located error (``book.xlsx!_evalkit!B5``), never a crash or an unbounded read:
+    the year within the years evalkit accepts, ``first_row`` the format's own
+    (two header rows), columns numbered 1..n without gaps or repeats with known
+    roles and one city-code column, city codes present and distinct.
     """
-
-    def __init__(self, path: Path) -> None:
-        import zipfile
-        from xml.etree import ElementTree
-
-        self.zip = zipfile.ZipFile(path)
-        names = set(self.zip.namelist())
-        wb = ElementTree.fromstring(self.zip.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
-        target = {r.get("Id"): r.get("Target", "") for r in rels.iter() if r.tag.endswith("Relationship")}
-        self.sheets: dict[str, str] = {}
-        for sh in wb.iter():
-            if sh.tag.endswith("}sheet") or sh.tag == "sheet":
-                rid = next((v for k, v in sh.attrib.items() if k.endswith("}id")), None)
-                t = target.get(rid, "")
-                part = t.lstrip("/") if t.startswith("/") else "xl/" + t
-                self.sheets[sh.get("name", "")] = _normpath(part)
-        self.shared: list[str] = []
-        if "xl/sharedStrings.xml" in names:
-            self.shared = _shared_strings(self.zip.read("xl/sharedStrings.xml"))
-
-    @property
-    def sheetnames(self) -> list[str]:
-        return list(self.sheets)
-
-    def rows(self, sheet: str) -> list[tuple[int, list]]:
-        """(row number, values by column from A) of every row that has a cell."""
-        return _sheet_rows(self.zip.read(self.sheets[sheet]), self.shared)
-
-    def close(self) -> None:
-        self.zip.close()
-
-
-def _normpath(part: str) -> str:
-    out: list[str] = []
-    for seg in part.split("/"):
-        if seg == "..":
-            if out:
-                out.pop()
-        elif seg not in ("", "."):
-            out.append(seg)
-    return "/".join(out)
-
-
-def _local(name: str) -> str:
-    return name.rpartition(":")[2] if ":" in name else name
-
-
-def _shared_strings(data: bytes) -> list[str]:
-    import xml.parsers.expat
-
-    out: list[str] = []
-    parts: list[str] = []
-    state = {"t": False, "rph": 0}
-    p = xml.parsers.expat.ParserCreate()
-    p.buffer_text = True
-
-    def start(name, attrs):
-        name = _local(name)
-        if name == "si":
-            parts.clear()
-        elif name == "t":
-            state["t"] = state["rph"] == 0
-        elif name == "rPh":  # phonetic guide text is not part of the value
-            state["rph"] += 1
-
-    def end(name):
-        name = _local(name)
-        if name == "si":
-            out.append("".join(parts))
-        elif name == "t":
-            state["t"] = False
-        elif name == "rPh":
-            state["rph"] -= 1
-
-    def chars(text):
-        if state["t"]:
-            parts.append(text)
-
-    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
-    p.Parse(data, True)
-    return out
-
-
-_COL_INDEX: dict[str, int] = {}
-
-
-def _col(ref: str) -> int:
-    """0-based column of a cell reference ('AB17' -> 27)."""
-    letters = ref.rstrip("0123456789")
-    k = _COL_INDEX.get(letters)
-    if k is None:
-        k = 0
-        for ch in letters.upper():
-            k = k * 26 + ord(ch) - 64
-        k -= 1
-        _COL_INDEX[letters] = k
-    return k
-
-
-_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"([^>]*)>(?:<v>([^<]*)</v>|<is><t(?: [^>]*)?>([^<]*)</t></is>)</c>')
-_TYPE = re.compile(rb'\st="(\w+)"')
-_PREFIXED = re.compile(rb"<\w+:c[\s>]")
-_COL_BYTES: dict[bytes, int] = {}
-
-
-def _sheet_rows(data: bytes, shared: list[str]) -> list[tuple[int, list]]:
-    """(row number, values from column A) of each row of a sheet part.
-
-    The common case — every cell written as ``<c r="C17" ...><v>…</v></c>`` or an
-    inline string, no namespace prefix (openpyxl, Excel, LibreOffice) — is read
-    with one regular expression; the number of cells matched is checked against the
-    number of non-empty cells in the part, and anything else (formulas, rich text,
-    prefixed tags, cells without ``r``) goes to the expat parser.
-    """
-    if _PREFIXED.search(data) is None:
-        rows: dict[int, list] = {}
-        n = 0
-        for m in _CELL.finditer(data):
-            n += 1
-            letters, r, attrs, v, inline = m.groups()
-            if not v and not inline:
-                continue  # empty text: nothing
-            if v is not None:
-                t = _TYPE.search(attrs) if b"t=" in attrs else None
-                t = t.group(1) if t is not None else b"n"
-                if t == b"n":
-                    try:
-                        value: object = float(v)
-                    except ValueError:
-                        value = v.decode("utf-8")
-                elif t == b"s":
-                    value = shared[int(v)]
-                elif t == b"b":
-                    value = v.strip() in (b"1", b"true")
-                else:  # str (formula text), e (error), d (ISO date)
-                    value = _unescape(v.decode("utf-8"))
-            else:
-                value = _unescape(inline.decode("utf-8"))
-            cells = rows.get(int(r))
-            if cells is None:
-                cells = rows[int(r)] = []
-            k = _COL_BYTES.get(letters)
-            if k is None:
-                k = _COL_BYTES[letters] = _col(letters.decode())
-            if len(cells) <= k:
-                cells.extend([None] * (k + 1 - len(cells)))
-            cells[k] = value
-        if n == data.count(b"</c>"):
-            return sorted(rows.items())
-    return _sheet_rows_expat(data, shared)
-
-
-def _unescape(text: str) -> str:
-    if "&" not in text:
-        return text
-    import html
-
-    return html.unescape(text)
-
-
-def _sheet_rows_expat(data: bytes, shared: list[str]) -> list[tuple[int, list]]:
-    """The general case of :func:`_sheet_rows`, parsed with expat."""
-    import xml.parsers.expat
-
-    rows: list[tuple[int, list]] = []
-    buf: list[str] = []
-    row_no = 0
-    cells: list = []
-    col = -1
-    typ = "n"
-    capture = False
-    rph = 0
-
-    def start(name, attrs):
-        nonlocal row_no, cells, col, typ, capture, rph
-        if ":" in name:
-            name = name.rpartition(":")[2]
-        if name == "c":
-            ref = attrs.get("r")
-            col = _col(ref) if ref else col + 1
-            typ = attrs.get("t", "n")
-            buf.clear()
-        elif name == "v":
-            capture = True
-        elif name == "row":
-            r = attrs.get("r")
-            row_no = int(r) if r else row_no + 1
-            cells = []
-            col = -1
-        elif name == "t":
-            capture = typ == "inlineStr" and not rph
-        elif name == "rPh":  # phonetic guide text is not part of the value
-            rph += 1
-
-    def end(name):
-        nonlocal capture, rph
-        if ":" in name:
-            name = name.rpartition(":")[2]
-        if name == "c":
-            if not buf:  # an empty cell, or empty text: nothing (as in the regular-expression path)
-                return
-            text = "".join(buf) if len(buf) != 1 else buf[0]
-            if typ == "n":
-                try:
-                    value: object = float(text)
-                except ValueError:
-                    value = text
-            elif typ == "s":
-                value = shared[int(text)]
-            elif typ == "b":
-                value = text.strip() in ("1", "true")
-            else:  # str (formula text), inlineStr, e (error), d (ISO date)
-                value = text
-            if len(cells) <= col:
-                cells.extend([None] * (col + 1 - len(cells)))
-            cells[col] = value
-        elif name == "v" or name == "t":
-            capture = False
-        elif name == "row":
-            rows.append((row_no, cells))
-        elif name == "rPh":
-            rph -= 1
-
-    def chars(text):
-        if capture:
-            buf.append(text)
-
-    p = xml.parsers.expat.ParserCreate()
-    p.buffer_text = True
-    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
-    p.Parse(data, True)
-    return rows
-
-
-def read_meta(rows: list[tuple[int, list]]) -> dict:
-    """The ``_evalkit`` sheet as a dict: scalar keys, ``columns`` and ``units`` lists."""
     meta: dict = {"columns": [], "units": []}
-    for _, row in rows:
+    where: dict[str, int] = {}
+    n_before = len(problems.errors)
+
+    def bad(r: int, col: int, message: str) -> None:
+        problems.add(cell_at(file, SHEET_META, col, r), f"the template's hidden record is damaged: {message}; make a "
+                     "new template with `evalkit collect templates` and copy the values into it", "damaged-template")
+
+    def whole(r: int, col: int, v: object, what: str, lo: int, hi: int) -> int | None:
+        x = v if isinstance(v, float) else to_number(v) if isinstance(v, str) else None
+        if x is None or x != x or not lo <= x <= hi or x != int(x):
+            shown = f"{v:g}" if isinstance(v, float) else quote(v)
+            bad(r, col, f"{what} {shown} is not a whole number in [{lo}, {hi}]")
+            return None
+        return int(x)
+
+    seen_cols: set[int] = set()
+    seen_units: set[str] = set()
+    for r, row in rows:
         if not row or row[0] is None:
             continue
         key = str(row[0])
         rest = list(row[1:])
         if key == "column":
             c, role, item_id, h1, h2 = (rest + [None] * 5)[:5]
-            meta["columns"].append((int(float(c)), str(role), str(item_id or ""), _norm_header(h1),
-                                    _norm_header(h2)))
+            k = whole(r, 2, c, "column", 1, EXCEL_MAX_COL)
+            if k is None:
+                continue
+            if k in seen_cols:
+                bad(r, 2, f"column {k} is recorded twice")
+                continue
+            seen_cols.add(k)
+            if str(role) not in ROLES:
+                bad(r, 3, f"column role {quote(role)} is not one of {', '.join(ROLES)}")
+                continue
+            if str(role) in ("value", "reference") and not str(item_id or "").strip():
+                bad(r, 4, f"the {role} column {k} names no indicator")
+                continue
+            meta["columns"].append((k, str(role), str(item_id or ""), _norm_header(h1), _norm_header(h2)))
         elif key == "unit":
-            meta["units"].append((_code(rest[0]), str(rest[1] or "") if len(rest) > 1 else ""))
+            code = _code(rest[0]) if rest else ""
+            if not code:
+                bad(r, 2, "a city record has no code")
+                continue
+            if code in seen_units:
+                bad(r, 2, f"city {quote(code)} is recorded twice")
+                continue
+            seen_units.add(code)
+            meta["units"].append((code, str(rest[1] or "") if len(rest) > 1 else ""))
         else:
             meta[key] = rest
+            where[key] = r
+    if meta.get("format", [None])[0] != FORMAT or not meta["columns"] or not meta["units"]:
+        return None  # not (or no longer) a record of this format: reported by the caller
+    absent = [key for key in ("year", "department", "first_row") if not meta.get(key) or meta[key][0] is None]
+    for key in absent:
+        problems.add(cell_at(file, SHEET_META), f"the template's hidden record has no {key}: make a new template "
+                     "and copy the values into it", "damaged-template")
+    if absent:
+        return None
+    from ..load.project import YEAR_RANGE
+
+    meta["year"] = whole(where["year"], 2, meta["year"][0], "year", int(YEAR_RANGE.lo), int(YEAR_RANGE.hi))
+    meta["first_row"] = whole(where["first_row"], 2, meta["first_row"][0], "first_row", FIRST_ROW, FIRST_ROW)
+    meta["department"] = str(meta["department"][0]).strip()
+    if not meta["department"]:
+        bad(where["department"], 2, "the department is empty")
+    sheet = meta.get("data_sheet", [SHEET_DATA])
+    meta["data_sheet"] = str(sheet[0]).strip() if sheet and sheet[0] is not None else ""
+    if not meta["data_sheet"] or meta["data_sheet"] == SHEET_META:
+        bad(where.get("data_sheet", 1), 2, f"the data sheet name {quote(meta['data_sheet'])} is not usable")
+    n = len(meta["columns"])
+    if seen_cols != set(range(1, n + 1)):
+        gap = min(set(range(1, n + 1)) - seen_cols)
+        bad(where.get("first_row", 1), 1, f"the {n} column records do not number the columns 1..{n} "
+            f"(column {gap} is missing)")
+    codes = [c for c, role, *_ in meta["columns"] if role == "code"]
+    if len(codes) != 1:
+        bad(where.get("first_row", 1), 1, f"{len(codes)} city-code columns are recorded (the template has one)")
+    if not any(role == "value" for _, role, *_ in meta["columns"]):
+        bad(where.get("first_row", 1), 1, "no value column is recorded")
+    if len(problems.errors) > n_before:
+        return None
     return meta
 
 
 def read_returned(path: Path, *, inputs: CollectInputs, items: dict[str, Item], values: ValuesFile,
                   problems: Problems, max_jump: float = MAX_JUMP, strict: bool = False) -> Returned | None:
     """Read one returned workbook and check it; problems are located to cells. ``None`` when unusable."""
-    from openpyxl.utils import get_column_letter
-
     path = Path(path)
     file = display_path(path)
-    try:
-        wb = _Book(path)
-    except Exception as e:  # a broken zip, a missing part, malformed XML: not an xlsx workbook
-        problems.add(Pos(file), f"cannot read the workbook: {str(e)[:120]} (return the .xlsx template, saved as "
-                     "Excel workbook .xlsx)", "bad-workbook")
+    wb = open_book(path, file, problems, "return the .xlsx template, saved as Excel workbook .xlsx")
+    if wb is None:
         return None
-    try:
+    with wb:
         if SHEET_META not in wb.sheetnames:
             problems.add(Pos(file), f"no hidden '{SHEET_META}' sheet: this is not a template made by `evalkit collect "
                          "templates` (fill in the template itself rather than a copy of its cells)", "not-a-template")
             return None
+        n_before = len(problems.errors)
         try:
-            meta = read_meta(wb.rows(SHEET_META))
-            fmt_ok = meta.get("format", [None])[0] == FORMAT
-            year = int(meta["year"][0])
-            dept = str(meta["department"][0])
-            sheet = str(meta.get("data_sheet", [SHEET_DATA])[0])
-            first_row = int(meta.get("first_row", [FIRST_ROW])[0])
-        except Exception:  # unreadable part or values of the wrong kind: a damaged record
-            fmt_ok, meta = False, {"columns": [], "units": []}
-        if not fmt_ok or not meta["columns"] or not meta["units"]:
-            problems.add(Pos(file), f"the hidden '{SHEET_META}' sheet is damaged or of another format (expected "
-                         f"{FORMAT}): make a new template and copy the values into it", "not-a-template")
+            meta = read_meta(wb.rows(SHEET_META), file, problems)
+        except Exception:  # an unreadable part: a damaged record
+            meta = None
+        if meta is None:
+            if len(problems.errors) == n_before:
+                problems.add(Pos(file), f"the hidden '{SHEET_META}' sheet is damaged or of another format (expected "
+                             f"{FORMAT}): make a new template and copy the values into it", "not-a-template")
             return None
+        year, dept, sheet, first_row = meta["year"], meta["department"], meta["data_sheet"], meta["first_row"]
         check_year(year, inputs.project, problems, Pos(file))
         if sheet not in wb.sheetnames:
             problems.add(Pos(file), f"sheet '{sheet}' is missing (renamed or deleted?): found "
                          f"{', '.join(repr(s) for s in wb.sheetnames if s != SHEET_META)}; keep the template's "
                          "sheets as they are", "bad-layout")
             return None
+        # the template's own extent bounds what is read: its columns, and its rows with room for blank
+        # rows inserted between them (cities are matched by code, so moved rows are fine)
+        last_col = len(meta["columns"])
+        max_row = first_row + 2 * len(meta["units"]) + ROW_SLACK
         try:
-            data_rows = wb.rows(sheet)
+            cells = wb.cells(sheet, max_row=max_row, max_col=last_col)
         except Exception as e:  # malformed sheet XML
             problems.add(Pos(file), f"cannot read sheet '{sheet}': {str(e)[:120]} (save the workbook again as .xlsx)",
                          "bad-workbook")
             return None
-        return _read_data(data_rows, file=file, sheet=sheet, year=year, dept=dept, first_row=first_row, meta=meta,
-                          inputs=inputs, items=items, values=values, problems=problems, max_jump=max_jump,
-                          strict=strict, letter=get_column_letter)
-    finally:
-        wb.close()
+    # a header cell right of the template's last column is a column added
+    added = [(r, c, v) for r, c, v in cells.outside if r < first_row]
+    cells.outside = [o for o in cells.outside if o[0] >= first_row]
+    cells.n_outside -= len(added)
+    report_cells(cells, problems, file, sheet, first_row=first_row,
+                 extent=f"the template (columns A:{letter(last_col)}, rows 1-{max_row})")
+    return _read_data(cells.rows, file=file, sheet=sheet, year=year, dept=dept, first_row=first_row, meta=meta,
+                      inputs=inputs, items=items, values=values, problems=problems, max_jump=max_jump,
+                      strict=strict, letter=letter, added=added)
 
 
 def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, first_row, meta, inputs, items, values,
-               problems, max_jump, strict, letter) -> Returned | None:
+               problems, max_jump, strict, letter, added=()) -> Returned | None:
     """Check the data sheet against the recorded layout and collect its values (see the module docstring)."""
     n_before = len(problems.errors)
     labels = inputs.labels
     columns = meta["columns"]
     recorded = [u for u, _ in meta["units"]]
     recorded_set = set(recorded)
-    last_col = max(c for c, *_ in columns)
     value_cols = [(c, item_id) for c, role, item_id, _, _ in columns if role == "value"]
     code_col = next((c for c, role, *_ in columns if role == "code"), 1)
 
@@ -471,12 +313,10 @@ def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, fi
                      + (f" ({more} more header cells differ)" if more else "")
                      + "; do not insert, delete, move or rename columns: undo the change or use a fresh template",
                      "header-changed")
-    for r, hrow in enumerate(header if not mismatches else (), 1):
-        for c in range(last_col + 1, len(hrow) + 1):
-            if _norm_header(hrow[c - 1]):
-                problems.add(cell_pos(file, sheet, c, r), f"column added: {quote(_norm_header(hrow[c - 1]))} is right "
-                             "of the template's last column; remove it (notes go in a separate file)", "column-added")
-                break
+    for r in sorted({r for r, _, _ in added}) if not mismatches else ():  # header problems: one report
+        c, v = min((c, v) for rr, c, v in added if rr == r)
+        problems.add(cell_pos(file, sheet, c, r), f"column added: {quote(_norm_header(v))} is right of the "
+                     "template's last column; remove it (notes go in a separate file)", "column-added")
     if len(problems.errors) > n_before:
         return None
 
@@ -503,6 +343,10 @@ def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, fi
             if v is None:
                 continue
             x = v if type(v) is float else to_number(v)
+            if x is None and isinstance(v, ExcelError):
+                problems.add(cell_pos(file, sheet, k + 1, r), f"{error_message(v)}, for {labels.get(code, code)} / "
+                             f"{year} / {item_id}", "not-a-number")
+                continue
             if x is None:
                 problems.add(cell_pos(file, sheet, k + 1, r), f"value {quote(v)} for {labels.get(code, code)} / "
                              f"{year} / {item_id} is not a number: write numbers only (no units, no remarks); leave "

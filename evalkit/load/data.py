@@ -10,6 +10,7 @@ messages are spreadsheet rows: the header is row 1.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -62,19 +63,27 @@ def read_table(path: Path, problems: Problems) -> pd.DataFrame | None:
     file = display_path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            df = pd.read_excel(path, dtype=str, keep_default_na=False, na_filter=False, engine="openpyxl")
-        except Exception as e:  # openpyxl raises many kinds for broken files
-            problems.add(Pos(file), f"cannot read the workbook: {str(e)[:120]} (save it again as .xlsx)",
-                         "bad-workbook")
+        from .xlsx import read_xlsx_table  # bounded: sizes checked before inflating, cells read faithfully
+
+        df = read_xlsx_table(path, file, problems)
+        if df is None:
             return None
     elif suffix in (".csv", ".txt", ""):
         enc = _encoding(path, problems)
         if enc is None:
             return None
         try:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=enc,
-                             skipinitialspace=True)
+            # index_col=False: a first data row with one value too many must not silently turn the
+            # first column into the index (every value would shift one column to the left)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=enc,
+                                 skipinitialspace=True, index_col=False)
+            if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                line = _first_long_row(path, enc, len(df.columns))
+                problems.add(Pos(file, line), f"row {line} has more values than the {len(df.columns)} columns named "
+                             "in row 1: remove the extra values (a stray comma?) or name their column", "bad-csv")
+                return None
         except pd.errors.EmptyDataError:
             problems.add(Pos(file, 1), "the file is empty: it needs a header row and data rows", "empty-file")
             return None
@@ -97,6 +106,18 @@ def read_table(path: Path, problems: Problems) -> pd.DataFrame | None:
         problems.add(Pos(file, 1), "the file has a header but no data rows", "header-only")
         return None
     return df
+
+
+def _first_long_row(path: Path, encoding: str, n_columns: int) -> int:
+    """Spreadsheet row (physical line) of the first CSV record with more than ``n_columns`` fields."""
+    import csv
+
+    with open(path, newline="", encoding=encoding, errors="replace") as f:
+        reader = csv.reader(f, skipinitialspace=True)
+        for record in reader:
+            if len(record) > n_columns:
+                return reader.line_num
+    return 1
 
 
 def _encoding(path: Path, problems: Problems) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from ..errors import Problems, quote
 from ..project import LANGS, NORMALIZE_METHODS, SCOPES, Project, Settings
 from ..tree import STAGES, Names
 from .tree import AGGREGATE_METHODS, read_names
-from .yamlnodes import Doc, Key, compose, display_path
+from .yamlnodes import Doc, Key, Range, compose, display_path
 
 from ..prepare.impute import STEP_NAMES as IMPUTE_STEPS
 DEFAULT_IMPUTE_CHAIN = ("interpolate", "carry", "group_median", "panel_median")
@@ -87,8 +89,84 @@ AUDIT_KEYS = {"weak": Key(float, False, "|r| with the parent below this is flagg
               "collinear": Key(float, False, "|r| between siblings above this is flagged (default 0.9)"),
               "alpha": Key(float, False, "Cronbach's alpha below this is flagged (default 0.7)"),
               "ratio": Key(float, False, "importance share / weight beyond this factor is flagged (default 2)")}
+SENSITIVITY_KEYS = {
+    "draws": Key(int, False, "base samples N of the Saltelli design"),
+    "seed": Key(int, False, "random seed"),
+    "year": Key(int, False, "the year analysed (default: the last)"),
+    "weights": Key(dict, False, "{noise: 0.2} or {kind: dirichlet, concentration: 100}"),
+    "judgments": Key(dict, False, "{steps: 1}: AHP judgments moved along the 1-9 scale"),
+    "normalize": Key(list, False, "normalisation methods to try"),
+    "aggregate": Key(list, False, "aggregation methods to try"),
+    "weighting": Key(list, False, "weighting variants to try"),
+    "impute": Key(list, False, "[true, false]: with and without imputation"),
+    "bootstrap": Key(int, False, "bootstrap resamples of the Sobol indices"),
+    "top": Key(int, False, "size of the top group counted"),
+    "bottom": Key(int, False, "size of the bottom group counted"),
+}
+SENS_WEIGHTS_KEYS = {"noise": Key(float, False, "± share per level, or {depth: share}"),
+                     "kind": Key(str, False, "uniform | dirichlet"),
+                     "concentration": Key(float, False, "dirichlet concentration")}
+SENS_JUDGMENTS_KEYS = {"steps": Key(int, False, "positions moved on the 1-9 scale")}
+SENS_WEIGHTING_VARIANTS = ("nominal", "ahp", "entropy", "combined", "equal")
+
+#: Plausible range of every numeric setting, by its dotted path in the project file.  Checked at
+#: validation with a located message naming the range; a new numeric key adds its line here.
+YEAR_RANGE = Range(1000, 9999, integer=True, code="bad-years")
+MAX_YEAR_SPAN = 200  # years [first, last] may span at most this many years (a panel, not a calendar)
+SCALE_LIMIT = 1e9
+BOUNDS: dict[str, Range] = {
+    "years": YEAR_RANGE,
+    "scale": Range(-SCALE_LIMIT, SCALE_LIMIT),
+    "aggregate.min_share": Range(0, 1, code="bad-min-share"),
+    "aggregate.geometric_shift": Range(0, 1e6, code="bad-geometric-shift"),
+    "aggregate.p": Range(-100, 100, code="bad-power-p"),
+    "normalize.clip": Range(0, 100, lo_open=True, code="bad-clip"),
+    "normalize.mean": Range(-SCALE_LIMIT, SCALE_LIMIT),
+    "normalize.sd": Range(0, SCALE_LIMIT, lo_open=True, code="bad-sd"),
+    "ranks.round": Range(0, 15, integer=True, code="bad-round"),
+    "prepare.screen.min_coverage_unit": Range(0, 1, code="bad-share"),
+    "prepare.screen.min_coverage_indicator": Range(0, 1, code="bad-share"),
+    "prepare.treat.skew": Range(0, 1000),
+    "prepare.treat.kurt": Range(-2, 1000),
+    "prepare.treat.winmax": Range(0, 1000, integer=True, code="bad-winmax"),
+    "analysis.coordination.floor": Range(0, 1),
+    "analysis.coordination.weights": Range(0, 1e6, code="negative-weight"),
+    "planning.cap": Range(1, 100, code="bad-value"),
+    "planning.close": Range(0, 1, lo_open=True, code="bad-value"),
+    "sensitivity.draws": Range(1, 100_000, integer=True),
+    "sensitivity.seed": Range(0, 2**32 - 1, integer=True),
+    "sensitivity.year": YEAR_RANGE,
+    "sensitivity.bootstrap": Range(0, 100_000, integer=True),
+    "sensitivity.top": Range(1, 10_000, integer=True),
+    "sensitivity.bottom": Range(1, 10_000, integer=True),
+    "sensitivity.weights.noise": Range(0, 1),
+    "sensitivity.weights.noise.depth": Range(1, 100, integer=True),
+    "sensitivity.weights.concentration": Range(0, 1e6, lo_open=True),
+    "sensitivity.judgments.steps": Range(0, 8, integer=True),
+}
+
 PLANNING_KEYS = {"cap": Key(float, False, "largest attainment counted (default 1.2)"),
                  "close": Key(float, False, "attainment from which a target counts as close (default 0.9)")}
+
+
+def path_problem(text: str) -> str | None:
+    """Why a path written in the project file can never name a file here, or ``None``.
+
+    Checked before the path is used, so the message points at the key that named it
+    rather than surfacing later as a bare OS error ("File name too long").
+    """
+    if "\0" in text:
+        return "a path cannot hold the character U+0000"
+    try:
+        name_max = os.pathconf(".", "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # not POSIX: the usual limit
+        name_max = 255
+    for part in Path(text).parts:
+        if len(os.fsencode(part)) > name_max:
+            return f"the name {quote(part, 30)} is longer than the {name_max} bytes a file name may have"
+    if len(os.fsencode(text)) > 4000:
+        return "the path is longer than 4,000 bytes"
+    return None
 
 
 def bundled_root() -> Path:
@@ -130,16 +208,31 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
         text = doc.text(entry[1], what)
         if text is None:
             return None
+        bad = path_problem(text)
+        if bad:
+            doc.error(entry[1], f"{what} {quote(text)}: {bad}", "bad-path")
+            return None
         p = (base / text).resolve()
-        if not p.exists():
+        try:
+            st = p.stat()
+        except FileNotFoundError:
             doc.error(entry[1], f"{what} {quote(text)} not found (looked for {display_path(p)}; paths are relative "
                       "to the project file)", "file-not-found")
+            return None
+        except OSError as e:  # too long, a file where a folder should be, no permission ...
+            doc.error(entry[1], f"{what} {quote(text)} cannot be opened: {e.strerror or e} (check the path)",
+                      "file-unreadable")
+            return None
+        if stat.S_ISDIR(st.st_mode):
+            doc.error(entry[1], f"{what} {quote(text)} is a folder: name the file in it", "file-unreadable")
             return None
         return p
 
     title = Names("评估结果", "Evaluation results")
     if "title" in m:
         title = read_names(doc, m["title"][1], "title", required_both=False) or title
+    if "description" in m:  # free text for the reports: checked like the title
+        read_names(doc, m["description"][1], "description", required_both=False)
     framework = path_of(m["framework"], "framework") if "framework" in m else None
     weights = path_of(m["weights"], "weights") if "weights" in m else None
     values = units = None
@@ -160,13 +253,15 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
     if "years" in m:
         items = doc.sequence(m["years"][1], "years")
         if items:
-            ys = [doc.number(i, "year") for i in items]
+            ys = [doc.bounded(i, "year", BOUNDS["years"]) for i in items]
             if all(y is not None for y in ys):
-                if any(y != int(y) for y in ys):
-                    doc.error(m["years"][1], "years must be whole numbers", "bad-years")
-                elif len(ys) == 2 and ys[0] > ys[1]:
+                if len(ys) == 2 and ys[0] > ys[1]:
                     doc.error(m["years"][1], f"years [{int(ys[0])}, {int(ys[1])}] are reversed: write [first, last]",
                               "years-reversed")
+                elif max(ys) - min(ys) >= MAX_YEAR_SPAN:
+                    lo, hi = int(min(ys)), int(max(ys))
+                    doc.error(m["years"][1], f"years [{lo}, {hi}] span {hi - lo + 1} years: at most {MAX_YEAR_SPAN} "
+                              "are allowed", "bad-years")
                 else:
                     years = (int(min(ys)), int(max(ys)))
         elif items is not None:
@@ -177,8 +272,9 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
     if "grades" in m:
         gm = doc.mapping(m["grades"][1], None, "grades")
         got = []
+        lo, hi = s.scale
         for label, (kn, vn) in (gm or {}).items():
-            v = doc.number(vn, f"grade {label}")
+            v = doc.bounded(vn, f"grade {label} (a lower bound on the scale)", Range(lo, hi))
             if v is not None:
                 got.append((label, v))
         grades = tuple(sorted(got, key=lambda g: -g[1]))
@@ -190,7 +286,10 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
     output = base / "out"
     if "output" in m:
         o = doc.text(m["output"][1], "output")
-        if o is not None:
+        bad = path_problem(o) if o is not None else None
+        if bad:
+            doc.error(m["output"][1], f"output {quote(o)}: {bad}", "bad-path")
+        elif o is not None:
             output = (base / o).resolve()
     installed = bundled_root().name == "_bundled"
     if bundled or (installed and bundled_root() in path.resolve().parents):
@@ -236,17 +335,13 @@ def _read_settings(doc: Doc, m) -> Settings:
             if "method" in am:
                 kw["aggregate"] = doc.choice(am["method"][1], "aggregate method", AGGREGATE_METHODS) or "arithmetic"
             if "min_share" in am:
-                v = doc.number(am["min_share"][1], "min_share", fractions=True)
-                if v is not None and not 0 <= v <= 1:
-                    doc.error(am["min_share"][1], f"min_share must be in [0, 1], found {v:g}", "bad-min-share")
-                elif v is not None:
+                v = doc.bounded(am["min_share"][1], "min_share", BOUNDS["aggregate.min_share"], fractions=True)
+                if v is not None:
                     kw["min_share"] = v
             if "geometric_shift" in am:
-                v = doc.number(am["geometric_shift"][1], "geometric_shift")
-                if v is not None and not 0 <= v < float("inf"):
-                    doc.error(am["geometric_shift"][1], f"geometric_shift must be a number >= 0 (1: shifted, "
-                              f"0: plain geometric mean), found {v:g}", "bad-geometric-shift")
-                elif v is not None:
+                v = doc.bounded(am["geometric_shift"][1], "geometric_shift (1: shifted, 0: plain geometric mean)",
+                                BOUNDS["aggregate.geometric_shift"])
+                if v is not None:
                     kw["geometric_shift"] = float(v)
             method = kw.get("aggregate", "arithmetic")
             if "normalize" in am:
@@ -259,26 +354,30 @@ def _read_settings(doc: Doc, m) -> Settings:
                     kw["topsis_normalize"] = doc.choice(am["normalize"][1], "topsis normalize",
                                                         TOPSIS_NORMALIZE) or "vector"
             if "p" in am:
-                v = doc.number(am["p"][1], "p")
-                if v is not None and (v == 0 or v != v or abs(v) == float("inf")):
+                v = doc.bounded(am["p"][1], "p", BOUNDS["aggregate.p"])
+                if v == 0:
                     doc.error(am["p"][1], "p of the power mean must be a finite number other than 0 (p = 0 is the "
                               "geometric mean: write method: geometric)", "bad-power-p")
                 elif v is not None:
                     kw["power_p"] = float(v)
     if "scale" in m:
         sc = doc.pair(m["scale"][1], "scale")
+        rng = BOUNDS["scale"]
         if sc is not None:
-            if sc[0] >= sc[1]:
+            if not (rng.contains(sc[0]) and rng.contains(sc[1])):
+                doc.error(m["scale"][1], f"scale [{sc[0]:g}, {sc[1]:g}]: both ends must be {rng}", "out-of-range")
+            elif sc[0] >= sc[1]:
                 doc.error(m["scale"][1], f"scale [{sc[0]:g}, {sc[1]:g}] needs lo < hi", "bad-scale")
+            elif sc[1] - sc[0] < 1e-6 * max(1.0, abs(sc[0]), abs(sc[1])):
+                doc.error(m["scale"][1], f"scale [{sc[0]:g}, {sc[1]:g}] is too narrow: hi - lo must be at least "
+                          "1e-06 of the larger end", "bad-scale")
             else:
                 kw["scale"] = sc
     if "ranks" in m:
         rm = doc.mapping(m["ranks"][1], RANKS_KEYS, "ranks")
         if rm and "round" in rm:
-            v = doc.number(rm["round"][1], "ranks round")
-            if v is not None and (v != int(v) or v < 0):
-                doc.error(rm["round"][1], "ranks round must be a whole number of decimals >= 0", "bad-round")
-            elif v is not None:
+            v = doc.bounded(rm["round"][1], "ranks round (decimals)", BOUNDS["ranks.round"])
+            if v is not None:
                 kw["rank_round"] = int(v)
     if "prepare" in m:
         kw["prepare"] = _read_prepare(doc, m["prepare"][1])
@@ -288,8 +387,8 @@ def _read_settings(doc: Doc, m) -> Settings:
         kw["planning"] = _read_planning(doc, m["planning"][1])
     if "audit" in m:
         kw["audit"] = _read_audit(doc, m["audit"][1])
-    if "sensitivity" in m:  # checked in full by evalkit.analysis.sensitivity.read_spec
-        kw["sensitivity"] = _plain_mapping(doc, m["sensitivity"][1], "sensitivity")
+    if "sensitivity" in m:
+        kw["sensitivity"] = _read_sensitivity(doc, m["sensitivity"][1])
     return Settings(**kw)
 
 
@@ -307,11 +406,8 @@ def _read_zscore_options(doc: Doc, nm, method: str, kw: dict[str, Any]) -> None:
         if node.tag == "tag:yaml.org,2002:null" or node.value in ("", "null", "~"):
             kw["zscore_clip"] = None
         else:
-            v = doc.number(node, "clip")
-            if v is not None and not 0 < v < float("inf"):
-                doc.error(node, f"clip must be a number of standard deviations > 0 (or null: no clip), found {v:g}",
-                          "bad-clip")
-            elif v is not None:
+            v = doc.bounded(node, "clip (standard deviations; null: no clip)", BOUNDS["normalize.clip"])
+            if v is not None:
                 kw["zscore_clip"] = float(v)
     if ("mean" in nm) != ("sd" in nm):
         have, miss = ("mean", "sd") if "mean" in nm else ("sd", "mean")
@@ -319,11 +415,9 @@ def _read_zscore_options(doc: Doc, nm, method: str, kw: dict[str, Any]) -> None:
                   "zscore-mean-sd")
         return
     if "mean" in nm:
-        m = doc.number(nm["mean"][1], "mean")
-        sd = doc.number(nm["sd"][1], "sd")
-        if sd is not None and not sd > 0:
-            doc.error(nm["sd"][1], f"sd must be > 0, found {sd:g}", "bad-sd")
-        elif m is not None and sd is not None:
+        m = doc.bounded(nm["mean"][1], "mean", BOUNDS["normalize.mean"])
+        sd = doc.bounded(nm["sd"][1], "sd", BOUNDS["normalize.sd"])
+        if m is not None and sd is not None:
             kw["zscore_mean_sd"] = (float(m), float(sd))
     if "clip" in nm and kw.get("zscore_clip", 3.0) is None and "zscore_mean_sd" not in kw and "mean" not in nm:
         doc.error(nm["clip"][1], "clip: null leaves z-scores unbounded: give mean and sd too (scores mean + sd z, "
@@ -333,13 +427,10 @@ def _read_zscore_options(doc: Doc, nm, method: str, kw: dict[str, Any]) -> None:
 def _read_planning(doc: Doc, node) -> dict[str, Any]:
     pm = doc.mapping(node, PLANNING_KEYS, "planning") or {}
     out: dict[str, Any] = {}
-    for key, lo, hi in (("cap", 1.0, float("inf")), ("close", 0.0, 1.0)):
+    for key in ("cap", "close"):
         if key in pm:
-            v = doc.number(pm[key][1], f"planning.{key}")
-            if v is not None and not (lo <= v <= hi and (key != "close" or v > 0)):
-                rng = "at least 1" if key == "cap" else "in (0, 1]"
-                doc.error(pm[key][1], f"planning.{key} must be {rng}, found {v:g}", "bad-value")
-            elif v is not None:
+            v = doc.bounded(pm[key][1], f"planning.{key}", BOUNDS[f"planning.{key}"])
+            if v is not None:
                 out[key] = v
     return out
 
@@ -369,10 +460,8 @@ def _read_prepare(doc: Doc, node) -> dict[str, Any]:
         sc: dict[str, Any] = {"by": "panel", "min_coverage_unit": 0.0, "min_coverage_indicator": 0.0}
         for k in ("min_coverage_unit", "min_coverage_indicator"):
             if k in sm:
-                v = doc.number(sm[k][1], k)
-                if v is not None and not 0 <= v <= 1:
-                    doc.error(sm[k][1], f"{k} is a share in [0, 1], found {v:g}", "bad-share")
-                elif v is not None:
+                v = doc.bounded(sm[k][1], f"{k} (a share)", BOUNDS[f"prepare.screen.{k}"])
+                if v is not None:
                     sc[k] = v
         if "by" in sm:
             sc["by"] = doc.choice(sm["by"][1], "screen by", ("panel", "year")) or "panel"
@@ -394,14 +483,12 @@ def _read_prepare(doc: Doc, node) -> dict[str, Any]:
         tr: dict[str, Any] = {"skew": 2.0, "kurt": 3.5, "winmax": 5, "log": True, "exclude": []}
         for k in ("skew", "kurt"):
             if k in tm:
-                v = doc.number(tm[k][1], k)
+                v = doc.bounded(tm[k][1], k, BOUNDS[f"prepare.treat.{k}"])
                 if v is not None:
                     tr[k] = v
         if "winmax" in tm:
-            v = doc.number(tm["winmax"][1], "winmax")
-            if v is not None and (v != int(v) or v < 0):
-                doc.error(tm["winmax"][1], "winmax must be a whole number >= 0", "bad-winmax")
-            elif v is not None:
+            v = doc.bounded(tm["winmax"][1], "winmax", BOUNDS["prepare.treat.winmax"])
+            if v is not None:
                 tr["winmax"] = int(v)
         if "log" in tm:
             b = doc.boolean(tm["log"][1], "log")
@@ -440,11 +527,9 @@ def _read_analysis(doc: Doc, node) -> dict[str, Any]:
                           if t is not None]
         if "weights" in cm:
             wm = doc.mapping(cm["weights"][1], None, "coordination weights") or {}
-            ws = {k: doc.number(v[1], f"weight of {k}") for k, v in wm.items()}
-            bad = [k for k, v in ws.items() if v is not None and v < 0]
-            for k in bad:
-                doc.error(wm[k][1], f"coordination weight of '{k}' must be >= 0", "negative-weight")
-            if not bad and all(v is not None for v in ws.values()):
+            ws = {k: doc.bounded(v[1], f"coordination weight of '{k}'", BOUNDS["analysis.coordination.weights"])
+                  for k, v in wm.items()}
+            if all(v is not None for v in ws.values()):
                 if ws and sum(ws.values()) <= 0:
                     doc.error(cm["weights"][1], "coordination weights must not all be 0", "bad-value")
                 else:
@@ -452,7 +537,7 @@ def _read_analysis(doc: Doc, node) -> dict[str, Any]:
         if "variant" in cm:
             c["variant"] = doc.choice(cm["variant"][1], "coupling variant", ("corrected", "traditional")) or "corrected"
         if "floor" in cm:
-            c["floor"] = doc.number(cm["floor"][1], "floor")
+            c["floor"] = doc.bounded(cm["floor"][1], "floor", BOUNDS["analysis.coordination.floor"])
         out["coordination"] = c
     if "efficiency" in am:
         em = doc.mapping(am["efficiency"][1], EFFICIENCY_KEYS, "analysis.efficiency") or {}
@@ -476,14 +561,74 @@ def _read_analysis(doc: Doc, node) -> dict[str, Any]:
     return out
 
 
-def _plain_mapping(doc: Doc, node, what: str) -> dict[str, Any]:
-    """A free-form settings mapping, read safely; its keys are checked by the step that uses it."""
-    if not isinstance(node, yaml.MappingNode):
-        doc.error(node, f"{what} must be a mapping", "not-a-mapping")
-        return {}
-    from .yamlnodes import Loader
+def _native(node, v: float) -> float | int:
+    """A number as YAML itself would give it (``1`` an int, ``1.0`` a float), so resolved settings read alike."""
+    return int(v) if node.tag == "tag:yaml.org,2002:int" and v == int(v) else v
 
-    return yaml.load(yaml.serialize(node), Loader=Loader) or {}
+
+def _read_sensitivity(doc: Doc, node) -> dict[str, Any]:
+    """The ``sensitivity:`` section, every key checked where it stands (type, range, choices).
+
+    Returns the plain mapping that :func:`evalkit.analysis.sensitivity.read_spec` turns into a design.
+    """
+    sm = doc.mapping(node, SENSITIVITY_KEYS, "sensitivity")
+    out: dict[str, Any] = {}
+    if not sm:
+        return out
+    for key, (_, vnode) in sm.items():
+        what = f"sensitivity.{key}"
+        if key in ("draws", "seed", "year", "bootstrap", "top", "bottom"):
+            v = doc.bounded(vnode, what, BOUNDS[what])
+            if v is not None:
+                out[key] = v
+        elif key == "weights":
+            wm = doc.mapping(vnode, SENS_WEIGHTS_KEYS, what) or {}
+            w: dict[str, Any] = {}
+            for wkey, (_, wnode) in wm.items():  # in the file's order, as the manifest records them
+                if wkey == "kind":
+                    w["kind"] = doc.choice(wnode, f"{what}.kind", ("uniform", "dirichlet")) or "uniform"
+                elif wkey == "noise" and isinstance(wnode, yaml.MappingNode):
+                    per = {}
+                    for depth, (kn, vn) in (doc.mapping(wnode, None, f"{what}.noise") or {}).items():
+                        d = doc.bounded(kn, f"{what}.noise depth", BOUNDS[f"{what}.noise.depth"])
+                        v = doc.bounded(vn, f"{what}.noise at depth {depth}", BOUNDS[f"{what}.noise"])
+                        if d is not None and v is not None:
+                            per[d] = _native(vn, v)
+                    w["noise"] = per
+                else:  # noise (one share) or concentration
+                    v = doc.bounded(wnode, f"{what}.{wkey}", BOUNDS[f"{what}.{wkey}"])
+                    if v is not None:
+                        w[wkey] = _native(wnode, v)
+            out[key] = w
+        elif key == "judgments":
+            if isinstance(vnode, yaml.ScalarNode):  # judgments: 1 is short for {steps: 1}
+                v = doc.bounded(vnode, f"{what}.steps", BOUNDS[f"{what}.steps"])
+                if v is not None:
+                    out[key] = v
+                continue
+            jm = doc.mapping(vnode, SENS_JUDGMENTS_KEYS, what) or {}
+            j: dict[str, Any] = {}
+            if "steps" in jm:
+                v = doc.bounded(jm["steps"][1], f"{what}.steps", BOUNDS[f"{what}.steps"])
+                if v is not None:
+                    j["steps"] = v
+            out[key] = j
+        else:  # a list of options
+            items = doc.sequence(vnode, what)
+            if items is None:
+                continue
+            if not items:
+                doc.error(vnode, f"{what} is empty: list the options to try, or leave it out", "bad-value")
+                continue
+            if key == "impute":
+                opts = [doc.boolean(i, f"{what} option") for i in items]
+            else:
+                allowed = {"normalize": NORMALIZE_METHODS, "aggregate": AGGREGATE_METHODS,
+                           "weighting": SENS_WEIGHTING_VARIANTS}[key]
+                opts = [doc.choice(i, f"{what} option", allowed) for i in items]
+            if all(o is not None for o in opts):
+                out[key] = opts
+    return out
 
 
 SETTINGS_KEYS = {k: PROJECT_KEYS[k] for k in ("normalize", "aggregate", "scale", "ranks", "prepare", "analysis",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 
@@ -11,7 +10,7 @@ from ..scheme import (BY_YEAR_METHODS, DEFAULT_METHODS, ENTROPY_VARIANTS, NODE_M
                       Judgment, Scheme, Weighting)
 from ..tree import Tree
 from ..weight import DATA_WEIGHTINGS
-from .yamlnodes import Doc, Key, compose, display_path
+from .yamlnodes import Doc, Key, Range, compose, display_path
 
 AHP_METHODS = ("eigenvector", "geometric")
 COMBINE_RULES = ("mdi", "multiplicative", "linear", "game_theory")
@@ -60,6 +59,15 @@ WEIGHTING_HINTS = {
     "normalize": "normalisation is set in the project file (normalize: {method: ...})",
     "aggregate": "aggregation is set in the project file or on a tree node (aggregate: ...)",
 }
+#: Plausible range of every numeric setting of a weight scheme, by key; checked where the value stands.
+BOUNDS: dict[str, Range] = {
+    "ahp.max_cr": Range(0, 1, lo_open=True, code="bad-max-cr"),
+    "shift": Range(0, 1e6, code="bad-shift"),
+    "alpha": Range(0, 1, code="bad-alpha"),
+    "weights": Range(0, 1 + FIXED_TOLERANCE, code="negative-weight"),
+    "expert.weight": Range(0, 1e6, lo_open=True, code="bad-expert-weight"),
+}
+
 EXPERT_KEYS = {
     "name": Key(str, False, "who gave the judgments"),
     "weight": Key(float, False, "the expert's weight in the group (default equal)"),
@@ -120,10 +128,8 @@ def _read_ahp(doc: Doc, node, base: AhpSettings) -> AhpSettings | None:
     if "method" in am:
         method = doc.choice(am["method"][1], "ahp method", AHP_METHODS) or method
     if "max_cr" in am:
-        v = doc.number(am["max_cr"][1], "max_cr")
-        if v is not None and v <= 0:
-            doc.error(am["max_cr"][1], f"max_cr must be > 0, found {v:g}", "bad-max-cr")
-        elif v is not None:
+        v = doc.bounded(am["max_cr"][1], "max_cr", BOUNDS["ahp.max_cr"])
+        if v is not None:
             max_cr = v
     if "ri" in am:
         ri = doc.choice(am["ri"][1], "ri table", ri_table_names()) or ri
@@ -157,10 +163,8 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
     if method == "entropy":
         shift = 0.0
         if "shift" in m:
-            s = doc.number(m["shift"][1], "shift")
-            if s is not None and s < 0:
-                doc.error(m["shift"][1], f"shift must be >= 0, found {s:g}", "bad-shift")
-                ok = False
+            s = doc.bounded(m["shift"][1], "shift", BOUNDS["shift"])
+            ok &= s is not None
             shift = s or 0.0
         variant = "minmax"
         if "variant" in m:
@@ -231,10 +235,8 @@ def _read_weighting(doc: Doc, node, m, method: str, nid: str | None, tree: Tree 
             rule = doc.choice(m["rule"][1], f"rule at {label}", COMBINE_RULES) or rule
         alpha = 0.5
         if "alpha" in m:
-            a = doc.number(m["alpha"][1], "alpha")
-            if a is not None and not 0 <= a <= 1:
-                doc.error(m["alpha"][1], f"alpha must be in [0, 1], found {a:g}", "bad-alpha")
-                ok = False
+            a = doc.bounded(m["alpha"][1], "alpha", BOUNDS["alpha"])
+            ok &= a is not None
             alpha = a if a is not None else alpha
             if rule != "linear":
                 doc.warn(m["alpha"][0], f"alpha is used only by rule: linear (the rule at {label} is {rule})",
@@ -296,13 +298,10 @@ def _read_fixed(doc: Doc, node, children, label) -> dict[str, float] | None:
             doc.error(knode, f"'{cid}' is not a child of {label}{did_you_mean(cid, children)}", "unknown-child")
             ok = False
             continue
-        v = doc.number(vnode, f"weight of '{cid}'", fractions=True)
+        v = doc.bounded(vnode, f"weight of '{cid}'", BOUNDS["weights"], fractions=True)
         if v is None:
             ok = False
             continue
-        if v < 0:
-            doc.error(vnode, f"weight of '{cid}' must be >= 0, found {v:g}", "negative-weight")
-            ok = False
         out[cid] = v
     if children is not None:
         missing = [c for c in children if c not in wm]
@@ -412,10 +411,8 @@ def _read_experts(doc: Doc, node, children, label, complete) -> tuple[Expert, ..
         name = (doc.text(em["name"][1], "expert name") if "name" in em else None) or f"expert {k}"
         weight = 1.0
         if "weight" in em:
-            wv = doc.number(em["weight"][1], "expert weight", fractions=True)
-            if wv is None or wv <= 0 or not math.isfinite(wv):
-                if wv is not None:
-                    doc.error(em["weight"][1], f"expert weight must be > 0, found {wv:g}", "bad-expert-weight")
+            wv = doc.bounded(em["weight"][1], "expert weight", BOUNDS["expert.weight"], fractions=True)
+            if wv is None:
                 ok = False
             else:
                 weight = wv

@@ -82,14 +82,61 @@ def compose(path: Path | str, problems: Problems, *, text: str | None = None) ->
         ctx = f" {e.context}" if e.context else ""
         problems.add(pos, f"YAML syntax error: {what}{ctx}", "yaml-syntax")
         return None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (a control character ...)
+        problems.add(_reader_pos(text, e, file), f"the character {_char_name(e.character)} is not allowed in YAML "
+                     "text: delete it (or write it as an escape inside double quotes)", "yaml-syntax")
+        return None
     except yaml.YAMLError as e:  # pragma: no cover - unmarked errors are rare
         problems.add(Pos(file, 1), f"YAML error: {e}", "yaml-syntax")
         return None
     if node is None:
         problems.add(Pos(file, 1), "the file is empty", "empty-file")
-    elif _has_alias(node, file, problems):
+    elif _has_alias(node, file, problems) | _has_foreign_tag(node, file, problems):
         return None
     return node
+
+
+def _char_name(ch: object) -> str:
+    code = ch if isinstance(ch, int) else ord(str(ch)[:1] or "\0")
+    return f"U+{code:04X}"
+
+
+def _reader_pos(text: str, e: "yaml.reader.ReaderError", file: str) -> Pos:
+    """Line and column of the refused character (the reader's own position counts bytes in libyaml)."""
+    ch = e.character if isinstance(e.character, str) else chr(e.character) if isinstance(e.character, int) else ""
+    k = text.find(ch) if ch else -1
+    if k < 0:
+        k = min(max(int(getattr(e, "position", 0) or 0), 0), len(text))
+    line = text.count("\n", 0, k) + 1
+    return Pos(file, line, k - (text.rfind("\n", 0, k) + 1) + 1)
+
+
+#: The tags the readers understand: what YAML's core schema resolves plain values to.  An explicit
+#: application tag (``!foo``) or a Python/binary/set tag means nothing to evalkit and is refused.
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq",
+                                                            "timestamp", "merge"))
+
+
+def _has_foreign_tag(root: yaml.Node, file: str, problems: Problems) -> bool:
+    found = False
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.tag not in PLAIN_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            if tag == "!!value":  # a bare '=' resolves to the "value" type
+                problems.add(at(node, file), "the value '=' is not understood: quote it (\"=\") or write the "
+                             "intended value", "yaml-tag")
+            else:
+                problems.add(at(node, file), f"YAML tag {quote(tag)} is not supported: remove it and write the "
+                             "plain value", "yaml-tag")
+            found = True
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack += [k, v]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += list(node.value)
+    return found
 
 
 def _has_alias(root: yaml.Node, file: str, problems: Problems) -> bool:
@@ -111,6 +158,38 @@ def _has_alias(root: yaml.Node, file: str, problems: Problems) -> bool:
         elif isinstance(node, yaml.SequenceNode):
             stack += list(node.value)
     return found
+
+
+MAX_NUMBER_TEXT = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """The plausible values of a numeric setting: ``lo <= x <= hi`` (open ends excluded), whole numbers or not.
+
+    Bounds keep a setting where the numerics stay meaningful: a scale of [-1e308, 1e308] or
+    [0, 1e-320] reads as numbers but overflows or underflows in the first division.
+    """
+
+    lo: float
+    hi: float
+    integer: bool = False
+    lo_open: bool = False
+    hi_open: bool = False
+    code: str = "out-of-range"  # the problem code of a value outside
+
+    def contains(self, v: float) -> bool:
+        above = v > self.lo if self.lo_open else v >= self.lo
+        below = v < self.hi if self.hi_open else v <= self.hi
+        return above and below
+
+    def __str__(self) -> str:
+        a = "(" if self.lo_open else "["
+        b = ")" if self.hi_open else "]"
+        def show(x: float) -> str:
+            return str(int(x)) if self.integer else f"{x:g}"
+
+        return f"in {a}{show(self.lo)}, {show(self.hi)}{b}"
 
 
 @dataclass(frozen=True)
@@ -212,11 +291,18 @@ class Doc:
         if v is None:
             return None
         s = v.strip()
+        if len(s) > MAX_NUMBER_TEXT:  # no real number needs more; Fraction of a huge text is slow and overflows
+            self.error(node, f"{what} {quote(v)} is {len(s)} characters long: write a number of at most "
+                       f"{MAX_NUMBER_TEXT} characters", "not-a-number")
+            return None
         try:
             if fractions and "/" in s:
                 f = float(Fraction(s.replace(" ", "")))
             else:
                 f = float(s)
+        except OverflowError:
+            self.error(node, f"{what} {quote(v)} is too large for a number", "not-finite")
+            return None
         except (ValueError, ZeroDivisionError):
             hint = " (write a number, or a fraction like \"1/3\")" if fractions else " (write a number such as 0.5)"
             self.error(node, f"{what} {quote(v)} is not a number{hint}", "not-a-number")
@@ -225,6 +311,20 @@ class Doc:
             self.error(node, f"{what} {quote(v)} must be a finite number", "not-finite")
             return None
         return f
+
+    def bounded(self, node: yaml.Node, what: str, rng: "Range", *, fractions: bool = False) -> float | None:
+        """A number within ``rng`` (a whole number when ``rng.integer``); else a located error naming the range."""
+        v = self.number(node, what, fractions=fractions)
+        if v is None:
+            return None
+        if rng.integer and v != int(v):
+            self.error(node, f"{what} must be a whole number {rng}, found {v:g}", rng.code)
+            return None
+        if not rng.contains(v):
+            self.error(node, f"{what} must be {'a whole number ' if rng.integer else ''}{rng}, found {v:g}",
+                       rng.code)
+            return None
+        return int(v) if rng.integer else v
 
     def boolean(self, node: yaml.Node, what: str) -> bool | None:
         v = self.scalar(node, what)
