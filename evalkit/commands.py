@@ -218,13 +218,15 @@ def cmd_plan(args) -> int:
     if p.items:
         print(_plan_table(p, lang, fmt))
     target = Path(args.out).resolve() if args.out else inputs.project.output
-    csv_path = target / f"plan-{args.unit}-{args.year}.csv"
+    from .unitids import unit_file_stem
+
+    csv_path = target / f"plan-{unit_file_stem(args.unit)}-{args.year}.csv"
     _atomic_write(csv_path, plan_frame(p, lang).to_csv(index=False, lineterminator="\n"))
     written = [csv_path]
     if args.report:
         html = render_html(p, unit_label=label, title=inputs.project.title, lang=lang,
                            synthetic=inputs.project.synthetic)
-        page = target / str(args.year) / f"plan-{args.unit}.html"
+        page = target / str(args.year) / f"plan-{unit_file_stem(args.unit)}.html"
         _atomic_write(page, html)
         written.append(page)
     print("wrote " + ", ".join(display_path(w) for w in written)

@@ -42,7 +42,7 @@ def manifest(result: Result) -> dict[str, Any]:
             "file": str(project.file),
             "title": {"zh": project.title.zh, "en": project.title.en},
             "framework": str(project.framework), "weights": str(project.weights),
-            "values": str(project.values), "units": str(project.units),
+            "values": str(project.values), "units": str(project.units) if project.units else None,
             "targets": str(project.targets) if project.targets else None,
             "synthetic": project.synthetic,
             "years": list(result.years),

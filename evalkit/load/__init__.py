@@ -39,12 +39,15 @@ def load_inputs(project_path: Path | None, problems: Problems | None = None) -> 
     if project is not None:
         tree = load_tree(project.framework, problems)
         scheme = load_scheme(project.weights, tree, problems)
-        units = load_units(project.units, problems)
+        units = load_units(project.units, problems) if project.units is not None else None
         if tree is not None:
             _check_project_against_tree(project, tree, problems)
-        if tree is not None and units is not None:
+        if tree is not None and (units is not None or project.units is None):
             panel = load_values(project.values, tree, units, project.years, problems,
-                                years_pos=project.pos.get("years"))
+                                years_pos=project.pos.get("years"), columns=project.data_columns,
+                                sheet=project.data_sheet, year=project.data_year)
+            if panel is not None and units is None:  # no units file: the values file's ids, in file order
+                units = Units.from_ids(panel.units)
             if panel is not None and project.targets is not None:
                 targets = load_targets(project.targets, tree, units, panel.years, problems)
     problems.raise_if_errors()

@@ -21,7 +21,7 @@ PROJECT_KEYS = {
     "framework": Key(str, True, "path of the indicator tree YAML"),
     "weights": Key(str, True, "path of the weight scheme YAML"),
     "data": Key(dict, True, "{values: ..., units: ..., synthetic: false}"),
-    "years": Key(list, False, "[first, last]"),
+    "years": Key(list, False, "[first, last] (a range), or three or more editions [2014, 2016, 2018, ...]"),
     "normalize": Key(dict, False, "{method: minmax | zscore | rank | goalpost, scope: panel | year}"),
     "aggregate": Key(dict, False, "{method: arithmetic | geometric | topsis, min_share: 0.667, geometric_shift: 1}"),
     "scale": Key(list, False, "[lo, hi]"),
@@ -38,9 +38,14 @@ PROJECT_KEYS = {
 }
 DATA_KEYS = {
     "values": Key(str, True, "path of the values file (CSV or XLSX)"),
-    "units": Key(str, True, "path of the units file"),
+    "units": Key(str, False, "path of the units file (default: units from the values file, named by their ids)"),
     "synthetic": Key(bool, False, "true stamps every output as demonstration data"),
+    "columns": Key(dict, False, "{unit: <header>, year: <header>, indicator: ..., value: ..., status: ...}: the "
+                   "values file's own headers"),
+    "sheet": Key(str, False, "the worksheet of an XLSX values file (default: the first)"),
+    "year": Key(int, False, "the year of a values file without a year column"),
 }
+DATA_COLUMN_ROLES = ("unit", "year", "indicator", "value", "status")
 NORMALIZE_KEYS = {"method": Key(str, False, "minmax | zscore | rank | goalpost"),
                   "scope": Key(str, False, "panel | year")}
 AGGREGATE_KEYS = {"method": Key(str, False, "arithmetic | geometric | topsis"),
@@ -49,7 +54,10 @@ AGGREGATE_KEYS = {"method": Key(str, False, "arithmetic | geometric | topsis"),
                   "geometric_shift": Key(float, False, "geometric mean on s - lo + shift: 1 (default) survives a "
                                          "child at the bottom of the scale; 0 is the plain geometric mean (HDI), "
                                          "where such a child gives the bottom")}
-REPORT_KEYS = {"lang": Key(str, False, "zh | en")}
+REPORT_KEYS = {"lang": Key(str, False, "zh | en"),
+               "min_coverage": Key(float, False, "least share of a unit-year's weight backed by reported values "
+                                   "for a score, rank and grade (default 0.5)")}
+DEFAULT_MIN_COVERAGE = 0.5
 RANKS_KEYS = {"round": Key(int, False, "decimals")}
 PREPARE_KEYS = {
     "screen": Key(dict, False, "{min_coverage_unit: 0.5, min_coverage_indicator: 0.5, by: panel | year}"),
@@ -125,15 +133,43 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
     framework = path_of(m["framework"], "framework") if "framework" in m else None
     weights = path_of(m["weights"], "weights") if "weights" in m else None
     values = units = None
+    units_ok = True
     synthetic = False
+    data_columns: dict[str, str] = {}
+    data_sheet: str | None = None
+    data_year: int | None = None
     if "data" in m:
         dm = doc.mapping(m["data"][1], DATA_KEYS, "data")
         if dm is not None:
             values = path_of(dm["values"], "values file") if "values" in dm else None
-            units = path_of(dm["units"], "units file") if "units" in dm else None
+            if "units" in dm:
+                units = path_of(dm["units"], "units file")
+                units_ok = units is not None
             if "synthetic" in dm:
                 synthetic = bool(doc.boolean(dm["synthetic"][1], "synthetic"))
-            for k in ("values", "units"):
+            if "columns" in dm:
+                cm = doc.mapping(dm["columns"][1], None, "data.columns") or {}
+                headers: dict[str, str] = {}
+                for role, (kn, vn) in cm.items():
+                    if role not in DATA_COLUMN_ROLES:
+                        doc.error(kn, f"data.columns: unknown role {quote(role)} (roles: "
+                                  f"{', '.join(DATA_COLUMN_ROLES)})", "unknown-key")
+                        continue
+                    h = doc.text(vn, f"the header of the {role} column")
+                    if h is not None and h.strip() in headers.values():
+                        doc.error(vn, f"data.columns maps two roles to the header {quote(h)}", "bad-columns")
+                    elif h is not None:
+                        headers[role] = h.strip()
+                data_columns = headers
+            if "sheet" in dm:
+                data_sheet = doc.text(dm["sheet"][1], "data.sheet")
+            if "year" in dm:
+                v = doc.number(dm["year"][1], "data.year")
+                if v is not None and v != int(v):
+                    doc.error(dm["year"][1], "data.year must be a whole number", "bad-years")
+                elif v is not None:
+                    data_year = int(v)
+            for k in ("values", "units", "columns", "year"):
                 if k in dm:
                     pos[f"data.{k}"] = doc.pos(dm[k][1])
     targets = path_of(m["targets"], "targets file") if "targets" in m else None
@@ -149,6 +185,10 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
                 elif len(ys) == 2 and ys[0] > ys[1]:
                     doc.error(m["years"][1], f"years [{int(ys[0])}, {int(ys[1])}] are reversed: write [first, last]",
                               "years-reversed")
+                elif len(ys) >= 3 and len(set(ys)) < len(ys):
+                    doc.error(m["years"][1], "an edition is listed twice in years", "bad-years")
+                elif len(ys) >= 3:  # editions: exactly these years (biennial surveys ...)
+                    years = tuple(sorted(int(y) for y in ys))
                 else:
                     years = (int(min(ys)), int(max(ys)))
         elif items is not None:
@@ -165,10 +205,18 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
                 got.append((label, v))
         grades = tuple(sorted(got, key=lambda g: -g[1]))
     lang = "zh"
+    min_coverage = DEFAULT_MIN_COVERAGE
     if "report" in m:
         rm = doc.mapping(m["report"][1], REPORT_KEYS, "report")
         if rm and "lang" in rm:
             lang = doc.choice(rm["lang"][1], "report language", LANGS) or lang
+        if rm and "min_coverage" in rm:
+            v = doc.number(rm["min_coverage"][1], "report.min_coverage", fractions=True)
+            if v is not None and not 0 <= v <= 1:
+                doc.error(rm["min_coverage"][1], f"report.min_coverage is a share in [0, 1], found {v:g}",
+                          "bad-share")
+            elif v is not None:
+                min_coverage = float(v)
     output = base / "out"
     if "output" in m:
         o = doc.text(m["output"][1], "output")
@@ -178,11 +226,12 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
     if bundled or (installed and bundled_root() in path.resolve().parents):
         # the bundled projects write ./out, never into the installed package
         output = Path.cwd() / "out"
-    if framework is None or weights is None or values is None or units is None:
+    if framework is None or weights is None or values is None or not units_ok:
         return None
     return Project(file=path.resolve(), title=title, framework=framework, weights=weights, values=values,
                    units=units, targets=targets, synthetic=synthetic, years=years, settings=s, grades=grades,
-                   lang=lang, output=output, bundled_demo=bundled, pos=pos)
+                   lang=lang, output=output, bundled_demo=bundled, pos=pos, data_columns=data_columns,
+                   data_sheet=data_sheet, data_year=data_year, min_coverage=min_coverage)
 
 
 def _read_settings(doc: Doc, m) -> Settings:

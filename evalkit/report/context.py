@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..tree import STAGES, Node
+from ..unitids import unit_file_stem
 from . import charts
 from .charts import ALL, CITY, GROUP, Series
 from .i18n import catalogue, t
@@ -148,8 +149,9 @@ class UnitInfo:
         return self.name_zh if lang == "zh" else (self.name_en or self.name_zh)
 
     def label(self, lang: str) -> str:
-        """Name and code, never the name alone (苏州 320500 / 宿州 341300)."""
-        return f"{self.name(lang)} {self.id}"
+        """Name and code, never the name alone (苏州 320500 / 宿州 341300); the id alone when it is the name."""
+        name = self.name(lang)
+        return self.id if name == self.id else f"{name} {self.id}"
 
     def group_name(self, lang: str) -> str:
         return self.group_zh if lang == "zh" else self.group_en
@@ -1171,7 +1173,7 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
     for i in order:
         info = p.units[i]
         league.append({
-            "id": info.id, "href": f"{info.id}.html", "label": info.label(lang), "name": info.name(lang),
+            "id": info.id, "href": f"{unit_file_stem(info.id)}.html", "label": info.label(lang), "name": info.name(lang),
             "group": info.group_name(lang),
             "rank": fmt_rank(R[i]), "score": fmt_score(S[i, root]),
             "domains": [fmt_score(S[i, k]) for k in didx],
@@ -1206,7 +1208,7 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
         ctx["heatmap"] = charts.heatmap([p.units[i].label(lang) for i in order], ctx["domain_names"],
                                         [[S[i, k] for k in didx] for i in order], lo=p.scale[0], hi=p.scale[1],
                                         title=t("heat_title", lang, year=year), desc=t("heat_desc", lang),
-                                        row_links=[f"{p.units[i].id}.html" for i in order], uid="heat")
+                                        row_links=[f"{unit_file_stem(p.units[i].id)}.html" for i in order], uid="heat")
         ctx["heatmap_note"] = ""
     else:
         ctx["heatmap"] = None
@@ -1269,7 +1271,7 @@ def _movers(p: Prepared, y: int, lang: str) -> dict:
 
     def row(i: int) -> dict:
         info = p.units[i]
-        return {"id": info.id, "href": f"{info.id}.html", "label": info.label(lang),
+        return {"id": info.id, "href": f"{unit_file_stem(info.id)}.html", "label": info.label(lang),
                 "score": fmt_score(S[i]), "prev_score": fmt_score(Sp[i]), "d_score": delta_score(S[i], Sp[i]),
                 "rank": fmt_rank(R[i]), "prev_rank": fmt_rank(Rp[i]), "d_rank": delta_rank(R[i], Rp[i], lang),
                 "provisional": bool(p.unit_prov[i, y])}
