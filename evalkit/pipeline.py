@@ -89,6 +89,8 @@ class Result:
     notes: tuple[Problem, ...]
     computed: tuple[str, ...]  # node ids (re)computed by this call, for what-if checks
     cache: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    # (U, Y, N) share of each node's weight backed by reported values (not imputed, not missing)
+    coverage: np.ndarray | None = None
 
     # ------------------------------------------------------------------ labels
     @property
@@ -137,6 +139,11 @@ class Result:
     def unit_groups(self) -> np.ndarray:
         table = self.inputs.units.table.set_index("id")
         return pd.factorize(table.loc[list(self.units), "group"])[0]
+
+    def insufficient(self) -> np.ndarray:
+        """(U, Y) bool: the unit-year's coverage is below ``report.min_coverage`` (no score, rank or grade)."""
+        root = self.tree.index[self.tree.root.id]
+        return self.coverage[:, :, root] < self.inputs.project.min_coverage - 1e-12
 
     def imputed_share(self) -> np.ndarray:
         """(U, Y, N): weighted share of each node's present leaves that were imputed."""
@@ -195,6 +202,7 @@ class Result:
             df["grade"] = self.grades().ravel()
         df["imputed_share"] = self.imputed_share().ravel()
         df["provisional"] = self.provisional().ravel()
+        df["coverage"] = self.coverage.ravel()
         return df
 
     def weights_frame(self) -> pd.DataFrame:
@@ -353,9 +361,51 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
         p = tree.parent[node.id]
         gw[tree.index[node.id]] = local[tree.index[node.id]] * (gw[tree.index[p]] if p else 1.0)
 
+    # coverage, and "insufficient data": a unit-year whose reported share of the weight is below
+    # report.min_coverage gets no composite score (so no rank or grade: it is not ranked among the
+    # others), and neither do its inner nodes below min_coverage (a domain carried over from last year)
+    reported = np.isfinite(prepared.x_raw) & ((prepared.flags & IMPUTED) == 0)
+    cov = coverage(tree, gw, reported)
+    min_cov = inputs.project.min_coverage
+    inner = np.array([not n.is_leaf for n in tree.nodes])
+    root = tree.index[tree.root.id]
+    low_unit_year = cov[:, :, root] < min_cov - 1e-12
+    low = (cov < min_cov - 1e-12) & inner & low_unit_year[:, :, None] & np.isfinite(scores)
+    log.append(StepRecord("coverage", "*", {"min_coverage": min_cov, "insufficient_cells": int(low.sum())},
+                          inputs.project.pos.get("report"), _key("coverage", min_cov, [keys[n.id] for n in tree.nodes])))
+    if low.any():
+        scores = np.where(low, np.nan, scores)
+
     return Result(inputs=inputs, settings=settings, scheme=scheme, prepared=prepared, z=z, norm_info=info,
                   scores=scores, present_share=share, local_weight=local, global_weight=gw, weighting=weighting,
-                  log=tuple(log), notes=tuple(problems.warnings), computed=tuple(computed), cache=cache)
+                  log=tuple(log), notes=tuple(problems.warnings), computed=tuple(computed), cache=cache,
+                  coverage=cov)
+
+
+def coverage(tree: Tree, global_weight: np.ndarray, reported: np.ndarray) -> np.ndarray:
+    """(U, Y, N): the share of each node's weight held by leaves with a reported value.
+
+    ::
+
+        coverage[u, t, k] = Σ_{leaf l under k} w_l · r[u, t, l] / Σ_{leaf l under k} w_l
+
+    with ``w_l`` the leaf's global weight and ``r`` 1 for a value as reported
+    (0 when missing, imputed or carried forward).  A node whose leaves all have
+    weight 0 counts its leaves equally.  Unlike the aggregation's present
+    share (local, one level), this reaches down to the data: a score built
+    from renormalised or imputed children has coverage < 1.  See
+    docs/methods.md#coverage (OECD/JRC Handbook 2008, §4 on missing data).
+    """
+    leaf_ids = tree.leaf_ids
+    pos = {lid: j for j, lid in enumerate(leaf_ids)}
+    m = np.zeros((len(leaf_ids), len(tree.nodes)))
+    for k, n in enumerate(tree.nodes):
+        under = [pos[x] for x in tree.leaves_under(n.id)]
+        w = np.array([global_weight[tree.index[leaf_ids[j]]] for j in under])
+        if not (w.sum() > 0):
+            w = np.ones(len(under))
+        m[under, k] = w / w.sum()
+    return np.clip(reported.astype(np.float64) @ m, 0.0, 1.0)
 
 
 def rescore(result: Result, changes: Mapping[str, Any] | None = None, *, scheme: Scheme | None = None,

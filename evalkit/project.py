@@ -12,6 +12,8 @@ from .tree import Names
 NORMALIZE_METHODS = ("minmax", "zscore", "rank", "goalpost")
 SCOPES = ("panel", "year")
 LANGS = ("zh", "en")
+DEFAULT_MIN_COVERAGE = 0.5  # at least half of a score's weight reported: else it is mostly imputation
+LOW_YEAR_COVERAGE = 0.8  # a year whose median unit coverage is below this looks half-collected
 
 
 @dataclass(frozen=True, slots=True)

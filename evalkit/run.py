@@ -29,7 +29,7 @@ def resolve_years(result: Result, years: list[int] | None) -> list[int]:
     if bad:
         from .cli import CommandError
 
-        raise CommandError(f"--year {bad[0]} is not in the data (years {available[0]}-{available[-1]})")
+        raise CommandError(f"--year {bad[0]} is not in the data (years {', '.join(map(str, available))})")
     return sorted(set(years))
 
 
@@ -91,12 +91,14 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     robustness.csv, sobol.csv, the robustness page and the rank interval on
     every scorecard of its year.
     """
+    from .summary import coverage_notes
+
     inputs = load_inputs(project_path)
     result = score(inputs)
-    if warn is not None:
-        warn(result.notes)
     project = inputs.project
     report_years = resolve_years(result, years)
+    if warn is not None:
+        warn([*result.notes, *coverage_notes(result, report_years)])
     lang = lang or project.lang
     target = Path(out).resolve() if out else project.output
     tables = analysis_tables(result, inputs.targets)
@@ -279,6 +281,7 @@ def report_meta(result: Result, man: dict[str, Any] | None = None) -> dict[str, 
         "grades": dict(project.grades),
         "synthetic": project.synthetic,
         "years": list(result.years),
+        "min_coverage": project.min_coverage,
         "method": {
             "normalize": {"method": result.settings.normalize, "scope": result.settings.scope},
             "aggregate": {"method": result.settings.aggregate, "min_share": result.settings.min_share,

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from ..errors import Problems, quote
-from ..project import LANGS, NORMALIZE_METHODS, SCOPES, Project, Settings
+from ..project import DEFAULT_MIN_COVERAGE, LANGS, NORMALIZE_METHODS, SCOPES, Project, Settings
 from ..tree import STAGES, Names
 from .tree import AGGREGATE_METHODS, read_names
 from .yamlnodes import Doc, Key, compose, display_path
@@ -57,7 +57,6 @@ AGGREGATE_KEYS = {"method": Key(str, False, "arithmetic | geometric | topsis"),
 REPORT_KEYS = {"lang": Key(str, False, "zh | en"),
                "min_coverage": Key(float, False, "least share of a unit-year's weight backed by reported values "
                                    "for a score, rank and grade (default 0.5)")}
-DEFAULT_MIN_COVERAGE = 0.5
 RANKS_KEYS = {"round": Key(int, False, "decimals")}
 PREPARE_KEYS = {
     "screen": Key(dict, False, "{min_coverage_unit: 0.5, min_coverage_indicator: 0.5, by: panel | year}"),
