@@ -8,6 +8,8 @@ The Python API for researchers::
     df = result.to_frame()                                        # results.csv as a DataFrame
     alt = evalkit.rescore(result, {"weights.nodes.dgpi.method": "entropy"})   # what-if
     shifts = evalkit.compare(result, alt)                         # score and rank shifts
+    inputs = evalkit.from_frames(df, tree_dict, weights_dict, years=[2014, 2024])   # no files needed
+    out = evalkit.sensitivity(result, draws=200, seed=1)          # robustness and Sobol tables
 """
 
 from __future__ import annotations
@@ -40,6 +42,32 @@ def rescore(result, changes=None, **kwargs):
     return _rescore(result, changes, **kwargs)
 
 
+def from_frames(values, tree, weights, units=None, **settings):
+    """Validated inputs from a values DataFrame and the tree and weights as dicts: see
+    :func:`evalkit.load.frames.from_frames`; raises UserError with located messages (``values[row 12]: ...``)."""
+    from .load.frames import from_frames as _from_frames
+
+    return _from_frames(values, tree, weights, units, **settings)
+
+
+def sensitivity(result, *, draws=None, seed=None, year=None, spec=None, jobs=1):
+    """Uncertainty and sensitivity analysis of a result's ranking over the project's ``sensitivity:``
+    choices (or ``spec``, a mapping of the same keys).  Returns an object with ``robustness`` (rank
+    intervals per unit) and ``sobol`` (first-order and total indices per factor) DataFrames."""
+    from dataclasses import replace
+
+    from .analysis.sensitivity import read_spec, run_sensitivity
+    from .errors import Pos
+
+    project = result.inputs.project
+    raw = spec if spec is not None else result.settings.sensitivity
+    pos = project.pos.get("sensitivity") or Pos("sensitivity")
+    s = read_spec(raw, pos, draws=draws, seed=seed)
+    if year is not None:
+        s = replace(s, year=int(year))
+    return run_sensitivity(result, s, jobs=jobs)
+
+
 def compare(a, b):
     """Score and rank shifts between two results (compare.csv as a DataFrame)."""
     from .analysis.compare import compare as _compare
@@ -47,4 +75,4 @@ def compare(a, b):
     return _compare(a, b)
 
 
-__all__ = ["load_project", "score", "rescore", "compare", "UserError", "__version__"]
+__all__ = ["load_project", "from_frames", "score", "rescore", "compare", "sensitivity", "UserError", "__version__"]

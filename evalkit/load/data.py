@@ -225,11 +225,12 @@ def _report_rows(problems: Problems, file: str, rows: np.ndarray, message: Calla
 # --------------------------------------------------------------------------- units
 
 
-def load_units(path: Path, problems: Problems) -> Units | None:
-    df = read_table(path, problems)
+def load_units(path: Path | pd.DataFrame, problems: Problems, *, file: str | None = None) -> Units | None:
+    """The units file (or a DataFrame with its columns, named ``file`` in messages)."""
+    df = path if isinstance(path, pd.DataFrame) else read_table(path, problems)
     if df is None:
         return None
-    file = display_path(path)
+    file = file or display_path(path)
     need = ["id", "name_zh", "name_en", "group"]
     missing = [c for c in need if c not in df.columns]
     if missing:

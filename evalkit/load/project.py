@@ -97,9 +97,16 @@ def demo_project_path() -> Path:
     return bundled_root() / "examples" / "demo" / "evalkit.yaml"
 
 
-def load_project(path: Path | None, problems: Problems) -> Project | None:
-    """Read evalkit.yaml; ``None`` means the bundled demo (which writes ./out)."""
-    bundled = path is None
+def load_project(path: Path | str | None, problems: Problems, *, text: str | None = None) -> Project | None:
+    """Read evalkit.yaml; ``None`` means the bundled demo (which writes ./out).
+
+    With ``text`` (the project's YAML, named ``path`` in messages) nothing is
+    read from disk: the paths it names are kept as written, unchecked (the
+    caller supplies the inputs themselves, as :func:`evalkit.from_frames` does).
+    """
+    bundled = path is None and text is None
+    if text is not None:
+        return _load_project_text(str(path or "settings"), text, problems)
     if path is None:
         path = demo_project_path()
     path = Path(path)
@@ -108,17 +115,31 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
     root = compose(path, problems)
     if root is None:
         return None
-    doc = Doc(display_path(path), problems)
+    return _read_project(root, path, Doc(display_path(path), problems), path.resolve().parent, problems,
+                         bundled=bundled, check_paths=True)
+
+
+def _load_project_text(name: str, text: str, problems: Problems) -> Project | None:
+    root = compose(name, problems, text=text)
+    if root is None:
+        return None
+    return _read_project(root, Path(name), Doc(name, problems), Path.cwd(), problems, bundled=False,
+                         check_paths=False)
+
+
+def _read_project(root, path: Path, doc: Doc, base: Path, problems: Problems, *, bundled: bool,
+                  check_paths: bool) -> Project | None:
     m = doc.mapping(root, PROJECT_KEYS, "the project file")
     if m is None:
         return None
-    base = path.resolve().parent
     pos = {k: doc.pos(v[0]) for k, v in m.items()}
 
     def path_of(entry, what) -> Path | None:
         text = doc.text(entry[1], what)
         if text is None:
             return None
+        if not check_paths:
+            return Path(text)
         p = (base / text).resolve()
         if not p.exists():
             doc.error(entry[1], f"{what} {quote(text)} not found (looked for {display_path(p)}; paths are relative "
@@ -222,12 +243,12 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
         if o is not None:
             output = (base / o).resolve()
     installed = bundled_root().name == "_bundled"
-    if bundled or (installed and bundled_root() in path.resolve().parents):
+    if bundled or (check_paths and installed and bundled_root() in path.resolve().parents):
         # the bundled projects write ./out, never into the installed package
         output = Path.cwd() / "out"
     if framework is None or weights is None or values is None or not units_ok:
         return None
-    return Project(file=path.resolve(), title=title, framework=framework, weights=weights, values=values,
+    return Project(file=path.resolve() if check_paths else Path(""), title=title, framework=framework, weights=weights, values=values,
                    units=units, targets=targets, synthetic=synthetic, years=years, settings=s, grades=grades,
                    lang=lang, output=output, bundled_demo=bundled, pos=pos, data_columns=data_columns,
                    data_sheet=data_sheet, data_year=data_year, min_coverage=min_coverage)
