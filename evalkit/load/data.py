@@ -352,10 +352,11 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
         inside = np.isin(year_num, years) if editions else (year_num >= years[0]) & (year_num <= years[-1])
         outside = good_year & ~inside
         if outside.any():
-            ys, counts = np.unique(year_num[outside].astype(np.int64), return_counts=True)
             what = ("editions " + ", ".join(map(str, years))) if editions else f"years [{years[0]}, {years[-1]}]"
-            for yv, c in zip(ys, counts):
-                problems.warn(Pos(file, int(rows[np.flatnonzero(outside & (year_num == yv))[0]]) + 2),
+            for yv in np.unique(year_num[outside].astype(np.int64)):
+                in_year = rows[outside & (year_num == yv)]
+                c = len(np.unique(in_year))  # file rows (a wide row holds several cells)
+                problems.warn(Pos(file, int(in_year.min()) + 2),
                               f"{c} row{'s' if c != 1 else ''} for {yv} {'are' if c != 1 else 'is'} outside the "
                               f"project's {what} and left out (add {yv} to years to score it)", "year-outside")
             keep = ~outside
