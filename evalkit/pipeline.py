@@ -491,8 +491,13 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
         groups = pd.factorize(inputs.units.table.set_index("id").loc[list(units), "group"])[0]
         per = {leaf_ids.index(k): v for k, v in im.get("indicators", {}).items() if k in leaf_ids}
         # derived indicators are computed from their inputs; they are imputed like any indicator.
-        # A unit-year with no reported value at all is not imputed: its scores would be invented.
-        reported = np.isfinite(values).any(axis=2)
+        # A unit-year with no reported value at all is not imputed: its scores would be invented; nor is one
+        # with fewer than report.min_coverage of its indicators (a half-collected year): it has insufficient
+        # data whatever is filled in, and last year's values carried into it would only leak into the weights.
+        present = np.isfinite(values)
+        reported = present.any(axis=2)
+        thin = reported & (present.mean(axis=2) < inputs.project.min_coverage - 1e-12)
+        reported &= ~thin
         where = reported if kept_unit_years is None else (reported & kept_unit_years)
         values, flags, rec = impute(values, chain=im["chain"], per_indicator=per, groups=groups,
                                     years=list(panel.years), flags=flags, where=where)
@@ -502,6 +507,8 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
                              "by_indicator": {leaf_ids[j]: int(sum(n[j] for n in rec.filled.values()))
                                               for j in range(L) if any(n[j] for n in rec.filled.values())},
                              "still_missing": int(sum(rec.missing_after))}
+        if thin.any():
+            records["impute"]["not_imputed_unit_years"] = int(thin.sum())
     x_imputed = values
     if "treat" in prep:
         tr = prep["treat"]

@@ -79,7 +79,7 @@ def test_a_widened_half_collected_year_is_insufficient_data_not_a_grade(collecte
     res = pd.read_csv(root / "out-b" / "results.csv", dtype={"unit": str}, keep_default_na=False)
     sz = res[(res["unit"] == "320500") & (res["year"] == 2025) & (res["node"] == "dgpi")].iloc[0]
     assert sz["score"] == "" and sz["rank"] == "" and sz["grade"] == ""
-    assert float(sz["coverage"]) < 0.5 and float(sz["imputed_share"]) > 0.5  # carried forward: not data
+    assert float(sz["coverage"]) < 0.5 and float(sz["imputed_share"]) == 0  # nothing carried into a thin year
     last = res[(res["unit"] == "320500") & (res["year"] == 2024) & (res["node"] == "dgpi")].iloc[0]
     assert last["score"] != "" and float(last["coverage"]) > 0.9
 

@@ -269,13 +269,13 @@ def test_below_min_coverage_no_score_rank_or_grade_and_ranks_among_the_eligible(
     thin = (df["省份"] == "上海市") & (df["时间"] == 2023)
     df.loc[thin, ["broadband", "base5g", "online"]] = ""  # a quarter of the weight left: 0.25 < 0.6
     df.to_csv(tmp_path / "sheet.csv", index=False)
-    extra = "report: {min_coverage: 0.6}\ngrades: {A: 60, B: 0}\nprepare: {impute: {chain: [carry]}}\n"
+    # any present child will do (COINr's rule), so a score could be computed from the one value left
+    extra = "report: {min_coverage: 0.6}\ngrades: {A: 60, B: 0}\naggregate: {min_share: 0}\n"
     result = evalkit.score(load_inputs(_project(tmp_path, data_extra=", columns: {unit: 省份, year: 时间}",
                                                 extra=extra)))
     f = result.to_frame()
     root = f[(f["node"] == "idx") & (f["year"] == 2023)].set_index("unit")
-    # carried forward, so the score could be computed: coverage says it is 3/4 someone else's year
-    assert root.loc["上海市", "coverage"] == pytest.approx(0.25) and root.loc["上海市", "imputed_share"] > 0.7
+    assert root.loc["上海市", "coverage"] == pytest.approx(0.25) and root.loc["上海市", "imputed_share"] == 0
     assert np.isnan(root.loc["上海市", "score"]) and pd.isna(root.loc["上海市", "rank"])
     assert root.loc["上海市", "grade"] == ""
     others = root.drop("上海市")
@@ -287,6 +287,12 @@ def test_below_min_coverage_no_score_rank_or_grade_and_ranks_among_the_eligible(
     infra = f[(f["node"] == "infra") & (f["year"] == 2023)].set_index("unit")
     assert np.isnan(infra.loc["上海市", "score"]) and infra.loc["上海市", "coverage"] == 0
     assert result.insufficient().sum() == 1
+    # imputation leaves such a thin unit-year alone: carried values would be someone else's year
+    carried = evalkit.score(load_inputs(_project(tmp_path, data_extra=", columns: {unit: 省份, year: 时间}",
+                                                 extra=extra + "prepare: {impute: {chain: [carry]}}\n")))
+    cf = carried.to_frame().set_index(["unit", "year", "node"])
+    assert cf.loc[("上海市", 2023, "idx"), "imputed_share"] == 0
+    assert carried.prepared.records["impute"]["not_imputed_unit_years"] == 1
 
 
 @settings(max_examples=60, deadline=None)
