@@ -166,12 +166,18 @@ def _first_rows(reader, n: int = 1000):
 
 def _header_ok(header: list[str], file: str, problems: Problems) -> bool:
     """No header given twice (after trimming; an empty header is allowed: pandas names it)."""
+    names = [str(h).strip() for h in header]
+    filled = [h for h in names if h]
+    if len(set(filled)) == len(filled):  # the usual case: one pass, no bookkeeping
+        return True
+    from collections import Counter
+
+    repeated = {h for h, n in Counter(filled).items() if n > 1}
     seen: dict[str, list[int]] = {}
-    for k, h in enumerate(header, 1):
-        h = str(h).strip()
-        if h:
+    for k, h in enumerate(names, 1):
+        if h in repeated:
             seen.setdefault(h, []).append(k)
-    dups = [(h, cols) for h, cols in seen.items() if len(cols) > 1]
+    dups = list(seen.items())
     for h, cols in dups[:ROWS_PER_KIND]:
         shown = ", ".join(map(str, cols[:5])) + (f" … ({len(cols)} in all)" if len(cols) > 5 else "")
         problems.add(Pos(file, 1), f"column {quote(h)} is given {len(cols)} times (columns {shown}): keep one, or "
@@ -179,7 +185,7 @@ def _header_ok(header: list[str], file: str, problems: Problems) -> bool:
     if len(dups) > ROWS_PER_KIND:
         problems.add(Pos(file, 1), f"... and {len(dups) - ROWS_PER_KIND} more repeated columns", "duplicate-column-more",
                      count=len(dups) - ROWS_PER_KIND)
-    return not dups
+    return False
 
 
 def _encoding(path: Path, problems: Problems) -> str | None:
