@@ -239,7 +239,7 @@ class _Names:
     def label(self, uid: str, lang: str) -> str:
         """Name and code, never the name alone (苏州 320500 / 宿州 341300)."""
         n = self.name(uid, lang)
-        return f"{n} {uid}" if n else str(uid)
+        return f"{n} {uid}" if n and n != str(uid) else str(uid)  # a unit named by its id: once
 
     def group(self, uid: str, lang: str) -> str:
         r = self.rows.get(str(uid))

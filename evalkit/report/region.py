@@ -268,7 +268,7 @@ class _Units:
     def label(self, uid: str, lang: str) -> str:
         r = self.rows.get(str(uid), {})
         n = _s(r.get("name_zh")) if lang == "zh" else (_s(r.get("name_en")) or _s(r.get("name_zh")))
-        return f"{n} {uid}" if n else str(uid)
+        return f"{n} {uid}" if n and n != str(uid) else str(uid)  # a unit named by its id: once
 
     def group(self, g: str, lang: str) -> str:
         return self.group_names.get(str(g), {}).get(lang) or str(g)
