@@ -141,9 +141,11 @@ class Result:
         return pd.factorize(table.loc[list(self.units), "group"])[0]
 
     def insufficient(self) -> np.ndarray:
-        """(U, Y) bool: the unit-year's coverage is below ``report.min_coverage`` (no score, rank or grade)."""
+        """(U, Y) bool: no composite score for lack of data — coverage below ``report.min_coverage``, or a
+        node short of ``aggregate.min_share`` of its children's weight on the way up (no score, rank or grade)."""
         root = self.tree.index[self.tree.root.id]
-        return self.coverage[:, :, root] < self.inputs.project.min_coverage - 1e-12
+        return (self.coverage[:, :, root] < self.inputs.project.min_coverage - 1e-12) | \
+            ~np.isfinite(self.scores[:, :, root])
 
     def imputed_share(self) -> np.ndarray:
         """(U, Y, N): weighted share of each node's present leaves that were imputed."""

@@ -93,11 +93,13 @@ def coverage_notes(result: Result, years: list[int] | None = None) -> list:
         if c["low"]:
             notes.append(Problem(pos, f"{y}: median coverage is {c['median']:.0%} (below {LOW_YEAR_COVERAGE:.0%}): the "
                                  f"year looks incompletely collected; {c['insufficient']} of {c['n']} units have "
-                                 f"insufficient data (coverage below report.min_coverage {min_cov:.0%}) and get no "
-                                 "score; every report page of the year says so", "low-coverage-year", "warning"))
+                                 f"insufficient data (coverage below report.min_coverage {min_cov:.0%}, or too "
+                                 "little data in a domain) and get no score; every report page of the year says so",
+                                 "low-coverage-year", "warning"))
         elif c["insufficient"]:
             notes.append(Problem(pos, f"{y}: {c['insufficient']} of {c['n']} units have insufficient data (coverage "
-                                 f"below report.min_coverage {min_cov:.0%}): no score, rank or grade",
+                                 f"below report.min_coverage {min_cov:.0%}, or too little data in a domain): no "
+                                 "score, rank or grade",
                                  "insufficient-data", "warning"))
         if c["renormalised"]:
             notes.append(Problem(pos, f"{y}: {c['renormalised']} of {c['n']} units are scored without some of their "

@@ -227,8 +227,8 @@ class Prepared:
         root = self.nidx[tree.root.id]
         self.root = root
         cov_root = self.cov[:, :, root]
-        self.insufficient = np.isfinite(cov_root) & (cov_root < self.min_coverage - 1e-12) & np.isnan(
-            self.score[:, :, root])                                                  # (U, Y)
+        # no composite score: coverage below min_coverage, or too little of some node's weight present
+        self.insufficient = np.isnan(self.score[:, :, root])                        # (U, Y)
         self.n_insufficient = self.insufficient.sum(axis=0)                          # (Y,)
         self.median_cov = np.array([float(np.nanmedian(cov_root[:, k])) if np.isfinite(cov_root[:, k]).any()
                                     else 1.0 for k in range(Y)])                     # (Y,)
@@ -722,10 +722,13 @@ def insufficient_context(p: Prepared, u: int, y: int, lang: str, city: str) -> d
     sep = "；" if lang == "zh" else "; "
     items = sep.join(f"{d.name.get(lang)} {fmt_pct(cov[p.nidx[d.id]], 0)}" for d in doms)
     missing = [d.name.get(lang) for d in doms if not cov[p.nidx[d.id]] > 0]
+    below = ok(cov[p.root]) and cov[p.root] < p.min_coverage - 1e-12
+    share = ((p.inp.meta.get("method") or {}).get("aggregate") or {}).get("min_share", 2 / 3)
     return {
         "head": t("insufficient_head", lang),
         "text": t("insufficient_text", lang, city=city, year=p.years[y], cov=fmt_pct(cov[p.root]),
-                  min=fmt_pct(p.min_coverage, 0)),
+                  min=fmt_pct(p.min_coverage, 0)) if below else
+        t("insufficient_share", lang, city=city, year=p.years[y], cov=fmt_pct(cov[p.root]), share=fmt_pct(share, 0)),
         "domains": t("insufficient_domains", lang, items=items) if doms else "",
         "missing": t("insufficient_missing", lang, names=("、" if lang == "zh" else ", ").join(missing))
         if missing else "",

@@ -46,6 +46,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "insufficient_text": {"zh": "{city} 在 {year} 年的数据覆盖率为 {cov}，低于最低要求 {min}，因此不给出综合得分、排名和等级。",
                           "en": "{city} has a data coverage of {cov} in {year}, below the minimum of {min}, so no "
                                 "composite score, rank or grade is given."},
+    "insufficient_share": {"zh": "{city} 在 {year} 年的数据覆盖率为 {cov}，但部分领域缺失过多（每一层至少需有 {share} 的权重"
+                                 "有数据），因此不给出综合得分、排名和等级。",
+                           "en": "{city} has a data coverage of {cov} in {year}, but some domains lack too much of their "
+                                 "data (each level needs data for at least {share} of its weight), so no composite "
+                                 "score, rank or grade is given."},
     "insufficient_domains": {"zh": "各领域覆盖率：{items}。", "en": "Coverage by domain: {items}."},
     "insufficient_missing": {"zh": "缺少报送数据的领域：{names}。", "en": "Domains without reported data: {names}."},
     "insufficient_list_head": {"zh": "数据不足、未参与排名的城市（{n} 个）",

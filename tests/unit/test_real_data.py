@@ -320,3 +320,27 @@ def test_coverage_properties(mask, w):
         less = reported.copy().ravel()
         less[k] = False
         assert (coverage(tree, gw, less.reshape(reported.shape)) <= cov + 1e-12).all()
+
+
+def test_a_renormalised_score_shows_its_coverage_and_run_warns(tmp_path, capsys):
+    df = _sheet(tmp_path).astype({"online": object})
+    df.loc[(df["省份"] == "河北省") & (df["时间"] == 2023), "online"] = ""
+    df.to_csv(tmp_path / "sheet.csv", index=False)
+    # half of a domain's weight present is enough here: the domain is scored from 'wait' alone
+    _project(tmp_path, data_extra=", columns: {unit: 省份, year: 时间}", extra="aggregate: {min_share: 0.5}\n")
+    assert evalkit_run(tmp_path) == 0
+    err = capsys.readouterr().err
+    assert "warning: 2023: 1 of 8 units are scored without some of their indicators" in err
+    card = (tmp_path / "out" / "2023" / f"{unit_file_stem('河北省')}.html").read_text(encoding="utf-8")
+    m = re.search(r'data-kind="coverage"[^>]*>覆盖率 ([0-9.]+)%<', card)
+    assert m and float(m.group(1)) == pytest.approx(75.0)  # equal weights: 1 of 4 leaves missing
+    other = (tmp_path / "out" / "2023" / f"{unit_file_stem('北京市')}.html").read_text(encoding="utf-8")
+    assert 'data-kind="coverage"' not in other  # full coverage: nothing to say
+    # with the default min_share (2/3) the domain, so the composite, has no score: the card says why
+    _project(tmp_path, data_extra=", columns: {unit: 省份, year: 时间}")
+    assert evalkit_run(tmp_path) == 0
+    assert "warning: 2023: 1 of 8 units have insufficient data" in capsys.readouterr().err
+    card = (tmp_path / "out" / "2023" / f"{unit_file_stem('河北省')}.html").read_text(encoding="utf-8")
+    assert "数据不足：本年度不评分、不排名、不定级" in card and "数据覆盖率为 75.0%，但部分领域缺失过多" in card
+    index = (tmp_path / "out" / "2023" / "index.html").read_text(encoding="utf-8")
+    assert "数据不足、未参与排名的城市（1 个）" in index
