@@ -344,3 +344,12 @@ def test_a_renormalised_score_shows_its_coverage_and_run_warns(tmp_path, capsys)
     assert "数据不足：本年度不评分、不排名、不定级" in card and "数据覆盖率为 75.0%，但部分领域缺失过多" in card
     index = (tmp_path / "out" / "2023" / "index.html").read_text(encoding="utf-8")
     assert "数据不足、未参与排名的城市（1 个）" in index
+
+
+def test_an_id_spelled_like_another_ids_file_name_is_refused(tmp_path):
+    stem = unit_file_stem("江苏省")
+    pd.DataFrame({"unit": ["江苏省", stem], "year": [2020, 2020], "broadband": [1, 2], "base5g": [1, 2],
+                  "online": [1, 2], "wait": [1, 2]}).to_csv(tmp_path / "v.csv", index=False)
+    with pytest.raises(UserError) as e:
+        load_inputs(_project(tmp_path, "v.csv"))
+    assert f"unit ids '江苏省' and '{stem}' would both be written as {stem}.html: rename one" in e.value.lines()[0]
