@@ -155,7 +155,8 @@ def _robustness_page(result: Result, tables: dict[str, pd.DataFrame], out: Path,
     """``<year>/robustness.html`` for the sensitivity's year; a failure is listed like a scorecard's."""
     from .report.pages import render_robustness_page
 
-    meta = {**report_meta(result, man), "sensitivity": sens["page"]}
+    meta = {**report_meta(result, man), "sensitivity": sens["page"],
+            "coverage_banner": _banner(result, sens["year"])}
     units = result.inputs.units.table
     units = units[units["id"].isin(result.units)].reset_index(drop=True)
     try:
@@ -163,6 +164,19 @@ def _robustness_page(result: Result, tables: dict[str, pd.DataFrame], out: Path,
     except Exception as e:  # one page failing must not lose the tables
         return pages, [*failures, f"robustness/{sens['year']}: {type(e).__name__}: {str(e)[:200]}"]
     return pages + 1, failures
+
+
+def _banner(result: Result, year: int) -> dict[str, str]:
+    """The incomplete-year banner of ``year`` in both languages ('' when the year is not low)."""
+    from .report.context import fmt_pct
+    from .report.i18n import t
+    from .summary import year_coverage
+
+    c = year_coverage(result).get(year)
+    if not c or not c["low"]:
+        return {"zh": "", "en": ""}
+    return {lang: t("low_year_banner", lang, year=year, median=fmt_pct(c["median"], 0), k=c["insufficient"], n=c["n"])
+            for lang in ("zh", "en")}
 
 
 def compare_project(project_path: Path, *, weights: list[str], sets: list[str], out: str | None,

@@ -353,3 +353,20 @@ def test_an_id_spelled_like_another_ids_file_name_is_refused(tmp_path):
     with pytest.raises(UserError) as e:
         load_inputs(_project(tmp_path, "v.csv"))
     assert f"unit ids '江苏省' and '{stem}' would both be written as {stem}.html: rename one" in e.value.lines()[0]
+
+
+def test_a_low_coverage_year_has_its_banner_on_every_page_sensitivity_included(tmp_path, capsys):
+    from evalkit.cli import main
+
+    df = _sheet(tmp_path).astype({"online": object})
+    df.loc[(df["时间"] == 2023) & df["省份"].isin(PROVINCES[:6]), "online"] = ""  # median coverage 0.75 < 0.8
+    df.to_csv(tmp_path / "sheet.csv", index=False)
+    _project(tmp_path, data_extra=", columns: {unit: 省份, year: 时间}",
+             extra="aggregate: {min_share: 0.5}\nsensitivity: {weights: {noise: 0.2}}\n")
+    assert main(["sensitivity", str(tmp_path / "evalkit.yaml"), "--draws", "8"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 2023: median coverage is 75% (below 80%)" in err
+    pages = sorted((tmp_path / "out" / "2023").glob("*.html"))
+    assert {p.name for p in pages} >= {"index.html", "region.html", "robustness.html"}
+    for page in pages:
+        assert 'class="banner banner-coverage"' in page.read_text(encoding="utf-8"), page.name
