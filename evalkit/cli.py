@@ -54,8 +54,8 @@ def cmd_validate(args) -> int:
     _print_warnings([*result.notes, *coverage_notes(result)])
     print(coverage_summary(result))
     ys = inputs.panel.years
-    span = f"{ys[0]}-{ys[-1]}" if 1 < len(ys) == ys[-1] - ys[0] + 1 else ", ".join(map(str, ys))
-    print(f"ok: {len(inputs.units.ids)} units, {len(ys)} year{'s' if len(ys) != 1 else ''} "
+    span = f"{ys[0]}-{ys[-1]}" if len(ys) == ys[-1] - ys[0] + 1 else ", ".join(map(str, ys))  # editions listed
+    print(f"ok: {len(inputs.units.ids)} units, {len(ys)} years "
           f"({span}), {len(inputs.tree.leaves)} indicators under "
           f"{len(inputs.tree.inner)} nodes")
     return 0

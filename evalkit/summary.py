@@ -84,7 +84,10 @@ def coverage_notes(result: Result, years: list[int] | None = None) -> list:
     from .load.yamlnodes import display_path
 
     project = result.inputs.project
-    pos = project.pos.get("years") or Pos(display_path(project.file) if str(project.file) else "project")
+    from pathlib import Path
+
+    in_memory = project.file == Path("")  # evalkit.from_frames: the settings are the "file"
+    pos = project.pos.get("years") or Pos("settings" if in_memory else display_path(project.file))
     min_cov = project.min_coverage
     notes = []
     for y, c in year_coverage(result).items():
