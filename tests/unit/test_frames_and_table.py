@@ -157,3 +157,15 @@ def test_import_table_problems_are_located_by_row(tmp_path, capsys, edit, expect
     assert not (tmp_path / "def").exists()  # nothing written
     with pytest.raises(UserError):
         import_table(tmp_path / "ind.csv", tmp_path / "def")
+
+
+def test_import_table_reads_a_workbook_with_percent_weights(tmp_path):
+    import io
+
+    df = pd.read_csv(io.StringIO(TABLE), dtype=str, keep_default_na=False)
+    df.to_excel(tmp_path / "ind.xlsx", index=False)
+    s = import_table(tmp_path / "ind.xlsx", tmp_path / "def", default="equal")
+    assert s.fixed_nodes == ("DE", "A") and s.n_indicators == 4
+    scheme = yaml.safe_load((tmp_path / "def" / "weights.yaml").read_text(encoding="utf-8"))
+    assert scheme["default"] == {"method": "equal"}
+    assert scheme["nodes"]["DE"]["weights"] == {"A": 0.4, "B": 0.6}  # 40 and 60 read as percentages
