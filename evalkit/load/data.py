@@ -559,12 +559,13 @@ def _map_columns(df: pd.DataFrame, file: str, mapping: Mapping[str, str], year: 
     for role in ("unit", "year", "indicator", "value", "status"):
         if role not in mapping and role in by_lower and by_lower[role] not in rename:
             rename[by_lower[role]] = role
-    clash = [c for c in found if c not in rename and c.lower() in rename.values()]
-    if clash:
-        problems.add(Pos(file, 1), f"column {quote(clash[0])} clashes with the mapped column of the same role: "
-                     "rename it, or drop it from the file", "duplicate-column")
-        return None
-    df = df.rename(columns=rename)
+    # a column named like a mapped role means something else in this file (单位 as "unit" of measure ...):
+    # it is not read, and the warning says so
+    unused = [c for c in found if c not in rename and c.lower() in mapping]
+    for c in unused:
+        problems.warn(Pos(file, 1), f"column {quote(c)} is not read: data.columns.{c.lower()} names "
+                      f"{quote(mapping[c.lower()])}", "column-not-read")
+    df = df.drop(columns=unused).rename(columns=rename)
     if year is not None:
         if "year" in df.columns:
             problems.add(Pos(file, 1), f"the file has a year column ({[k for k, v in rename.items() if v == 'year'][0]}), "

@@ -370,3 +370,13 @@ def test_a_low_coverage_year_has_its_banner_on_every_page_sensitivity_included(t
     assert {p.name for p in pages} >= {"index.html", "region.html", "robustness.html"}
     for page in pages:
         assert 'class="banner banner-coverage"' in page.read_text(encoding="utf-8"), page.name
+
+
+def test_a_column_named_like_a_mapped_role_is_not_read_and_said_so(tmp_path):
+    df = _sheet(tmp_path)
+    df.insert(2, "unit", "万元")  # the unit of measure, in a sheet whose units are in 省份
+    df.to_csv(tmp_path / "sheet.csv", index=False)
+    inputs = load_inputs(_project(tmp_path, data_extra=", columns: {unit: 省份, year: 时间}"))
+    assert inputs.units.ids == tuple(PROVINCES)
+    (w,) = [p for p in inputs.warnings if p.code == "column-not-read"]
+    assert w.message == "column 'unit' is not read: data.columns.unit names '省份'" and w.pos.line == 1
