@@ -604,6 +604,9 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
         "d_score": ch_s(root),
         "d_rank": ch_r(root),
         "has_previous": prev is not None,
+        # editions (2018 -> 2022): the change is since the previous edition, and says which
+        "change_label": t("change_since", lang, prev=p.years[prev]) if prev is not None and
+        p.years[prev] != year - 1 else t("change", lang),
         "provisional": bool(p.prov[u, y].any() or p.f_prov[u, y].any()),
         "avg_all": fmt_score(p.avg_all[y, root]),
         "avg_group": fmt_score(p.avg_group[g, y, root]),

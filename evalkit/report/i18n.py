@@ -65,6 +65,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rank_group": {"zh": "{group}内排名（共 {n} 个）", "en": "Rank within {group} ({n} cities)"},
     "rank_of": {"zh": "第 {rank} / {n} 名", "en": "{rank} of {n}"},
     "change": {"zh": "较上年变化", "en": "Change since last year"},
+    "change_since": {"zh": "较{prev}年变化", "en": "Change since {prev}"},
     "change_score": {"zh": "得分变化", "en": "Score change"},
     "change_rank": {"zh": "名次变化", "en": "Rank change"},
     "no_previous": {"zh": "无上年数据", "en": "no previous year"},

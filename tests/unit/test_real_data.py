@@ -380,3 +380,10 @@ def test_a_column_named_like_a_mapped_role_is_not_read_and_said_so(tmp_path):
     assert inputs.units.ids == tuple(PROVINCES)
     (w,) = [p for p in inputs.warnings if p.code == "column-not-read"]
     assert w.message == "column 'unit' is not read: data.columns.unit names '省份'" and w.pos.line == 1
+
+
+def test_scorecards_of_editions_name_the_previous_edition(tmp_path):
+    _egdi(tmp_path, "[2014, 2024]")
+    assert evalkit_run(tmp_path) == 0
+    card = (tmp_path / "out" / "2024" / "KOR.html").read_text(encoding="utf-8")
+    assert "较2022年变化" in card and "较上年变化" not in card
