@@ -9,6 +9,8 @@ The Python API for researchers::
     alt = evalkit.rescore(result, {"weights.nodes.dgpi.method": "entropy"})   # what-if
     shifts = evalkit.compare(result, alt)                         # score and rank shifts
     tables = evalkit.audit(result)                                # the statistical audit
+    inputs = evalkit.from_frames(df, tree_dict, weights_dict, years=[2014, 2024])   # no files needed
+    out = evalkit.sensitivity(result, draws=200, seed=1)          # robustness and Sobol tables
 """
 
 from __future__ import annotations
@@ -41,6 +43,32 @@ def rescore(result, changes=None, **kwargs):
     return _rescore(result, changes, **kwargs)
 
 
+def from_frames(values, tree, weights, units=None, **settings):
+    """Validated inputs from a values DataFrame and the tree and weights as dicts: see
+    :func:`evalkit.load.frames.from_frames`; raises UserError with located messages (``values[row 12]: ...``)."""
+    from .load.frames import from_frames as _from_frames
+
+    return _from_frames(values, tree, weights, units, **settings)
+
+
+def sensitivity(result, *, draws=None, seed=None, year=None, spec=None, jobs=1):
+    """Uncertainty and sensitivity analysis of a result's ranking over the project's ``sensitivity:``
+    choices (or ``spec``, a mapping of the same keys).  Returns an object with ``robustness`` (rank
+    intervals per unit) and ``sobol`` (first-order and total indices per factor) DataFrames."""
+    from dataclasses import replace
+
+    from .analysis.sensitivity import read_spec, run_sensitivity
+    from .errors import Pos
+
+    project = result.inputs.project
+    raw = spec if spec is not None else result.settings.sensitivity
+    pos = project.pos.get("sensitivity") or Pos("sensitivity")
+    s = read_spec(raw, pos, draws=draws, seed=seed)
+    if year is not None:
+        s = replace(s, year=int(year))
+    return run_sensitivity(result, s, jobs=jobs)
+
+
 def compare(a, b):
     """Score and rank shifts between two results (compare.csv as a DataFrame)."""
     from .analysis.compare import compare as _compare
@@ -60,4 +88,5 @@ def audit(result, *, weak=None, collinear=None, alpha=None, ratio=None):
     return {name.removeprefix("audit-"): df for name, df in audit_tables(result, cfg).items()}
 
 
-__all__ = ["load_project", "score", "rescore", "compare", "audit", "UserError", "__version__"]
+__all__ = ["load_project", "from_frames", "score", "rescore", "compare", "sensitivity", "audit", "UserError",
+           "__version__"]

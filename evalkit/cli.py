@@ -59,14 +59,16 @@ def progress_printer(label: str) -> Callable[[int, int], None]:
 def cmd_validate(args) -> int:
     from .load import load_inputs
     from .pipeline import score
-    from .summary import coverage_summary
+    from .summary import coverage_notes, coverage_summary
 
     inputs = load_inputs(_project(args))
     result = score(inputs)  # AHP consistency is part of validation
-    _print_warnings(result.notes)
+    _print_warnings([*result.notes, *coverage_notes(result)])
     print(coverage_summary(result))
-    print(f"ok: {len(inputs.units.ids)} units, {len(inputs.panel.years)} years "
-          f"({inputs.panel.years[0]}-{inputs.panel.years[-1]}), {len(inputs.tree.leaves)} indicators under "
+    ys = inputs.panel.years
+    span = f"{ys[0]}-{ys[-1]}" if len(ys) == ys[-1] - ys[0] + 1 else ", ".join(map(str, ys))  # editions listed
+    print(f"ok: {len(inputs.units.ids)} units, {len(ys)} years "
+          f"({span}), {len(inputs.tree.leaves)} indicators under "
           f"{len(inputs.tree.inner)} nodes")
     return 0
 

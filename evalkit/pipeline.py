@@ -100,6 +100,8 @@ class Result:
     # (Y, N) each year's local and global weights when some node learns them per year (by: year), else None
     local_weight_year: np.ndarray | None = None
     global_weight_year: np.ndarray | None = None
+    # (U, Y, N) share of each node's weight backed by reported values (not imputed, not missing)
+    coverage: np.ndarray | None = None
 
     @property
     def per_year_weights(self) -> bool:
@@ -166,6 +168,13 @@ class Result:
         table = self.inputs.units.table.set_index("id")
         return pd.factorize(table.loc[list(self.units), "group"])[0]
 
+    def insufficient(self) -> np.ndarray:
+        """(U, Y) bool: no composite score for lack of data — coverage below ``report.min_coverage``, or a
+        node short of ``aggregate.min_share`` of its children's weight on the way up (no score, rank or grade)."""
+        root = self.tree.index[self.tree.root.id]
+        return (self.coverage[:, :, root] < self.inputs.project.min_coverage - 1e-12) | \
+            ~np.isfinite(self.scores[:, :, root])
+
     def imputed_share(self) -> np.ndarray:
         """(U, Y, N): weighted share of each node's present leaves that were imputed."""
         return self._flag_share(IMPUTED)
@@ -223,6 +232,7 @@ class Result:
             df["grade"] = self.grades().ravel()
         df["imputed_share"] = self.imputed_share().ravel()
         df["provisional"] = self.provisional().ravel()
+        df["coverage"] = self.coverage.ravel()
         return df
 
     def _repr_html_(self) -> str:
@@ -498,10 +508,54 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
             gw_year[:, k] = local_year[:, k] * (gw_year[:, tree.index[p]] if p else 1.0)
         gw = gw_year.mean(axis=0)  # the panel summary of per-year global weights
 
+    # coverage, and "insufficient data": a unit-year whose reported share of the weight is below
+    # report.min_coverage gets no composite score (so no rank or grade: it is not ranked among the
+    # others), and neither do its inner nodes below min_coverage (a domain carried over from last year)
+    reported = np.isfinite(prepared.x_raw) & ((prepared.flags & IMPUTED) == 0)
+    if gw_year is None:
+        cov = coverage(tree, gw, reported)
+    else:  # per-year weights: each year's coverage by that year's weights
+        cov = np.concatenate([coverage(tree, gw_year[t], reported[:, t:t + 1]) for t in range(Y)], axis=1)
+    min_cov = inputs.project.min_coverage
+    inner = np.array([not n.is_leaf for n in tree.nodes])
+    root = tree.index[tree.root.id]
+    low_unit_year = cov[:, :, root] < min_cov - 1e-12
+    low = (cov < min_cov - 1e-12) & inner & low_unit_year[:, :, None] & np.isfinite(scores)
+    log.append(StepRecord("coverage", "*", {"min_coverage": min_cov, "insufficient_cells": int(low.sum())},
+                          inputs.project.pos.get("report"), _key("coverage", min_cov, [keys[n.id] for n in tree.nodes])))
+    if low.any():
+        scores = np.where(low, np.nan, scores)
+
     return Result(inputs=inputs, settings=settings, scheme=scheme, prepared=prepared, z=z, norm_info=info,
                   scores=scores, present_share=share, local_weight=local, global_weight=gw, weighting=weighting,
                   log=tuple(log), notes=tuple(problems.warnings), computed=tuple(computed), cache=cache,
-                  local_weight_year=local_year, global_weight_year=gw_year)
+                  local_weight_year=local_year, global_weight_year=gw_year, coverage=cov)
+
+
+def coverage(tree: Tree, global_weight: np.ndarray, reported: np.ndarray) -> np.ndarray:
+    """(U, Y, N): the share of each node's weight held by leaves with a reported value.
+
+    ::
+
+        coverage[u, t, k] = Σ_{leaf l under k} w_l · r[u, t, l] / Σ_{leaf l under k} w_l
+
+    with ``w_l`` the leaf's global weight and ``r`` 1 for a value as reported
+    (0 when missing, imputed or carried forward).  A node whose leaves all have
+    weight 0 counts its leaves equally.  Unlike the aggregation's present
+    share (local, one level), this reaches down to the data: a score built
+    from renormalised or imputed children has coverage < 1.  See
+    docs/methods.md#coverage (OECD/JRC Handbook 2008, §4 on missing data).
+    """
+    leaf_ids = tree.leaf_ids
+    pos = {lid: j for j, lid in enumerate(leaf_ids)}
+    m = np.zeros((len(leaf_ids), len(tree.nodes)))
+    for k, n in enumerate(tree.nodes):
+        under = [pos[x] for x in tree.leaves_under(n.id)]
+        w = np.array([global_weight[tree.index[leaf_ids[j]]] for j in under])
+        if not (w.sum() > 0):
+            w = np.ones(len(under))
+        m[under, k] = w / w.sum()
+    return np.clip(reported.astype(np.float64) @ m, 0.0, 1.0)
 
 
 def rescore(result: Result, changes: Mapping[str, Any] | None = None, *, scheme: Scheme | None = None,
@@ -587,8 +641,13 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
         groups = pd.factorize(inputs.units.table.set_index("id").loc[list(units), "group"])[0]
         per = {leaf_ids.index(k): v for k, v in im.get("indicators", {}).items() if k in leaf_ids}
         # derived indicators are computed from their inputs; they are imputed like any indicator.
-        # A unit-year with no reported value at all is not imputed: its scores would be invented.
-        reported = np.isfinite(values).any(axis=2)
+        # A unit-year with no reported value at all is not imputed: its scores would be invented; nor is one
+        # with fewer than report.min_coverage of its indicators (a half-collected year): it has insufficient
+        # data whatever is filled in, and last year's values carried into it would only leak into the weights.
+        present = np.isfinite(values)
+        reported = present.any(axis=2)
+        thin = reported & (present.mean(axis=2) < inputs.project.min_coverage - 1e-12)
+        reported &= ~thin
         where = reported if kept_unit_years is None else (reported & kept_unit_years)
         values, flags, rec = impute(values, chain=im["chain"], per_indicator=per, groups=groups,
                                     years=list(panel.years), flags=flags, where=where)
@@ -598,6 +657,8 @@ def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:
                              "by_indicator": {leaf_ids[j]: int(sum(n[j] for n in rec.filled.values()))
                                               for j in range(L) if any(n[j] for n in rec.filled.values())},
                              "still_missing": int(sum(rec.missing_after))}
+        if thin.any():
+            records["impute"]["not_imputed_unit_years"] = int(thin.sum())
     x_imputed = values
     if "treat" in prep:
         tr = prep["treat"]

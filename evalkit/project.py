@@ -12,6 +12,8 @@ from .tree import Names
 NORMALIZE_METHODS = ("minmax", "zscore", "rank", "goalpost", "maxratio")
 SCOPES = ("panel", "year")
 LANGS = ("zh", "en")
+DEFAULT_MIN_COVERAGE = 0.5  # at least half of a score's weight reported: else it is mostly imputation
+LOW_YEAR_COVERAGE = 0.8  # a year whose median unit coverage is below this looks half-collected
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +80,31 @@ class Project:
     framework: Path
     weights: Path
     values: Path
-    units: Path
+    units: Path | None  # None: units come from the values file, named by their ids
     targets: Path | None = None
     synthetic: bool = False
-    years: tuple[int, int] | None = None
+    years: tuple[int, ...] | None = None  # (first, last): a range; three or more: exactly these editions
     settings: Settings = Settings()
     grades: tuple[tuple[str, float], ...] = ()  # (label, lower bound), best first
     lang: str = "zh"
     output: Path = Path("out")
     bundled_demo: bool = False
     pos: Mapping[str, Pos] = field(default_factory=dict)  # YAML position of each key, for messages
+    data_columns: Mapping[str, str] = field(default_factory=dict)  # role -> the values file's own header
+    data_sheet: str | None = None  # worksheet of an XLSX values file
+    data_year: int | None = None  # the year of a values file without a year column
+    min_coverage: float = 0.5  # below it a unit-year has "insufficient data": no score, rank or grade
+
+    @property
+    def editions(self) -> bool:
+        """True when ``years`` lists the editions (three or more years), not a range."""
+        return self.years is not None and len(self.years) >= 3
 
     def inputs(self) -> dict[str, Path]:
         out = {"project": self.file, "framework": self.framework, "weights": self.weights,
-               "values": self.values, "units": self.units}
+               "values": self.values}
+        if self.units is not None:
+            out["units"] = self.units
         if self.targets is not None:
             out["targets"] = self.targets
         return out

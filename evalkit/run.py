@@ -27,7 +27,7 @@ def resolve_years(result: Result, years: list[int] | None) -> list[int]:
         return [available[-1]]
     bad = [y for y in years if y not in available]
     if bad:
-        raise CommandError(f"--year {bad[0]} is not in the data (years {available[0]}-{available[-1]})")
+        raise CommandError(f"--year {bad[0]} is not in the data (years {', '.join(map(str, available))})")
     return sorted(set(years))
 
 
@@ -40,7 +40,7 @@ def manifest(result: Result) -> dict[str, Any]:
             "file": str(project.file),
             "title": {"zh": project.title.zh, "en": project.title.en},
             "framework": str(project.framework), "weights": str(project.weights),
-            "values": str(project.values), "units": str(project.units),
+            "values": str(project.values), "units": str(project.units) if project.units else None,
             "targets": str(project.targets) if project.targets else None,
             "synthetic": project.synthetic,
             "years": list(result.years),
@@ -113,14 +113,16 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     every scorecard of its year.
     """
     stamp()  # a malformed SOURCE_DATE_EPOCH stops the run before any work
+    from .summary import coverage_notes
+
     inputs = load_inputs(project_path)
     target = Path(out).resolve() if out else inputs.project.output
     recover(target)  # first: a run that fails below still brings back an output a killed run took away
     result = score(inputs)
-    if warn is not None:
-        warn(result.notes)
     project = inputs.project
     report_years = resolve_years(result, years)
+    if warn is not None:
+        warn([*result.notes, *coverage_notes(result, report_years)])
     lang = lang or project.lang
     check_writable(result)
     tables = analysis_tables(result, inputs.targets)
@@ -213,7 +215,8 @@ def _robustness_page(result: Result, tables: dict[str, pd.DataFrame], out: Path,
     """``<year>/robustness.html`` for the sensitivity's year; a failure is listed like a scorecard's."""
     from .report.pages import render_robustness_page
 
-    meta = {**report_meta(result, man), "sensitivity": sens["page"]}
+    meta = {**report_meta(result, man), "sensitivity": sens["page"],
+            "coverage_banner": _banner(result, sens["year"])}
     units = result.inputs.units.table
     units = units[units["id"].isin(result.units)].reset_index(drop=True)
     try:
@@ -221,6 +224,19 @@ def _robustness_page(result: Result, tables: dict[str, pd.DataFrame], out: Path,
     except Exception as e:  # listed with the other pages' failures, which fail the run
         return pages, [*failures, f"robustness/{sens['year']}: {type(e).__name__}: {str(e)[:200]}"]
     return pages + 1, failures
+
+
+def _banner(result: Result, year: int) -> dict[str, str]:
+    """The incomplete-year banner of ``year`` in both languages ('' when the year is not low)."""
+    from .report.context import fmt_pct
+    from .report.i18n import t
+    from .summary import year_coverage
+
+    c = year_coverage(result).get(year)
+    if not c or not c["low"]:
+        return {"zh": "", "en": ""}
+    return {lang: t("low_year_banner", lang, year=year, median=fmt_pct(c["median"], 0), k=c["insufficient"], n=c["n"])
+            for lang in ("zh", "en")}
 
 
 def compare_project(project_path: Path, *, weights: list[str], sets: list[str], out: str | None,
@@ -336,6 +352,7 @@ def report_meta(result: Result, man: dict[str, Any] | None = None) -> dict[str, 
         "grades": dict(project.grades),
         "synthetic": project.synthetic,
         "years": list(result.years),
+        "min_coverage": project.min_coverage,
         "method": {
             "normalize": {"method": result.settings.normalize, "scope": result.settings.scope},
             "aggregate": {"method": result.settings.aggregate, "min_share": result.settings.min_share,

@@ -142,3 +142,54 @@ _TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#
 def _tex(text: str) -> str:
     """A LaTeX table cell with the special characters escaped."""
     return "".join(_TEX.get(ch, ch) for ch in text.replace("\n", " "))
+from .project import LOW_YEAR_COVERAGE  # noqa: E402  (a year below it: every page says so)
+
+
+def year_coverage(result: Result) -> dict[int, dict]:
+    """Per year: median root coverage, insufficient units, units scored from fewer than all leaves."""
+    root = result.tree.index[result.tree.root.id]
+    cov = result.coverage[:, :, root]
+    insufficient = result.insufficient()
+    scored = np.isfinite(result.scores[:, :, root])
+    renormalised = scored & ~np.isfinite(result.prepared.x).all(axis=2)
+    out = {}
+    for t, y in enumerate(result.years):
+        out[y] = {"median": float(np.median(cov[:, t])) if cov.shape[0] else 0.0,
+                  "insufficient": int(insufficient[:, t].sum()), "n": int(cov.shape[0]),
+                  "renormalised": int(renormalised[:, t].sum()), "low": False}
+        out[y]["low"] = out[y]["median"] < LOW_YEAR_COVERAGE
+    return out
+
+
+def coverage_notes(result: Result, years: list[int] | None = None) -> list:
+    """Warnings about thin data: a year whose median coverage is low, unit-years with insufficient data,
+    unit-years scored from only some of their indicators (weights renormalised, nothing imputed)."""
+    from .errors import Pos, Problem
+    from .load.yamlnodes import display_path
+
+    project = result.inputs.project
+    from pathlib import Path
+
+    in_memory = project.file == Path("")  # evalkit.from_frames: the settings are the "file"
+    pos = project.pos.get("years") or Pos("settings" if in_memory else display_path(project.file))
+    min_cov = project.min_coverage
+    notes = []
+    for y, c in year_coverage(result).items():
+        if years is not None and y not in years:
+            continue
+        if c["low"]:
+            notes.append(Problem(pos, f"{y}: median coverage is {c['median']:.0%} (below {LOW_YEAR_COVERAGE:.0%}): the "
+                                 f"year looks incompletely collected; {c['insufficient']} of {c['n']} units have "
+                                 f"insufficient data (coverage below report.min_coverage {min_cov:.0%}, or too "
+                                 "little data in a domain) and get no score; every report page of the year says so",
+                                 "low-coverage-year", "warning"))
+        elif c["insufficient"]:
+            notes.append(Problem(pos, f"{y}: {c['insufficient']} of {c['n']} units have insufficient data (coverage "
+                                 f"below report.min_coverage {min_cov:.0%}, or too little data in a domain): no "
+                                 "score, rank or grade",
+                                 "insufficient-data", "warning"))
+        if c["renormalised"]:
+            notes.append(Problem(pos, f"{y}: {c['renormalised']} of {c['n']} units are scored without some of their "
+                                 "indicators (missing values, weights renormalised): see the coverage column of "
+                                 "results.csv", "renormalised", "warning"))
+    return notes

@@ -514,6 +514,11 @@ def run_sensitivity(result, spec: Spec, *, jobs: int = 1, progress: Callable[[in
     discrete = [i for i, f in enumerate(factors) if not f.is_bank]
     combos: dict[tuple, Base] = {}
     nominal_scores = result.rank_scores()[:, t, result.tree.index[result.tree.root.id]]
+    n_scored = int(np.isfinite(nominal_scores).sum())
+    if n_scored < 2:  # a half-collected year: nothing to rank, so nothing to vary
+        raise UserError([problems_item(Pos("<command line>"), f"sensitivity year {year}: {n_scored} unit(s) have a "
+                                       "composite score (the others have insufficient data); choose another year "
+                                       "(--year, or sensitivity.year in the project)", "insufficient-data")])
     nominal_rank = core.ranks_min(nominal_scores[None], axis=1)[0]
 
     def base_for(key: tuple) -> Base:

@@ -191,17 +191,23 @@ def load_collect_inputs(project_path: Path | None, problems: Problems) -> Collec
     tree = units = None
     if project is not None:
         tree = load_tree(project.framework, problems)
-        units = load_units(project.units, problems)
+        if project.units is None:
+            problems.add(project.pos.get("data", Pos(display_path(project.file), 1)),
+                         "collection works city by city from a units file: add data.units (id, name_zh, name_en, "
+                         "group) to the project", "missing-units")
+        else:
+            units = load_units(project.units, problems)
     problems.raise_if_errors()
     return CollectInputs(project, tree, units)
 
 
 def check_year(year: int, project: Project, problems: Problems, pos: Pos) -> None:
     """A collection year outside the project's ``years`` is allowed, with a warning (run would refuse the rows)."""
-    if project.years is not None and not (project.years[0] <= year <= project.years[1]):
-        problems.warn(pos, f"year {year} is outside the project's years [{project.years[0]}, {project.years[1]}]: "
-                      f"widen years in {display_path(project.file)} before `evalkit run` uses these values",
-                      "year-outside")
+    ys = project.years
+    if ys is not None and not (year in ys if project.editions else ys[0] <= year <= ys[-1]):
+        shown = ", ".join(map(str, ys)) if project.editions else f"{ys[0]}, {ys[-1]}"
+        problems.warn(pos, f"year {year} is outside the project's years [{shown}]: `evalkit run` leaves these "
+                      f"values out until years in {display_path(project.file)} includes {year}", "year-outside")
 
 
 # ------------------------------------------------------------------ the long-form values file

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import Problems
+from ..errors import Pos, Problems
 from ..panel import Panel
 from ..project import Project
 from ..scheme import Scheme
@@ -39,16 +39,36 @@ def load_inputs(project_path: Path | None, problems: Problems | None = None) -> 
     if project is not None:
         tree = load_tree(project.framework, problems)
         scheme = load_scheme(project.weights, tree, problems)
-        units = load_units(project.units, problems)
+        units = load_units(project.units, problems) if project.units is not None else None
         if tree is not None:
             _check_project_against_tree(project, tree, problems)
-        if tree is not None and units is not None:
+        if tree is not None and (units is not None or project.units is None):
             panel = load_values(project.values, tree, units, project.years, problems,
-                                years_pos=project.pos.get("years"))
+                                years_pos=project.pos.get("years"), columns=project.data_columns,
+                                sheet=project.data_sheet, year=project.data_year)
+            if panel is not None and units is None:  # no units file: the values file's ids, in file order
+                units = Units.from_ids(panel.units)
+        if units is not None:
+            _check_file_names(units, project, problems)
             if panel is not None and project.targets is not None:
                 targets = load_targets(project.targets, tree, units, panel.years, problems)
     problems.raise_if_errors()
     return Inputs(project, tree, scheme, units, panel, targets, tuple(problems.warnings))
+
+
+def _check_file_names(units: Units, project: Project, problems: Problems) -> None:
+    """Two ids whose page file names would coincide (an id spelled like another's derived name)."""
+    from ..unitids import unit_file_stem
+    from .yamlnodes import display_path
+
+    seen: dict[str, str] = {}
+    for uid in units.ids:
+        stem = unit_file_stem(uid).lower()
+        if stem in seen and seen[stem] != uid:
+            where = project.units if project.units is not None else project.values
+            problems.add(Pos(display_path(where)), f"unit ids {seen[stem]!r} and {uid!r} would both be written as "
+                         f"{unit_file_stem(uid)}.html: rename one", "file-name-collision")
+        seen.setdefault(stem, uid)
 
 
 def _check_project_against_tree(project: Project, tree: Tree, problems: Problems) -> None:

@@ -13,7 +13,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -21,11 +21,16 @@ import pandas as pd
 from ..errors import Pos, Problems, did_you_mean, quote
 from ..panel import PROVISIONAL, Panel
 from ..tree import Tree
+from ..unitids import RESERVED_UNIT_IDS, id_problem
 from .yamlnodes import display_path
 
 MISSING_TOKENS = ("", "NA", "N/A", "na", "-", "—", "NaN", "nan")
-UNIT_ID_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
-RESERVED_UNIT_IDS = ("index", "region", "robustness")
+UNIT_ID_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")  # ids that are their own file names
+# headers a researcher's sheet commonly uses for the unit and the year: offered in the message when
+# the values file has no unit/year column (the fix is a data.columns mapping in the project file)
+UNIT_HEADER_GUESSES = ("省份", "地区", "城市", "省", "市", "单位", "region", "province", "city", "country", "iso3",
+                       "code", "id", "name", "economy")
+YEAR_HEADER_GUESSES = ("年份", "时间", "年度", "年", "year", "time", "period", "date")
 ROWS_PER_KIND = 20
 LONG_COLUMNS = ("unit", "year", "indicator", "value")
 STATUS_VALUES = ("", "final", "provisional")
@@ -41,6 +46,12 @@ class Units:
     def ids(self) -> tuple[str, ...]:
         return tuple(self.table["id"])
 
+    @classmethod
+    def from_ids(cls, ids) -> "Units":
+        """Units named by their ids, no group (a project without a units file)."""
+        ids = list(ids)
+        return cls(pd.DataFrame({"id": ids, "name_zh": ids, "name_en": ids, "group": [""] * len(ids)}))
+
     @property
     def groups(self) -> np.ndarray:
         """Group index of each unit (in order of first appearance)."""
@@ -52,25 +63,33 @@ class Units:
         if row.empty:
             return unit_id
         name = row.iloc[0]["name_zh" if lang == "zh" else "name_en"]
-        return f"{name} {unit_id}"
+        return unit_id if name == unit_id else f"{name} {unit_id}"
 
 
 # --------------------------------------------------------------------------- files
 
 
-def read_table(path: Path, problems: Problems) -> pd.DataFrame | None:
-    """Read a CSV or XLSX file as text columns (no type guessing: ids stay text)."""
+def read_table(path: Path, problems: Problems, *, sheet: str | None = None) -> pd.DataFrame | None:
+    """Read a CSV or XLSX file as text columns (no type guessing: ids stay text).
+
+    ``sheet`` names the worksheet of an XLSX file (default: the first).  The
+    header row is checked first, in one linear pass: a repeated header is
+    reported with its columns (pandas renames repeats one by one, in quadratic time).
+    """
     file = display_path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from .xlsx import read_xlsx_table  # bounded: sizes checked before inflating, cells read faithfully
 
-        df = read_xlsx_table(path, file, problems)
+        df = read_xlsx_table(path, file, problems, sheet=sheet)
         if df is None:
             return None
     elif suffix in (".csv", ".txt", ""):
         enc = _encoding(path, problems)
         if enc is None:
+            return None
+        head = _csv_header(path, enc, file, problems)
+        if head is None:
             return None
         try:
             # index_col=False: a first data row with one value too many must not silently turn the
@@ -118,6 +137,61 @@ def _first_long_row(path: Path, encoding: str, n_columns: int) -> int:
             if len(record) > n_columns:
                 return reader.line_num
     return 1
+def _csv_header(path: Path, enc: str, file: str, problems: Problems) -> list[str] | None:
+    """The header row of a CSV, read in one linear pass; None (reported) when it repeats a column or
+    when nothing follows it."""
+    import csv
+
+    csv.field_size_limit(1 << 30)  # a header line may be long; it is read once, linearly
+    with open(path, encoding=enc, newline="") as f:
+        reader = csv.reader(f, skipinitialspace=True)
+        try:
+            header = next(reader)
+        except (StopIteration, csv.Error):
+            return []  # pandas reports it, with its line
+        if not _header_ok(header, file, problems):
+            return None
+        if not any(row and any(c.strip() for c in row) for row in _first_rows(reader)):
+            problems.add(Pos(file, 1), "the file has a header but no data rows", "header-only")
+            return None
+    return header
+
+
+def _first_rows(reader, n: int = 1000):
+    """Up to ``n`` rows after the header (enough to know whether any data follows)."""
+    import csv
+
+    try:
+        for k, row in enumerate(reader):
+            yield row
+            if k >= n:
+                return
+    except csv.Error:
+        yield ["?"]  # a parse error: there is something; pandas reports it, with its line
+
+
+def _header_ok(header: list[str], file: str, problems: Problems) -> bool:
+    """No header given twice (after trimming; an empty header is allowed: pandas names it)."""
+    names = [str(h).strip() for h in header]
+    filled = [h for h in names if h]
+    if len(set(filled)) == len(filled):  # the usual case: one pass, no bookkeeping
+        return True
+    from collections import Counter
+
+    repeated = {h for h, n in Counter(filled).items() if n > 1}
+    seen: dict[str, list[int]] = {}
+    for k, h in enumerate(names, 1):
+        if h in repeated:
+            seen.setdefault(h, []).append(k)
+    dups = list(seen.items())
+    for h, cols in dups[:ROWS_PER_KIND]:
+        shown = ", ".join(map(str, cols[:5])) + (f" … ({len(cols)} in all)" if len(cols) > 5 else "")
+        problems.add(Pos(file, 1), f"column {quote(h)} is given {len(cols)} times (columns {shown}): keep one, or "
+                     "rename the others", "duplicate-column")
+    if len(dups) > ROWS_PER_KIND:
+        problems.add(Pos(file, 1), f"... and {len(dups) - ROWS_PER_KIND} more repeated columns", "duplicate-column-more",
+                     count=len(dups) - ROWS_PER_KIND)
+    return False
 
 
 def _encoding(path: Path, problems: Problems) -> str | None:
@@ -163,11 +237,12 @@ def _report_rows(problems: Problems, file: str, rows: np.ndarray, message: Calla
 # --------------------------------------------------------------------------- units
 
 
-def load_units(path: Path, problems: Problems) -> Units | None:
-    df = read_table(path, problems)
+def load_units(path: Path | pd.DataFrame, problems: Problems, *, file: str | None = None) -> Units | None:
+    """The units file (or a DataFrame with its columns, named ``file`` in messages)."""
+    df = path if isinstance(path, pd.DataFrame) else read_table(path, problems)
     if df is None:
         return None
-    file = display_path(path)
+    file = file or display_path(path)
     need = ["id", "name_zh", "name_en", "group"]
     missing = [c for c in need if c not in df.columns]
     if missing:
@@ -186,15 +261,12 @@ def load_units(path: Path, problems: Problems) -> Units | None:
     for i, uid in enumerate(ids):
         row = row_of[i]
         first_id[row] = uid
-        if not UNIT_ID_RE.match(uid) or ".." in uid:
-            problems.add(Pos(file, row), f"unit id {quote(uid)} may hold only letters, digits, '_', '.', '-' "
-                         "(no '..', no '/'; ids become file names)", "bad-unit-id")
+        why = id_problem(uid)
+        if why is not None:
+            code = "reserved-unit-id" if uid.lower() in RESERVED_UNIT_IDS else "bad-unit-id"
+            problems.add(Pos(file, row), f"unit id {quote(uid)} {why}", code)
             ok = False
             continue
-        if uid.lower() in RESERVED_UNIT_IDS:
-            problems.add(Pos(file, row), f"unit id {quote(uid)} is reserved for report pages "
-                         f"({', '.join(RESERVED_UNIT_IDS)}): choose another id", "reserved-unit-id")
-            ok = False
         low = uid.lower()
         if low in seen:
             first = seen[low]
@@ -222,28 +294,37 @@ def load_units(path: Path, problems: Problems) -> Units | None:
 # --------------------------------------------------------------------------- values
 
 
-def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | None,
-                problems: Problems, *, years_pos: Pos | None = None) -> Panel | None:
+def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, years: tuple[int, ...] | None,
+                problems: Problems, *, years_pos: Pos | None = None, columns: Mapping[str, str] | None = None,
+                sheet: str | None = None, year: int | None = None, file: str | None = None) -> Panel | None:
     """Read the values file into a panel: units (file order) × years × columns.
 
     Columns are the tree's leaves (derived ones left empty, computed later)
-    followed by its variables.
+    followed by its variables.  ``columns`` maps roles (unit, year, indicator,
+    value, status) to the file's own headers; ``year`` is the year of a file
+    without a year column; ``units`` None takes the units from the file, in
+    order of first appearance.  ``years``: None (the years with data), ``(first,
+    last)`` (a range: years in it without data are left out) or three or more
+    editions (exactly those).  Rows outside ``years`` are left out with one
+    warning per year.  ``path`` may be a DataFrame (``file`` names it in messages;
+    row numbers are then the frame's own positions).
     """
-    df = read_table(path, problems)
+    if isinstance(path, pd.DataFrame):
+        df = path
+        file = file or "values"
+    else:
+        df = read_table(path, problems, sheet=sheet)
+        file = display_path(path)
     if df is None:
         return None
-    file = display_path(path)
     n_before = len(problems.errors)
     leaf_ids = tree.leaf_ids
-    columns = leaf_ids + tuple(v.id for v in tree.variables)
+    ind_columns = leaf_ids + tuple(v.id for v in tree.variables)
     derived = {n.id for n in tree.derived}
 
-    lower = {c.lower(): c for c in df.columns}
-    if "unit" not in lower or "year" not in lower:
-        problems.add(Pos(file, 1), "the values file needs columns unit and year (long form: unit, year, indicator, "
-                     "value; wide form: unit, year and one column per indicator)", "missing-column")
+    df = _map_columns(df, file, columns or {}, year, problems)
+    if df is None:
         return None
-    df = df.rename(columns={lower[k]: k for k in ("unit", "year", "indicator", "value", "status") if k in lower})
     if "indicator" in df.columns and "value" in df.columns:
         long = df
         status = long["status"] if "status" in long.columns else None
@@ -253,11 +334,11 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
         return None
     else:
         value_cols = [c for c in df.columns if c not in ("unit", "year", "status", "note")]
-        bad = [c for c in value_cols if c not in columns]
+        bad = [c for c in value_cols if c not in ind_columns]
         for c in bad:
             problems.add(Pos(file, 1), f"column {quote(c)} is neither an indicator nor a variable of the framework"
-                         f"{did_you_mean(c, columns)}", "unknown-indicator")
-        value_cols = [c for c in value_cols if c in columns]
+                         f"{did_you_mean(c, ind_columns)}", "unknown-indicator")
+        value_cols = [c for c in value_cols if c in ind_columns]
         n = len(df)
         long = pd.DataFrame({
             "unit": np.repeat(df["unit"].to_numpy(), len(value_cols)),
@@ -269,11 +350,37 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
                   if "status" in df.columns else None)
         rows = np.repeat(df.index.to_numpy(), len(value_cols))
 
+    # years first: rows outside the project's years are left out before anything else is checked
+    ycode, ytext = _factorize_stripped(long["year"])
+    year_num = pd.to_numeric(pd.Series(ytext, dtype=object), errors="coerce").to_numpy(dtype=np.float64)[ycode] \
+        if len(ytext) else np.zeros(0)
+    bad_y = np.flatnonzero(~np.isfinite(year_num) | (np.mod(year_num, 1) != 0))
+    if len(bad_y):
+        _report_rows(problems, file, rows[bad_y],
+                     lambda i: f"year {quote(ytext[ycode[_idx(rows, i)]])} is not a whole number", "bad-year")
+    good_year = np.isfinite(year_num) & (np.mod(np.nan_to_num(year_num), 1) == 0)
+    editions = years is not None and len(years) >= 3
+    if years is not None:
+        inside = np.isin(year_num, years) if editions else (year_num >= years[0]) & (year_num <= years[-1])
+        outside = good_year & ~inside
+        if outside.any():
+            what = ("editions " + ", ".join(map(str, years))) if editions else f"years [{years[0]}, {years[-1]}]"
+            for yv in np.unique(year_num[outside].astype(np.int64)):
+                in_year = rows[outside & (year_num == yv)]
+                c = len(np.unique(in_year))  # file rows (a wide row holds several cells)
+                problems.warn(Pos(file, int(in_year.min()) + 2),
+                              f"{c} row{'s' if c != 1 else ''} for {yv} {'are' if c != 1 else 'is'} outside the "
+                              f"project's {what} and left out (add {yv} to years to score it)", "year-outside")
+            keep = ~outside
+            long = long[keep]
+            rows, year_num, good_year = rows[keep], year_num[keep], good_year[keep]
+            status = status[keep] if status is not None else None
+            ycode, ytext = _factorize_stripped(long["year"])
+
     # Distinct texts are stripped once each (a large file repeats a few thousand ids millions of times);
     # ucode[k] indexes utext for long-table row k, and so on.
     ucode, utext = _factorize_stripped(long["unit"])
     icode, itext = _factorize_stripped(long["indicator"])
-    ycode, ytext = _factorize_stripped(long["year"])
 
     def unit_of(k: int) -> str:
         return utext[ucode[k]]
@@ -285,15 +392,24 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
         return ytext[ycode[k]]
 
     # units
+    if units is None:
+        units = _units_from_values(utext, ucode, rows, file, problems)
+        if units is None:
+            return None
+        label = units.label
+        where = "the values file"
+    else:
+        label = units.label
+        where = "the units file"
     u = pd.Index(units.ids).get_indexer(utext)[ucode] if len(utext) else np.zeros(0, np.int64)
     bad_u = np.flatnonzero(u < 0)
     if len(bad_u):
         _report_rows(problems, file, rows[bad_u],
-                     lambda i: f"unit {quote(unit_of(_idx(rows, i)))} is not in the units file"
+                     lambda i: f"unit {quote(unit_of(_idx(rows, i)))} is not in {where}"
                      f"{did_you_mean(unit_of(_idx(rows, i)), units.ids)}", "unknown-unit")
 
     # indicators
-    ind_pos = pd.Index(columns).get_indexer(itext)
+    ind_pos = pd.Index(ind_columns).get_indexer(itext)
     for k, name in enumerate(itext):
         if name in derived:
             ind_pos[k] = -2
@@ -302,38 +418,12 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     if len(bad_j):
         _report_rows(problems, file, rows[bad_j],
                      lambda i: f"indicator {quote(ind_of(_idx(rows, i)))} is not in the framework"
-                     f"{did_you_mean(ind_of(_idx(rows, i)), columns)}", "unknown-indicator")
+                     f"{did_you_mean(ind_of(_idx(rows, i)), ind_columns)}", "unknown-indicator")
     der_j = np.flatnonzero(j == -2)
     if len(der_j):
         _report_rows(problems, file, rows[der_j],
                      lambda i: f"indicator {quote(ind_of(_idx(rows, i)))} is derived (it has a formula): give its "
                      "variables instead of its value", "derived-given")
-
-    # years
-    year_num = pd.to_numeric(pd.Series(ytext, dtype=object), errors="coerce").to_numpy(dtype=np.float64)[ycode] \
-        if len(ytext) else np.zeros(0)
-    bad_y = np.flatnonzero(~np.isfinite(year_num) | (np.mod(year_num, 1) != 0))
-    if len(bad_y):
-        _report_rows(problems, file, rows[bad_y],
-                     lambda i: f"year {quote(year_of(_idx(rows, i)))} is not a whole number", "bad-year")
-    good_year = np.isfinite(year_num) & (np.mod(np.nan_to_num(year_num), 1) == 0)
-    if years is not None:
-        outside = np.flatnonzero(good_year & ((year_num < years[0]) | (year_num > years[1])))
-        if len(outside):
-            _report_rows(problems, file, rows[outside],
-                         lambda i: f"year {int(year_num[_idx(rows, i)])} is outside the project's years "
-                         f"[{years[0]}, {years[1]}] (rows are never filtered silently: widen years or remove the "
-                         "row)", "year-outside")
-        first, last = years
-    else:
-        ys_ok = year_num[good_year]
-        if len(ys_ok) == 0:
-            problems.add(Pos(file, 2), "no valid year in the values file", "bad-year")
-            return None
-        first, last = int(ys_ok.min()), int(ys_ok.max())
-    year_list = tuple(range(first, last + 1))
-    t = np.where(good_year, np.nan_to_num(year_num) - first, -1).astype(np.int64)
-    t[(t < 0) | (t >= len(year_list))] = -1
 
     # values
     raw = long["value"].to_numpy(dtype=object)
@@ -342,10 +432,35 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     if len(bad_v):
         def msg(i: int) -> str:
             k = _idx(rows, i, bad_v)
-            return (f"value {quote(str(raw[k]).strip())} for {units.label(unit_of(k))} / {year_of(k)} / {ind_of(k)} "
+            return (f"value {quote(str(raw[k]).strip())} for {label(unit_of(k))} / {year_of(k)} / {ind_of(k)} "
                     "is not a number (write missing values as empty, NA or -)")
 
         _report_rows(problems, file, rows[bad_v], msg, "not-a-number")
+
+    # the panel's years: those with at least one value (a range's empty years are left out, named once)
+    has_value = good_year & (u >= 0) & (j >= 0) & np.isfinite(val)
+    with_data = sorted(set(np.unique(year_num[has_value]).astype(np.int64).tolist()))
+    if editions:
+        empty = [y for y in years if y not in with_data]
+        if empty:
+            problems.add(years_pos or Pos(file), f"the project's editions include {', '.join(map(str, empty))}, "
+                         f"which {'has' if len(empty) == 1 else 'have'} no data in {file}: remove "
+                         f"{'it' if len(empty) == 1 else 'them'} from years, or add the values", "year-without-data")
+        year_list = tuple(int(y) for y in years)
+    else:
+        if not with_data:
+            if len(problems.errors) == n_before:
+                span = f" in the project's years [{years[0]}, {years[-1]}]" if years is not None else ""
+                problems.add(years_pos or Pos(file, 2), f"no value at all{span} in {file}", "year-without-data")
+            return None
+        first, last = (years[0], years[-1]) if years is not None else (with_data[0], with_data[-1])
+        empty = [y for y in range(first, last + 1) if y not in with_data]
+        if empty:
+            problems.warn(years_pos or Pos(file), f"no data at all for {_year_list(empty)} in {file}: "
+                          f"{'that year is not a panel year' if len(empty) == 1 else 'those years are not panel years'} "
+                          "(no scores, nothing imputed)", "year-without-data")
+        year_list = tuple(with_data)
+    t = pd.Index(year_list).get_indexer(np.where(good_year, np.nan_to_num(year_num), -1).astype(np.int64))
 
     # status
     prov = np.zeros(len(long), bool)
@@ -362,7 +477,7 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
 
     ok = (u >= 0) & (j >= 0) & (t >= 0)
     # duplicates among rows that otherwise parse
-    n_y, n_c = len(year_list), len(columns)
+    n_y, n_c = len(year_list), len(ind_columns)
     key = (u.astype(np.int64) * n_y + t) * n_c + j
     has_dup = bool((np.bincount(key[ok], minlength=len(units.ids) * n_y * n_c) > 1).any()) if ok.any() else False
     if has_dup:  # sort only when there is something to report (a sort of millions of rows costs)
@@ -380,7 +495,7 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
         def dmsg(i: int) -> str:
             k = _idx(rows, i, dup_rows)
             f = first_of[np.searchsorted(dup_rows, k)]
-            return (f"{units.label(unit_of(k))} / {year_of(k)} / {ind_of(k)} is given twice (first at row "
+            return (f"{label(unit_of(k))} / {year_of(k)} / {ind_of(k)} is given twice (first at row "
                     f"{rows[f] + 2}): keep one row")
 
         _report_rows(problems, file, rows[dup_rows], dmsg, "duplicate-row")
@@ -396,7 +511,7 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     row_of[u[ok], t[ok], j[ok]] = rows[ok] + 2
 
     # an indicator (or a variable a formula needs) with no data at all
-    needed = [c for c in columns if c not in derived]
+    needed = [c for c in ind_columns if c not in derived]
     used_vars = set()
     from ..prepare.derived import FormulaError, parse_formula
 
@@ -409,26 +524,104 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     for c in needed:
         if c in var_ids and c not in used_vars:
             continue
-        k = columns.index(c)
+        k = ind_columns.index(c)
         if not np.isfinite(values[:, :, k]).any():
             what = "variable" if c in var_ids else "indicator"
             # no row to point at: point at the definition in the tree (the fix is in either file)
-            where = tree.by_id[c].pos if c in tree.by_id else next(v.pos for v in tree.variables if v.id == c)
-            problems.add(where, f"{what} '{c}' has no data at all in {file}: add its values, or remove it from the "
+            where_ = tree.by_id[c].pos if c in tree.by_id else next(v.pos for v in tree.variables if v.id == c)
+            problems.add(where_, f"{what} '{c}' has no data at all in {file}: add its values, or remove it from the "
                          "framework", "no-data")
-    # a year without a single value would be scored from imputations alone: never silently
-    empty = [y for y, has in zip(year_list, np.isfinite(values).any(axis=(0, 2))) if not has]
-    if empty and years is not None:
-        shown = ", ".join(map(str, empty))
-        problems.add(years_pos or Pos(file), f"the project's years [{years[0]}, {years[1]}] include {shown}, which "
-                     f"{'has' if len(empty) == 1 else 'have'} no data in {file}: narrow years to the years with data",
-                     "year-without-data")
-    elif empty:
-        problems.warn(Pos(file), f"no data at all for {', '.join(map(str, empty))} (between years that have data): "
-                      "those years get no scores; nothing is imputed for them", "year-without-data")
     if len(problems.errors) > n_before:
         return None
-    return Panel(values=values, units=units.ids, years=year_list, columns=columns, flags=flags, rows=row_of)
+    return Panel(values=values, units=units.ids, years=year_list, columns=ind_columns, flags=flags, rows=row_of)
+
+
+def _year_list(ys: list[int]) -> str:
+    return ", ".join(map(str, ys))
+
+
+def _map_columns(df: pd.DataFrame, file: str, mapping: Mapping[str, str], year: int | None,
+                 problems: Problems) -> pd.DataFrame | None:
+    """Rename the file's own headers to the roles unit, year, indicator, value, status.
+
+    Mapped headers must exist; unmapped roles are found by name, ignoring case.
+    A missing unit or year column is reported with the headers found and the
+    ``data.columns`` mapping that would fix it.
+    """
+    found = [str(c) for c in df.columns]
+    by_lower = {c.lower(): c for c in found}
+    rename: dict[str, str] = {}
+    ok = True
+    for role, header in mapping.items():
+        h = header if header in found else by_lower.get(str(header).lower())
+        if h is None:
+            problems.add(Pos(file, 1), f"data.columns.{role} names {quote(header)}, which is not a header of the "
+                         f"file (found: {', '.join(found[:30])}{' …' if len(found) > 30 else ''})", "missing-column")
+            ok = False
+        else:
+            rename[h] = role
+    if not ok:
+        return None
+    for role in ("unit", "year", "indicator", "value", "status"):
+        if role not in mapping and role in by_lower and by_lower[role] not in rename:
+            rename[by_lower[role]] = role
+    # a column named like a mapped role means something else in this file (单位 as "unit" of measure ...):
+    # it is not read, and the warning says so
+    unused = [c for c in found if c not in rename and c.lower() in mapping]
+    for c in unused:
+        problems.warn(Pos(file, 1), f"column {quote(c)} is not read: data.columns.{c.lower()} names "
+                      f"{quote(mapping[c.lower()])}", "column-not-read")
+    df = df.drop(columns=unused).rename(columns=rename)
+    if year is not None:
+        if "year" in df.columns:
+            problems.add(Pos(file, 1), f"the file has a year column ({[k for k, v in rename.items() if v == 'year'][0]}), "
+                         f"and data.year is {year}: give one or the other", "year-twice")
+            return None
+        df = df.assign(year=str(year))
+    missing = [r for r in ("unit", "year") if r not in df.columns]
+    if missing:
+        guess = {}
+        for role, options in (("unit", UNIT_HEADER_GUESSES), ("year", YEAR_HEADER_GUESSES)):
+            if role in missing:
+                hit = next((c for o in options for c in found if c.lower() == o.lower()), None)
+                guess[role] = hit or (found[0] if role == "unit" and found else "<header>")
+        fix = ", ".join(f"{k}: {v}" for k, v in guess.items())
+        hint = ("; a file without a year column: data: {year: 2023}" if "year" in missing else "")
+        problems.add(Pos(file, 1), f"the values file has no {' and no '.join(missing)} column (found: "
+                     f"{', '.join(found[:30])}{' …' if len(found) > 30 else ''}): map the file's own headers in the "
+                     f"project file, e.g. data: {{columns: {{{fix}}}}}{hint}", "missing-column")
+        return None
+    return df
+
+
+def _units_from_values(utext: np.ndarray, ucode: np.ndarray, rows: np.ndarray, file: str,
+                       problems: Problems) -> Units | None:
+    """Units named by their ids, in order of first appearance (no units file): each id checked once."""
+    # factorize numbers texts in order of first appearance: code order is file order
+    codes, first_k = np.unique(ucode, return_index=True)
+    ids: list[str] = []
+    seen: dict[str, tuple[str, int]] = {}
+    ok = True
+    for code, k in zip(codes, first_k):
+        uid = utext[code]
+        row = int(rows[k]) + 2
+        if uid in ids:
+            continue  # two spellings stripping to the same text
+        why = id_problem(uid)
+        if why is not None:
+            problems.add(Pos(file, row), f"unit id {quote(uid)} {why}",
+                         "reserved-unit-id" if uid.lower() in RESERVED_UNIT_IDS else "bad-unit-id")
+            ok = False
+            continue
+        low = uid.lower()
+        if low in seen:
+            problems.add(Pos(file, row), f"unit ids {quote(seen[low][0])} (row {seen[low][1]}) and {quote(uid)} differ "
+                         "only in case: they would collide as file names; write one spelling", "duplicate-unit")
+            ok = False
+            continue
+        seen[low] = (uid, row)
+        ids.append(uid)
+    return Units.from_ids(ids) if ok else None
 
 
 def _factorize_stripped(col) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ..errors import Problems, quote
-from ..project import LANGS, NORMALIZE_METHODS, SCOPES, Project, Settings
+from ..project import DEFAULT_MIN_COVERAGE, LANGS, NORMALIZE_METHODS, SCOPES, Project, Settings
 from ..tree import STAGES, Names
 from .tree import AGGREGATE_METHODS, read_names
 from .yamlnodes import Doc, Key, Range, compose, display_path
@@ -23,7 +23,7 @@ PROJECT_KEYS = {
     "framework": Key(str, True, "path of the indicator tree YAML"),
     "weights": Key(str, True, "path of the weight scheme YAML"),
     "data": Key(dict, True, "{values: ..., units: ..., synthetic: false}"),
-    "years": Key(list, False, "[first, last]"),
+    "years": Key(list, False, "[first, last] (a range), or three or more editions [2014, 2016, 2018, ...]"),
     "normalize": Key(dict, False, "{method: minmax | zscore | rank | goalpost | maxratio, scope: panel | year}"),
     "aggregate": Key(dict, False, "{method: arithmetic | geometric | topsis | harmonic | power | copeland | "
                      "proportions, "
@@ -31,7 +31,7 @@ PROJECT_KEYS = {
     "scale": Key(list, False, "[lo, hi]"),
     "grades": Key(dict, False, "{A: 85, B: 70, ...}: lower bounds"),
     "targets": Key(str, False, "path of the targets file"),
-    "report": Key(dict, False, "{lang: zh | en}"),
+    "report": Key(dict, False, "{lang: zh | en, min_coverage: 0.5}"),
     "output": Key(str, False, "output folder"),
     "ranks": Key(dict, False, "{round: 3}: round scores to this many decimals before ranking"),
     "prepare": Key(dict, False, "{impute: ..., treat: ..., screen: ...}"),
@@ -43,9 +43,14 @@ PROJECT_KEYS = {
 }
 DATA_KEYS = {
     "values": Key(str, True, "path of the values file (CSV or XLSX)"),
-    "units": Key(str, True, "path of the units file"),
+    "units": Key(str, False, "path of the units file (default: units from the values file, named by their ids)"),
     "synthetic": Key(bool, False, "true stamps every output as demonstration data"),
+    "columns": Key(dict, False, "{unit: <header>, year: <header>, indicator: ..., value: ..., status: ...}: the "
+                   "values file's own headers"),
+    "sheet": Key(str, False, "the worksheet of an XLSX values file (default: the first)"),
+    "year": Key(int, False, "the year of a values file without a year column"),
 }
+DATA_COLUMN_ROLES = ("unit", "year", "indicator", "value", "status")
 NORMALIZE_KEYS = {"method": Key(str, False, "minmax | zscore | rank | goalpost | maxratio"),
                   "scope": Key(str, False, "panel | year"),
                   "ties": Key(str, False, "rank: average | min (COINr's percentile ranks)"),
@@ -65,7 +70,9 @@ AGGREGATE_KEYS = {"method": Key(str, False, "arithmetic | geometric | topsis | h
 #: Keys that belong elsewhere: the advice given instead of a did-you-mean.
 NORMALIZE_HINTS = {"by": "per-year normalisation is `scope: year`; per-year weights are `by: year` in the weight "
                          "scheme"}
-REPORT_KEYS = {"lang": Key(str, False, "zh | en")}
+REPORT_KEYS = {"lang": Key(str, False, "zh | en"),
+               "min_coverage": Key(float, False, "least share of a unit-year's weight backed by reported values "
+                                   "for a score, rank and grade (default 0.5)")}
 RANKS_KEYS = {"round": Key(int, False, "decimals")}
 PREPARE_KEYS = {
     "screen": Key(dict, False, "{min_coverage_unit: 0.5, min_coverage_indicator: 0.5, by: panel | year}"),
@@ -124,6 +131,7 @@ BOUNDS: dict[str, Range] = {
     "normalize.mean": Range(-SCALE_LIMIT, SCALE_LIMIT),
     "normalize.sd": Range(0, SCALE_LIMIT, lo_open=True, code="bad-sd"),
     "ranks.round": Range(0, 15, integer=True, code="bad-round"),
+    "report.min_coverage": Range(0, 1, code="bad-share"),
     "prepare.screen.min_coverage_unit": Range(0, 1, code="bad-share"),
     "prepare.screen.min_coverage_indicator": Range(0, 1, code="bad-share"),
     "prepare.treat.skew": Range(0, 1000),
@@ -186,9 +194,16 @@ def demo_project_path() -> Path:
     return bundled_root() / "examples" / "demo" / "evalkit.yaml"
 
 
-def load_project(path: Path | None, problems: Problems) -> Project | None:
-    """Read evalkit.yaml; ``None`` means the bundled demo (which writes ./out)."""
-    bundled = path is None
+def load_project(path: Path | str | None, problems: Problems, *, text: str | None = None) -> Project | None:
+    """Read evalkit.yaml; ``None`` means the bundled demo (which writes ./out).
+
+    With ``text`` (the project's YAML, named ``path`` in messages) nothing is
+    read from disk: the paths it names are kept as written, unchecked (the
+    caller supplies the inputs themselves, as :func:`evalkit.from_frames` does).
+    """
+    bundled = path is None and text is None
+    if text is not None:
+        return _load_project_text(str(path or "settings"), text, problems)
     if path is None:
         path = demo_project_path()
     path = Path(path)
@@ -197,17 +212,31 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
     root = compose(path, problems)
     if root is None:
         return None
-    doc = Doc(display_path(path), problems)
+    return _read_project(root, path, Doc(display_path(path), problems), path.resolve().parent, problems,
+                         bundled=bundled, check_paths=True)
+
+
+def _load_project_text(name: str, text: str, problems: Problems) -> Project | None:
+    root = compose(name, problems, text=text)
+    if root is None:
+        return None
+    return _read_project(root, Path(name), Doc(name, problems), Path.cwd(), problems, bundled=False,
+                         check_paths=False)
+
+
+def _read_project(root, path: Path, doc: Doc, base: Path, problems: Problems, *, bundled: bool,
+                  check_paths: bool) -> Project | None:
     m = doc.mapping(root, PROJECT_KEYS, "the project file")
     if m is None:
         return None
-    base = path.resolve().parent
     pos = {k: doc.pos(v[0]) for k, v in m.items()}
 
     def path_of(entry, what) -> Path | None:
         text = doc.text(entry[1], what)
         if text is None:
             return None
+        if not check_paths:
+            return Path(text)
         bad = path_problem(text)
         if bad:
             doc.error(entry[1], f"{what} {quote(text)}: {bad}", "bad-path")
@@ -236,15 +265,43 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
     framework = path_of(m["framework"], "framework") if "framework" in m else None
     weights = path_of(m["weights"], "weights") if "weights" in m else None
     values = units = None
+    units_ok = True
     synthetic = False
+    data_columns: dict[str, str] = {}
+    data_sheet: str | None = None
+    data_year: int | None = None
     if "data" in m:
         dm = doc.mapping(m["data"][1], DATA_KEYS, "data")
         if dm is not None:
             values = path_of(dm["values"], "values file") if "values" in dm else None
-            units = path_of(dm["units"], "units file") if "units" in dm else None
+            if "units" in dm:
+                units = path_of(dm["units"], "units file")
+                units_ok = units is not None
             if "synthetic" in dm:
                 synthetic = bool(doc.boolean(dm["synthetic"][1], "synthetic"))
-            for k in ("values", "units"):
+            if "columns" in dm:
+                cm = doc.mapping(dm["columns"][1], None, "data.columns") or {}
+                headers: dict[str, str] = {}
+                for role, (kn, vn) in cm.items():
+                    if role not in DATA_COLUMN_ROLES:
+                        doc.error(kn, f"data.columns: unknown role {quote(role)} (roles: "
+                                  f"{', '.join(DATA_COLUMN_ROLES)})", "unknown-key")
+                        continue
+                    h = doc.text(vn, f"the header of the {role} column")
+                    if h is not None and h.strip() in headers.values():
+                        doc.error(vn, f"data.columns maps two roles to the header {quote(h)}", "bad-columns")
+                    elif h is not None:
+                        headers[role] = h.strip()
+                data_columns = headers
+            if "sheet" in dm:
+                data_sheet = doc.text(dm["sheet"][1], "data.sheet")
+            if "year" in dm:
+                v = doc.number(dm["year"][1], "data.year")
+                if v is not None and v != int(v):
+                    doc.error(dm["year"][1], "data.year must be a whole number", "bad-years")
+                elif v is not None:
+                    data_year = int(v)
+            for k in ("values", "units", "columns", "year"):
                 if k in dm:
                     pos[f"data.{k}"] = doc.pos(dm[k][1])
     targets = path_of(m["targets"], "targets file") if "targets" in m else None
@@ -262,6 +319,10 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
                     lo, hi = int(min(ys)), int(max(ys))
                     doc.error(m["years"][1], f"years [{lo}, {hi}] span {hi - lo + 1} years: at most {MAX_YEAR_SPAN} "
                               "are allowed", "bad-years")
+                elif len(ys) >= 3 and len(set(ys)) < len(ys):
+                    doc.error(m["years"][1], "an edition is listed twice in years", "bad-years")
+                elif len(ys) >= 3:  # editions: exactly these years (biennial surveys ...)
+                    years = tuple(sorted(int(y) for y in ys))
                 else:
                     years = (int(min(ys)), int(max(ys)))
         elif items is not None:
@@ -279,10 +340,16 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
                 got.append((label, v))
         grades = tuple(sorted(got, key=lambda g: -g[1]))
     lang = "zh"
+    min_coverage = DEFAULT_MIN_COVERAGE
     if "report" in m:
         rm = doc.mapping(m["report"][1], REPORT_KEYS, "report")
         if rm and "lang" in rm:
             lang = doc.choice(rm["lang"][1], "report language", LANGS) or lang
+        if rm and "min_coverage" in rm:
+            v = doc.bounded(rm["min_coverage"][1], "report.min_coverage (a share)", BOUNDS["report.min_coverage"],
+                            fractions=True)
+            if v is not None:
+                min_coverage = float(v)
     output = base / "out"
     if "output" in m:
         o = doc.text(m["output"][1], "output")
@@ -292,14 +359,15 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
         elif o is not None:
             output = (base / o).resolve()
     installed = bundled_root().name == "_bundled"
-    if bundled or (installed and bundled_root() in path.resolve().parents):
+    if bundled or (check_paths and installed and bundled_root() in path.resolve().parents):
         # the bundled projects write ./out, never into the installed package
         output = Path.cwd() / "out"
-    if framework is None or weights is None or values is None or units is None:
+    if framework is None or weights is None or values is None or not units_ok:
         return None
-    return Project(file=path.resolve(), title=title, framework=framework, weights=weights, values=values,
+    return Project(file=path.resolve() if check_paths else Path(""), title=title, framework=framework, weights=weights, values=values,
                    units=units, targets=targets, synthetic=synthetic, years=years, settings=s, grades=grades,
-                   lang=lang, output=output, bundled_demo=bundled, pos=pos)
+                   lang=lang, output=output, bundled_demo=bundled, pos=pos, data_columns=data_columns,
+                   data_sheet=data_sheet, data_year=data_year, min_coverage=min_coverage)
 
 
 def _read_settings(doc: Doc, m) -> Settings:

@@ -108,12 +108,12 @@ def read_names(doc: Doc, node: yaml.Node, what: str, *, required_both: bool = Tr
     return Names(zh or en or "", en or zh or "")
 
 
-def load_tree(path: Path, problems: Problems) -> Tree | None:
-    """Read and check an indicator tree; all problems are collected."""
-    root_node = compose(path, problems)
+def load_tree(path: Path | str, problems: Problems, *, text: str | None = None) -> Tree | None:
+    """Read and check an indicator tree (or ``text`` named ``path``); all problems are collected."""
+    root_node = compose(path, problems, text=text)
     if root_node is None:
         return None
-    doc = Doc(display_path(path), problems)
+    doc = Doc(display_path(path) if isinstance(path, Path) else path, problems)
     seen: dict[str, yaml.Node] = {}
 
     m = doc.mapping(root_node, ROOT_KEYS, "the indicator tree's root")

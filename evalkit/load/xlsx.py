@@ -223,8 +223,9 @@ def error_message(value: ExcelError) -> str:
 # --------------------------------------------------------------------------- a values table
 
 
-def read_xlsx_table(path: Path, file: str, problems: Problems) -> pd.DataFrame | None:
-    """The first visible sheet as text columns, as ``pandas.read_excel(dtype=str)`` would give them.
+def read_xlsx_table(path: Path, file: str, problems: Problems, *, sheet: str | None = None) -> pd.DataFrame | None:
+    """A sheet (``sheet``, else the first visible one) as text columns, as ``pandas.read_excel(dtype=str)``
+    would give them.
 
     Row 1 is the header; its last non-empty cell bounds the columns read.  The
     frame's index is the spreadsheet row - 2 (so messages name rows as the CSV
@@ -236,7 +237,11 @@ def read_xlsx_table(path: Path, file: str, problems: Problems) -> pd.DataFrame |
     if book is None:
         return None
     with book:
-        sheet = book.first_visible()
+        if sheet is not None and sheet not in book.sheetnames:
+            problems.add(Pos(file), f"the workbook has no sheet {quote(sheet)} (sheets: "
+                         f"{', '.join(book.sheetnames)}): fix data.sheet in the project file", "missing-sheet")
+            return None
+        sheet = sheet if sheet is not None else book.first_visible()
         if sheet is None:
             problems.add(Pos(file), "every sheet of the workbook is hidden: unhide the sheet with the values",
                          "bad-workbook")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -470,9 +471,17 @@ def lines(xs: Sequence[int | str], series: Sequence[Series], *, lo: float, hi: f
     plot_h = height - top - bottom
     plot_w = width - left - right
     n = len(xs)
+    # years are placed by their value, so irregular editions (2014, 2016, 2018, 2022) keep their real
+    # spacing; consecutive years fall on the same slots as evenly spaced categories
+    slot = list(range(n))
+    span = n
+    if n and all(isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in xs) and \
+            all(b > a for a, b in zip(xs, xs[1:])):
+        slot = [int(x) - int(xs[0]) for x in xs]
+        span = slot[-1] + 1
 
     def px(i: int) -> float:
-        return left + (plot_w * (i + 0.5) / n if n else 0)
+        return left + (plot_w * (slot[i] + 0.5) / span if n else 0)
 
     def py(v: float) -> float:
         return top + plot_h * (1 - (min(yhi, max(ylo, v)) - ylo) / (yhi - ylo))

@@ -21,7 +21,9 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..version import __version__
+from ..project import DEFAULT_MIN_COVERAGE, LOW_YEAR_COVERAGE
 from ..tree import STAGES, Node
+from ..unitids import unit_file_stem
 from . import charts
 from .charts import ALL, CITY, GROUP, Series
 from .i18n import catalogue, t
@@ -148,8 +150,9 @@ class UnitInfo:
         return self.name_zh if lang == "zh" else (self.name_en or self.name_zh)
 
     def label(self, lang: str) -> str:
-        """Name and code, never the name alone (苏州 320500 / 宿州 341300)."""
-        return f"{self.name(lang)} {self.id}"
+        """Name and code, never the name alone (苏州 320500 / 宿州 341300); the id alone when it is the name."""
+        name = self.name(lang)
+        return self.id if name == self.id else f"{name} {self.id}"
 
     def group_name(self, lang: str) -> str:
         return self.group_zh if lang == "zh" else self.group_en
@@ -215,11 +218,20 @@ class Prepared:
         self.score = cube("score")
         self.rank = cube("rank")
         self.grank = cube("group_rank")
+        # coverage (results.csv's column; all 1 when absent) and the "insufficient data" state
+        self.cov = cube("coverage") if "coverage" in sub.columns else np.ones((U, Y, N))
+        self.min_coverage = float(meta.get("min_coverage", DEFAULT_MIN_COVERAGE))
         self.prov = np.zeros((U, Y, N), bool)
         if "provisional" in sub.columns:
             self.prov[ui, yi, ni] = [_truthy(v) for v in sub["provisional"]]
         root = self.nidx[tree.root.id]
         self.root = root
+        cov_root = self.cov[:, :, root]
+        # no composite score: coverage below min_coverage, or too little of some node's weight present
+        self.insufficient = np.isnan(self.score[:, :, root])                        # (U, Y)
+        self.n_insufficient = self.insufficient.sum(axis=0)                          # (Y,)
+        self.median_cov = np.array([float(np.nanmedian(cov_root[:, k])) if np.isfinite(cov_root[:, k]).any()
+                                    else 1.0 for k in range(Y)])                     # (Y,)
         self.grade = np.full((U, Y), "", dtype=object)
         if "grade" in sub.columns:
             at_root = ni == root
@@ -507,6 +519,15 @@ def diagnose_chain(stages: Mapping[str, float], averages: Mapping[str, float], *
 
 # ---------------------------------------------------------------- page contexts
 
+def coverage_banner(p: Prepared, year: int, lang: str) -> str:
+    """The banner of every page of a year whose median unit coverage is low ('' otherwise)."""
+    y = p.yidx.get(year)
+    if y is None or not p.median_cov[y] < LOW_YEAR_COVERAGE:
+        return ""
+    return t("low_year_banner", lang, year=year, median=fmt_pct(p.median_cov[y], 0), k=int(p.n_insufficient[y]),
+             n=len(p.units))
+
+
 def _common(p: Prepared, lang: str, year: int) -> dict:
     man = p.inp.meta.get("manifest") or {}
     version = str(man.get("engine_version") or man.get("version") or man.get("evalkit") or __version__)
@@ -524,6 +545,7 @@ def _common(p: Prepared, lang: str, year: int) -> dict:
         "year_label": t("year_n", lang, year=year),
         "scale_note": t("scale_note", lang, lo=f"{p.scale[0]:g}", hi=f"{p.scale[1]:g}"),
         "generated_by": t("generated_by", lang, version=version),
+        "coverage_banner": coverage_banner(p, year, lang),
     }
 
 
@@ -567,19 +589,29 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
 
     n_all = int(p.n_ranked[y])
     n_grp = int(p.n_group[g, y]) if len(p.n_group) else 0
+    n_out = int(p.n_insufficient[y])
+    cov = p.cov[u, y, root]
+    ctx["insufficient"] = insufficient_context(p, u, y, lang, city) if p.insufficient[u, y] else None
     ctx["headline"] = {
-        "score": fmt_score(S[root]),
+        "score": t("insufficient", lang) if p.insufficient[u, y] else fmt_score(S[root]),
+        "insufficient": bool(p.insufficient[u, y]),
+        "coverage": t("coverage_beside", lang, cov=fmt_pct(cov)) if ok(cov) and cov < 1 - 1e-9 else "",
         "grade": p.grade[u, y] or DASH,
         "has_grade": bool(p.grades) or "grade" in p.inp.results.columns,
         "rank": fmt_rank(R[root]),
         "n": n_all,
-        "rank_label": t("rank_all", lang, n=n_all),
+        "rank_label": t("not_ranked", lang) if p.insufficient[u, y] else
+        t("rank_eligible", lang, n=n_all, k=n_out) if n_out else t("rank_all", lang, n=n_all),
         "group_rank": fmt_rank(GR[root]),
         "group_n": n_grp,
-        "group_rank_label": t("rank_group", lang, group=group_name, n=n_grp),
+        "group_rank_label": t("not_ranked", lang) if p.insufficient[u, y] else
+        t("rank_group", lang, group=group_name, n=n_grp),
         "d_score": ch_s(root),
         "d_rank": ch_r(root),
         "has_previous": prev is not None,
+        # editions (2018 -> 2022): the change is since the previous edition, and says which
+        "change_label": t("change_since", lang, prev=p.years[prev]) if prev is not None and
+        p.years[prev] != year - 1 else t("change", lang),
         "provisional": bool(p.prov[u, y].any() or p.f_prov[u, y].any()),
         "avg_all": fmt_score(p.avg_all[y, root]),
         "avg_group": fmt_score(p.avg_group[g, y, root]),
@@ -690,6 +722,27 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     ctx["attainment"] = _attainment(p, unit_id, year, lang)
     ctx["robustness"] = _robustness(p, unit_id, year, lang, city, n_all)
     return ctx
+
+
+def insufficient_context(p: Prepared, u: int, y: int, lang: str, city: str) -> dict:
+    """What the top of an insufficient-data scorecard says: the coverage, by domain, and what is missing."""
+    doms = p.tree.domains
+    cov = p.cov[u, y]
+    sep = "；" if lang == "zh" else "; "
+    items = sep.join(f"{d.name.get(lang)} {fmt_pct(cov[p.nidx[d.id]], 0)}" for d in doms)
+    missing = [d.name.get(lang) for d in doms if not cov[p.nidx[d.id]] > 0]
+    below = ok(cov[p.root]) and cov[p.root] < p.min_coverage - 1e-12
+    share = ((p.inp.meta.get("method") or {}).get("aggregate") or {}).get("min_share", 2 / 3)
+    return {
+        "head": t("insufficient_head", lang),
+        "text": t("insufficient_text", lang, city=city, year=p.years[y], cov=fmt_pct(cov[p.root]),
+                  min=fmt_pct(p.min_coverage, 0)) if below else
+        t("insufficient_share", lang, city=city, year=p.years[y], cov=fmt_pct(cov[p.root]), share=fmt_pct(share, 0)),
+        "domains": t("insufficient_domains", lang, items=items) if doms else "",
+        "missing": t("insufficient_missing", lang, names=("、" if lang == "zh" else ", ").join(missing))
+        if missing else "",
+        "coverage": fmt_pct(cov[p.root]),
+    }
 
 
 def unit_quality(p: Prepared, u: int, y: int, lang: str) -> dict:
@@ -1189,10 +1242,17 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
     ctx["has_targets"] = missed is not None
     ctx["has_grade"] = bool(p.grades) or "grade" in p.inp.results.columns
     league = []
+    apart = []
     for i in order:
         info = p.units[i]
+        if p.insufficient[i, y]:  # listed apart: not ranked, no score
+            cov = p.cov[i, y]
+            apart.append({"id": info.id, "href": f"{unit_file_stem(info.id)}.html", "label": info.label(lang),
+                          "group": info.group_name(lang), "coverage": fmt_pct(cov[root]),
+                          "domains": [fmt_pct(cov[k], 0) for k in didx]})
+            continue
         league.append({
-            "id": info.id, "href": f"{info.id}.html", "label": info.label(lang), "name": info.name(lang),
+            "id": info.id, "href": f"{unit_file_stem(info.id)}.html", "label": info.label(lang), "name": info.name(lang),
             "group": info.group_name(lang),
             "rank": fmt_rank(R[i]), "score": fmt_score(S[i, root]),
             "domains": [fmt_score(S[i, k]) for k in didx],
@@ -1202,6 +1262,9 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
             "provisional": bool(p.unit_prov[i, y]),
         })
     ctx["league"] = league
+    ctx["insufficient_units"] = apart
+    ctx["insufficient_head"] = t("insufficient_list_head", lang, n=len(apart))
+    ctx["insufficient_note"] = t("insufficient_list_note", lang, min=fmt_pct(p.min_coverage, 0))
     ctx["n_units"] = len(p.units)
     # the regional page is rendered with the overview whenever the disparity table is there
     ctx["region_link"] = ({"href": "region.html", "text": t("region_link", lang)}
@@ -1227,7 +1290,7 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
         ctx["heatmap"] = charts.heatmap([p.units[i].label(lang) for i in order], ctx["domain_names"],
                                         [[S[i, k] for k in didx] for i in order], lo=p.scale[0], hi=p.scale[1],
                                         title=t("heat_title", lang, year=year), desc=t("heat_desc", lang),
-                                        row_links=[f"{p.units[i].id}.html" for i in order], uid="heat")
+                                        row_links=[f"{unit_file_stem(p.units[i].id)}.html" for i in order], uid="heat")
         ctx["heatmap_note"] = ""
     else:
         ctx["heatmap"] = None
@@ -1290,7 +1353,7 @@ def _movers(p: Prepared, y: int, lang: str) -> dict:
 
     def row(i: int) -> dict:
         info = p.units[i]
-        return {"id": info.id, "href": f"{info.id}.html", "label": info.label(lang),
+        return {"id": info.id, "href": f"{unit_file_stem(info.id)}.html", "label": info.label(lang),
                 "score": fmt_score(S[i]), "prev_score": fmt_score(Sp[i]), "d_score": delta_score(S[i], Sp[i]),
                 "rank": fmt_rank(R[i]), "prev_rank": fmt_rank(Rp[i]), "d_rank": delta_rank(R[i], Rp[i], lang),
                 "provisional": bool(p.unit_prov[i, y])}

@@ -31,9 +31,41 @@ MESSAGES: dict[str, dict[str, str]] = {
     "grade": {"zh": "等级", "en": "Grade"},
     "rank": {"zh": "排名", "en": "Rank"},
     "rank_all": {"zh": "全部 {n} 个城市中排名", "en": "Rank among all {n} cities"},
+    "rank_eligible": {"zh": "数据充足的 {n} 个城市中排名（另有 {k} 个数据不足，不参与排名）",
+                      "en": "Rank among the {n} cities with sufficient data ({k} more with insufficient data are not ranked)"},
+    "coverage": {"zh": "数据覆盖率", "en": "Data coverage"},
+    "coverage_beside": {"zh": "覆盖率 {cov}", "en": "coverage {cov}"},
+    "coverage_note": {"zh": "覆盖率：得分权重中由实际报送数据支撑的比例（不含插补、结转与缺失）。",
+                      "en": "Coverage: the share of the score's weight backed by reported values (not imputed, carried "
+                            "forward or missing)."},
+    "insufficient": {"zh": "数据不足", "en": "Insufficient data"},
+    "not_ranked": {"zh": "不参与排名（数据不足）", "en": "Not ranked (insufficient data)"},
+    "no_eligible": {"zh": "本年度没有数据充足的城市，不排名。", "en": "No city has sufficient data this year: nothing is ranked."},
+    "insufficient_head": {"zh": "数据不足：本年度不评分、不排名、不定级",
+                          "en": "Insufficient data: no score, rank or grade this year"},
+    "insufficient_text": {"zh": "{city} 在 {year} 年的数据覆盖率为 {cov}，低于最低要求 {min}，因此不给出综合得分、排名和等级。",
+                          "en": "{city} has a data coverage of {cov} in {year}, below the minimum of {min}, so no "
+                                "composite score, rank or grade is given."},
+    "insufficient_share": {"zh": "{city} 在 {year} 年的数据覆盖率为 {cov}，但部分领域缺失过多（每一层至少需有 {share} 的权重"
+                                 "有数据），因此不给出综合得分、排名和等级。",
+                           "en": "{city} has a data coverage of {cov} in {year}, but some domains lack too much of their "
+                                 "data (each level needs data for at least {share} of its weight), so no composite "
+                                 "score, rank or grade is given."},
+    "insufficient_domains": {"zh": "各领域覆盖率：{items}。", "en": "Coverage by domain: {items}."},
+    "insufficient_missing": {"zh": "缺少报送数据的领域：{names}。", "en": "Domains without reported data: {names}."},
+    "insufficient_list_head": {"zh": "数据不足、未参与排名的城市（{n} 个）",
+                               "en": "Cities with insufficient data, not ranked ({n})"},
+    "insufficient_list_note": {"zh": "覆盖率低于 {min}：不评分、不排名、不定级。",
+                               "en": "Coverage below {min}: no score, rank or grade."},
+    "low_year_banner": {"zh": "{year}年数据尚未收齐：城市数据覆盖率中位数仅为 {median}，{k}/{n} 个城市数据不足。"
+                              "本年度结果不完整，请勿据此比较或发布。",
+                        "en": "{year} data are incomplete: the median city's coverage is only {median}, and {k} of {n} "
+                              "cities have insufficient data. Results for this year are partial: do not compare or "
+                              "publish them."},
     "rank_group": {"zh": "{group}内排名（共 {n} 个）", "en": "Rank within {group} ({n} cities)"},
     "rank_of": {"zh": "第 {rank} / {n} 名", "en": "{rank} of {n}"},
     "change": {"zh": "较上年变化", "en": "Change since last year"},
+    "change_since": {"zh": "较{prev}年变化", "en": "Change since {prev}"},
     "change_score": {"zh": "得分变化", "en": "Score change"},
     "change_rank": {"zh": "名次变化", "en": "Rank change"},
     "no_previous": {"zh": "无上年数据", "en": "no previous year"},

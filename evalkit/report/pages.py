@@ -239,7 +239,7 @@ class _Names:
     def label(self, uid: str, lang: str) -> str:
         """Name and code, never the name alone (苏州 320500 / 宿州 341300)."""
         n = self.name(uid, lang)
-        return f"{n} {uid}" if n else str(uid)
+        return f"{n} {uid}" if n and n != str(uid) else str(uid)  # a unit named by its id: once
 
     def group(self, uid: str, lang: str) -> str:
         r = self.rows.get(str(uid))
@@ -626,6 +626,7 @@ def render_robustness_page(out_dir: Path, year: int, robustness_df: pd.DataFrame
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     ctx = robustness_context(int(year), robustness_df, sobol_df, units_table, meta, lang)
+    ctx["coverage_banner"] = (meta.get("coverage_banner") or {}).get(lang, "")  # a half-collected year
     html = _env().get_template("robustness.html.j2").render(**ctx)
     path = Path(out_dir) / str(int(year)) / "robustness.html"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ..unitids import unit_file_stem
+
 FIX = ("install the PDF extra and its system libraries: pip install 'evalkit[pdf]'; "
        "apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk")
 
@@ -57,7 +59,7 @@ def write_pdfs(out_dir: Path, years: list[int], units: list[str], lang: str = "z
     out_dir = Path(out_dir)
     for y in years:
         for uid in units:
-            html = out_dir / str(y) / f"{uid}.html"
+            html = out_dir / str(y) / f"{unit_file_stem(uid)}.html"
             if not html.is_file():
                 raise FileNotFoundError(f"{html}: scorecard not rendered")
             pdf = html.with_suffix(".pdf")

@@ -268,7 +268,7 @@ class _Units:
     def label(self, uid: str, lang: str) -> str:
         r = self.rows.get(str(uid), {})
         n = _s(r.get("name_zh")) if lang == "zh" else (_s(r.get("name_en")) or _s(r.get("name_zh")))
-        return f"{n} {uid}" if n else str(uid)
+        return f"{n} {uid}" if n and n != str(uid) else str(uid)  # a unit named by its id: once
 
     def group(self, g: str, lang: str) -> str:
         return self.group_names.get(str(g), {}).get(lang) or str(g)
@@ -431,6 +431,9 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
         "generated_by": t("generated_by", lang, version=version),
         "colon": "：" if lang == "zh" else ": ",
     }
+    from .context import coverage_banner, prepared
+
+    ctx["coverage_banner"] = coverage_banner(prepared(inp), int(year), lang)  # a half-collected year says so
     disp_nodes = list(dict.fromkeys(disp["node"].astype(str))) if disp is not None and len(disp) else []
     order = [root.id] + [d.id for d in tree.domains]
     nodes = [n for n in order if n in disp_nodes] + [n for n in disp_nodes if n not in order]

@@ -24,6 +24,7 @@ from . import context as C
 from .i18n import catalogue
 from .inputs import ReportInput
 from .templates import environment, templates_dir  # noqa: F401  (templates_dir: part of this module's API)
+from ..unitids import id_problem, unit_file_stem
 
 UNIT_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*\Z")
 
@@ -54,7 +55,9 @@ def _init_worker(inp: ReportInput, templates: str, parent: int) -> None:
 
 
 def _check_unit_id(uid: str) -> None:
-    assert UNIT_ID.match(uid) and ".." not in uid, f"unsafe unit id {uid!r}"
+    assert id_problem(uid) is None, f"unsafe unit id {uid!r}"  # the loaders refuse these: never render one
+    stem = unit_file_stem(uid)
+    assert UNIT_ID.match(stem) and ".." not in stem, f"unsafe unit file name {stem!r}"
 
 
 def method_html(p: C.Prepared, env: jinja2.Environment, lang: str, year: int | None = None) -> Markup:
@@ -86,7 +89,7 @@ def _render_chunk(p: C.Prepared, env: jinja2.Environment, out_dir: Path, year: i
         try:
             _check_unit_id(uid)
             html = render_scorecard(p, env, uid, year, lang)
-            path = out_dir / str(year) / f"{uid}.html"
+            path = out_dir / str(year) / f"{unit_file_stem(uid)}.html"
             path.write_text(html, encoding="utf-8")
             files.append(str(path))
             written += 1

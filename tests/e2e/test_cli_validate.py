@@ -89,7 +89,7 @@ def test_every_listed_kind_has_a_fixture():
         "fixed_not_summing", "fixed_unknown_child", "judgment_unknown_child", "judgment_out_of_range",
         "judgment_twice", "judgment_missing_pair", "ahp_inconsistent", "values_unknown_indicator",
         "values_unknown_unit", "values_no_data", "values_not_a_number", "values_duplicate_row",
-        "values_year_outside", "values_empty", "values_header_only", "values_undecodable", "years_reversed",
+        "values_missing_column", "values_empty", "values_header_only", "values_undecodable", "years_reversed",
         "scale_reversed", "unit_id_dotdot", "unit_id_slash", "unit_id_reserved", "unit_id_case", "formula_syntax",
         "formula_unknown_name", "missing_project_key", "several",
     }

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "evalkit"
 # Module prefix -> layer.  A module belongs to the layer of its longest matching prefix
 # (whole dotted components); the root package ``evalkit`` (the Python API) matches only itself.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("core", ("evalkit.errors", "evalkit.version", "evalkit.tree", "evalkit.scheme", "evalkit.project",
+    ("core", ("evalkit.errors", "evalkit.version", "evalkit.unitids", "evalkit.tree", "evalkit.scheme", "evalkit.project",
               "evalkit.panel", "evalkit.ranking", "evalkit.normalise", "evalkit.weight", "evalkit.aggregate", "evalkit.workers",
               "evalkit.prepare")),
     ("loading", ("evalkit.load", "evalkit.changes", "evalkit.output", "evalkit.collect", "evalkit.importers")),

@@ -296,19 +296,32 @@ def test_years_default_to_the_data(tmp_path, tree, units):
     assert not problems.items and panel.years == (2020, 2021, 2022)
 
 
-def test_project_years_wider_than_the_data_are_an_error(tmp_path, tree, units):
-    # a year without a single value would be scored from imputations alone: never silently
+def test_project_years_wider_than_the_data_leave_the_empty_years_out(tmp_path, tree, units):
+    # a year without a single value is not a panel year (it would be scored from imputations alone); one warning
     panel, problems = _values(tmp_path, tree, units, (BASE / "values.csv").read_text(encoding="utf-8"),
                               years=(2019, 2022))
-    assert panel is None
-    assert [p.code for p in problems.errors] == ["year-without-data"]
-    assert "include 2019, which has no data" in problems.errors[0].message
+    assert not problems.errors and panel.years == (2020, 2021, 2022)
+    assert [p.code for p in problems.warnings] == ["year-without-data"]
+    assert "no data at all for 2019" in problems.warnings[0].message
+    assert "not a panel year" in problems.warnings[0].message
+
+
+def test_rows_outside_the_years_are_left_out_with_one_warning_per_year(tmp_path, tree, units):
+    text = (BASE / "values.csv").read_text(encoding="utf-8")
+    rows = _base_rows()
+    extra = [f"{r['unit']},2023,{r['indicator']},1" for r in rows[:5]] + [f"{rows[0]['unit']},2030,x,1"]
+    panel, problems = _values(tmp_path, tree, units, text + "\n".join(extra) + "\n", years=(2020, 2022))
+    assert not problems.errors and panel.years == (2020, 2021, 2022)
+    got = [(p.code, p.message.split(" for ")[1][:4], p.message.split(" row")[0]) for p in problems.warnings]
+    assert got == [("year-outside", "2023", "5"), ("year-outside", "2030", "1")]
+    # the rows left out are never checked (an unknown indicator there is no error) and never scored
+    full, _ = _values(tmp_path, tree, units, text, years=(2020, 2022))
+    np.testing.assert_array_equal(panel.values, full.values)
 
 
 @pytest.mark.parametrize("edit, code", [
     (lambda r: {**r, "year": "2020.5"}, "bad-year"),
     (lambda r: {**r, "year": "二〇二〇"}, "bad-year"),
-    (lambda r: {**r, "year": "2030"}, "year-outside"),
     (lambda r: {**r, "unit": "320501"}, "unknown-unit"),
     (lambda r: {**r, "indicator": "he_beds"}, "derived-given"),
     (lambda r: {**r, "indicator": "nope"}, "unknown-indicator"),

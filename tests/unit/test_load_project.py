@@ -62,15 +62,15 @@ def test_a_folder_means_its_evalkit_yaml(project_dir):
 def test_base_settings(project_dir):
     p, problems = _load(project_dir)
     assert not problems.items
-    assert p.years == (2020, 2022)
+    assert p.years == (2020, 2022) and not p.editions
     assert p.title.zh == "测试项目"
 
 
-def test_years_longer_than_two_are_min_max_and_grades_best_first(project_dir):
+def test_three_years_or_more_are_editions_and_grades_best_first(project_dir):
     p, problems = _load(project_dir, MINIMAL + "years: [2021, 2020, 2022]\ngrades: {C: 50, A: 85, B: 70}\n"
                         "report: {lang: en}\ndata2: 1\n".replace("data2: 1\n", ""))
     assert not problems.items
-    assert p.years == (2020, 2022)
+    assert p.years == (2020, 2021, 2022) and p.editions
     assert p.grades == (("A", 85.0), ("B", 70.0), ("C", 50.0))
     assert p.grade_of(72) == "B" and p.grade_of(10) == ""
     assert p.lang == "en"
@@ -103,8 +103,7 @@ def test_missing_required_keys_point_at_the_mapping(project_dir):
     _, problems = _load(project_dir, "title: x\ndata: {values: values.csv}\n")
     got = sorted((p.code, p.pos.line, p.pos.col, p.message.split(" (")[0]) for p in problems.errors)
     assert got == [("missing-key", 1, 1, "the project file has no 'framework'"),
-                   ("missing-key", 1, 1, "the project file has no 'weights'"),
-                   ("missing-key", 2, 7, "data has no 'units'")]
+                   ("missing-key", 1, 1, "the project file has no 'weights'")]  # units: optional
 
 
 def test_missing_input_file_names_where_it_looked(project_dir):

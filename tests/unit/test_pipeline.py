@@ -338,7 +338,7 @@ def test_results_csv_columns_as_spec(hand, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbfunit,")  # UTF-8 with a BOM, for Excel on Chinese Windows
     header = raw.decode("utf-8-sig").splitlines()[0].split(",")
     assert header[:6] == RESULTS_COLUMNS
-    assert header[6:] == ["grade", "imputed_share", "provisional"]
+    assert header[6:] == ["grade", "imputed_share", "provisional", "coverage"]
     back = pd.read_csv(tmp_path / "results.csv", dtype={"unit": str})
     # round-trip exact scores; ranks from the scores as written
     np.testing.assert_array_equal(back["score"].to_numpy(), hand.to_frame()["score"].to_numpy())
@@ -347,7 +347,7 @@ def test_results_csv_columns_as_spec(hand, tmp_path):
 
 def test_results_without_grades_have_no_grade_column(tmp_path):
     r = evalkit.score(load(tmp_path, tree=HAND_TREE, values=HAND_X, units=["u1", "u2", "u3"], years=[2020, 2021]))
-    assert list(r.to_frame().columns) == RESULTS_COLUMNS + ["imputed_share", "provisional"]
+    assert list(r.to_frame().columns) == RESULTS_COLUMNS + ["imputed_share", "provisional", "coverage"]
 
 
 AHP_SCHEME = {
@@ -681,7 +681,8 @@ def test_ahp_incomplete_judgments_are_an_error_by_default(tmp_path):
 def test_step_log_records_every_node_once(hand):
     steps = [(s.step, s.target) for s in hand.log]
     assert steps[:2] == [("prepare", "*"), ("normalise", "*")]
-    assert [t for s, t in steps[2:]] == ["A", "B", "idx"]  # bottom-up, inner nodes only
+    assert [t for s, t in steps[2:-1]] == ["A", "B", "idx"]  # bottom-up, inner nodes only
+    assert steps[-1] == ("coverage", "*")
     assert len({s.key for s in hand.log}) == len(hand.log)
     json.dumps([dict(s.params) for s in hand.log])  # JSON-able
     assert set(hand.computed) == {"A", "B", "idx"}
