@@ -15,7 +15,7 @@ import pandas as pd
 from ..tree import STAGES
 from .convergence import beta_convergence, sigma_convergence
 from .coordination import coupling_coordination
-from .disparity import dagum_gini, disparity_table, theil
+from .disparity import PAIR_COLUMNS, dagum_gini, dagum_pairs, disparity_table, theil
 from .efficiency import dea, ratio
 from .obstacle import group_obstacle, obstacle_degree
 
@@ -26,6 +26,7 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
         "obstacles": obstacles_table(result),
         "efficiency": efficiency_table(result),
         "disparity": disparity_frame(result),
+        "dagum-pairs": dagum_pairs_table(result),
         "convergence": convergence_table(result),
         "region_groups": region_groups_table(result),
     }
@@ -173,7 +174,9 @@ def _disparity_nodes(result) -> list[str]:
 
 def disparity_frame(result) -> pd.DataFrame:
     """disparity.csv: year, node, theil, theil_within, theil_between, gini, gini_within,
-    gini_between, gini_trans, cv — groups are the units' groups (provinces)."""
+    gini_between, gini_trans, cv, then theil_l (+ within, between), the Dagum shares
+    gini_within_pct, gini_between_pct, gini_trans_pct (% of G) and the unit counts
+    n_units, n_dropped_theil, n_dropped_theil_l — groups are the units' groups (provinces)."""
     nodes = _disparity_nodes(result)
     idx = [result.tree.index[n] for n in nodes]
     Yv = result.scores[:, :, idx]  # (U, Y, k)
@@ -183,8 +186,26 @@ def disparity_frame(result) -> pd.DataFrame:
     out = pd.DataFrame({"year": np.repeat(np.array(result.years), k),
                         "node": np.tile(np.array(nodes, dtype=object), Y)})
     for col, v in table.items():
-        out[col] = np.asarray(v).reshape(Y, k).ravel()
+        v = np.asarray(v).reshape(Y, k).ravel()
+        out[col] = v.astype(np.int64) if col.startswith("n_") else v
     return out
+
+
+def dagum_pairs_table(result) -> pd.DataFrame | None:
+    """dagum-pairs.csv: year, node (as disparity.csv) and every pair of groups j ≠ h (j the
+    richer): n_j, n_h, mean_j, mean_h, G_jh, D_jh, d_jh, p_jh, contribution_nb,
+    contribution_t (their sums over the pairs are disparity.csv's gini_between, gini_trans)."""
+    nodes = _disparity_nodes(result)
+    table = result.inputs.units.table.set_index("id")
+    groups = np.array([str(g) for g in table.loc[list(result.units), "group"]], dtype=object)
+    rows = []
+    for nid in nodes:
+        S = result.node_scores(nid)
+        for t, year in enumerate(result.years):
+            rows.extend((year, nid, *r) for r in dagum_pairs(S[:, t], groups))
+    if not rows:
+        return None
+    return pd.DataFrame(rows, columns=["year", "node", *PAIR_COLUMNS])
 
 
 def convergence_table(result) -> pd.DataFrame:
