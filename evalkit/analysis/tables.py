@@ -208,24 +208,71 @@ def dagum_pairs_table(result) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=["year", "node", *PAIR_COLUMNS])
 
 
+CONVERGENCE_COLUMNS = ("analysis", "year", "node", "group", "year_from", "mean", "sd", "cv", "sd_log",
+                       "sigma_converging", "sigma_trend", "sigma_trend_se", "sigma_trend_p", "beta", "beta_se",
+                       "beta_p", "beta_speed", "beta_half_life", "beta_n", "beta_r2", "fixed_effects")
+
+
 def convergence_table(result) -> pd.DataFrame:
-    """convergence.csv: per node and year the σ measures, and per node the absolute β-convergence
-    regression over the whole period (the same β, se and p on every year row of the node)."""
+    """convergence.csv, one row per analysis (``analysis`` column):
+
+    - ``sigma``: one row per node and year — mean, sd, cv, sd_log, sigma_converging
+      (CV fell since the year before);
+    - ``sigma_trend``: one row per node, the σ test: sigma_trend = OLS slope of the CV on
+      the year, sigma_trend_se, sigma_trend_p (two-sided t, n − 2 df; NaN under 3 years);
+    - ``beta_absolute``: one row per node, growth from year_from to year regressed on the
+      initial level across units (Barro–Sala-i-Martin);
+    - ``beta_conditional``: the same with one intercept per group (fixed_effects = group);
+    - ``beta_panel``: year-on-year growth on the level with unit and year fixed effects
+      (fixed_effects = unit+year; needs 3 years);
+    - ``beta_club``: absolute β within each group (``group``), a club-convergence check.
+
+    β columns keep their names (beta, beta_se, beta_p, beta_speed, beta_half_life, beta_n)
+    and are empty on σ rows; σ columns are empty on β rows.
+    """
+    from .convergence import beta_conditional, beta_panel, sigma_trend
+
     nodes = _disparity_nodes(result)
     years = np.array(result.years, dtype=float)
+    table = result.inputs.units.table.set_index("id")
+    labels = np.array([str(g) for g in table.loc[list(result.units), "group"]], dtype=object)
+    y0, y1 = result.years[0], result.years[-1]
     frames = []
+
+    def brow(kind: str, nid: str, b, group: str = "", fe: str = "") -> dict:
+        return {"analysis": kind, "year": y1, "node": nid, "group": group, "year_from": y0, "beta": b.beta,
+                "beta_se": b.se, "beta_p": b.p_value, "beta_speed": b.speed, "beta_half_life": b.half_life,
+                "beta_n": b.n, "beta_r2": b.r2, "fixed_effects": fe}
+
     for nid in nodes:
         S = result.node_scores(nid)
         sig = sigma_convergence(S)
-        row = {"year": result.years, "node": nid, "mean": sig.mean, "sd": sig.sd_pop, "cv": sig.cv_pop,
-               "sd_log": sig.sd_log_pop, "sigma_converging": np.r_[False, np.asarray(sig.converging, bool)]
-               if len(sig.converging) == len(years) - 1 else sig.converging}
+        conv = np.r_[False, np.asarray(sig.converging, bool)] if len(sig.converging) == len(years) - 1 \
+            else sig.converging
+        st = sigma_trend(sig.cv_pop, years)
+        frames.append(pd.DataFrame({"analysis": "sigma", "year": result.years, "node": nid, "group": "",
+                                    "mean": sig.mean, "sd": sig.sd_pop, "cv": sig.cv_pop, "sd_log": sig.sd_log_pop,
+                                    "sigma_converging": conv}))
+        beta_rows = [{"analysis": "sigma_trend", "year": y1, "node": nid, "group": "", "year_from": y0,
+                      "sigma_trend": st.slope, "sigma_trend_se": st.se, "sigma_trend_p": st.p_value}]
         if len(years) >= 2:
-            b = beta_convergence(S, years=years)
-            row.update({"beta": b.beta, "beta_se": b.se, "beta_p": b.p_value, "beta_speed": b.speed,
-                        "beta_half_life": b.half_life, "beta_n": b.n})
-        frames.append(pd.DataFrame(row))
-    return pd.concat(frames, ignore_index=True)
+            b = beta_convergence(S, years=years, groups=labels)
+            beta_rows.append(brow("beta_absolute", nid, b))
+            beta_rows.append(brow("beta_conditional", nid, beta_conditional(S, labels, years=years), fe="group"))
+            if len(years) >= 3:
+                beta_rows.append(brow("beta_panel", nid, beta_panel(S, years=years), fe="unit+year"))
+            for g, bg in (b.groups or {}).items():
+                beta_rows.append(brow("beta_club", nid, bg, group=str(g)))
+        frames.append(pd.DataFrame(beta_rows))
+    out = pd.concat(frames, ignore_index=True)
+    for c in CONVERGENCE_COLUMNS:
+        if c not in out.columns:
+            out[c] = np.nan
+    out["sigma_converging"] = out["sigma_converging"].astype("boolean")
+    out["beta_n"] = out["beta_n"].astype("Int64")
+    out["year_from"] = out["year_from"].astype("Int64")
+    out["fixed_effects"] = out["fixed_effects"].fillna("")
+    return out[list(CONVERGENCE_COLUMNS)]
 
 
 def region_groups_table(result) -> pd.DataFrame:

@@ -366,6 +366,18 @@ def _rows(df: pd.DataFrame | None, node: str, years: Sequence[int]) -> dict[int,
     return {int(r["year"]): r for r in d.to_dict("records")}
 
 
+def _sigma_with_beta(conv: pd.DataFrame | None) -> pd.DataFrame | None:
+    """convergence.csv's σ rows, each node's absolute β (one row per node in the file) on its last year's row."""
+    if conv is None or "analysis" not in conv.columns:
+        return conv
+    sig = conv[conv["analysis"] == "sigma"].copy()
+    beta = conv[conv["analysis"] == "beta_absolute"]
+    cols = ["beta", "beta_se", "beta_p", "beta_speed", "beta_half_life", "beta_n"]
+    key = ["node", "year"]
+    sig = sig.drop(columns=[c for c in cols if c in sig.columns]).merge(beta[key + cols], on=key, how="left")
+    return sig
+
+
 def _beta_reading(b: Mapping[str, Any], lang: str) -> tuple[str, str]:
     """(sentence, one-word verdict) for a β regression row."""
     beta, p = b.get("beta"), b.get("beta_p")
@@ -386,7 +398,7 @@ def _beta_for(inp: ReportInput, node: str, years: Sequence[int], conv_rows: Mapp
     """β over years[0]..years[-1]: convergence.csv's when that is its period, else recomputed alike."""
     from ..analysis.convergence import beta_convergence
 
-    conv = inp.tables.get("convergence")
+    conv = _sigma_with_beta(inp.tables.get("convergence"))
     last_in_table = int(conv["year"].max()) if conv is not None and len(conv) else None
     if conv_rows and years[-1] == last_in_table and "beta" in next(iter(conv_rows.values())):
         r = conv_rows[years[-1]]
@@ -414,7 +426,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     y0, y1 = years[0], years[-1]
     names = _Units(inp.units)
     disp = inp.tables.get("disparity")
-    conv = inp.tables.get("convergence")
+    conv = _sigma_with_beta(inp.tables.get("convergence"))
     grp = inp.tables.get("region_groups")
     lo, hi = (meta.get("scale") or (0, 100))[:2]
     man = meta.get("manifest") or {}

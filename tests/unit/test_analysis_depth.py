@@ -93,3 +93,64 @@ def test_dagum_pairs_brute_force():
     g = dagum_gini(y, groups)
     assert_allclose(sum(r[-2] for r in rows), g.G_net_between, atol=TOL)
     assert_allclose(sum(r[-1] for r in rows), g.G_trans, atol=TOL)
+
+
+# --- convergence: conditional and panel β, σ trend -------------------------------------
+
+from scipy import stats  # noqa: E402
+
+from evalkit.analysis.convergence import beta_conditional, beta_panel, sigma_trend  # noqa: E402
+
+
+def _ols_full(X, g):
+    """β and classical se from (X'X)⁻¹ s² with the full design matrix."""
+    coef = np.linalg.solve(X.T @ X, X.T @ g)
+    r = g - X @ coef
+    s2 = r @ r / (X.shape[0] - X.shape[1])
+    return coef, np.sqrt(np.diag(np.linalg.inv(X.T @ X)) * s2), X.shape[0] - X.shape[1]
+
+
+def test_beta_conditional_equals_dummy_regression():
+    rng = np.random.default_rng(2)
+    groups = np.array(list("aaaaaabbbbbbbccccccc"))
+    y0 = rng.uniform(10, 60, groups.size)
+    yT = y0 * np.exp(rng.normal(0.3, 0.1, groups.size)) * (1 + 0.2 * (groups == "b"))
+    b = beta_conditional(np.column_stack([y0, yT]), groups, years=[2010, 2015])
+    g = np.log(yT / y0) / 5
+    X = np.column_stack([np.log(y0)] + [(groups == k).astype(float) for k in "abc"])
+    coef, se, df = _ols_full(X, g)
+    assert_allclose([b.beta, b.se], [coef[0], se[0]], atol=TOL)
+    assert_allclose(b.p_value, 2 * stats.t.sf(abs(coef[0] / se[0]), df), atol=1e-12)
+    assert b.n == 20
+
+
+def test_beta_panel_recovers_exact_two_way_model_and_matches_dummies():
+    rng = np.random.default_rng(4)
+    U, T, beta = 9, 5, -0.08
+    mu, eta = rng.normal(0.3, 0.05, U), rng.normal(0, 0.02, T - 1)
+    Y = np.empty((U, T))
+    Y[:, 0] = rng.uniform(10, 50, U)
+    for t in range(T - 1):
+        Y[:, t + 1] = Y[:, t] * np.exp(mu + eta[t] + beta * np.log(Y[:, t]))
+    exact = beta_panel(Y)
+    assert_allclose(exact.beta, beta, atol=1e-10)
+    noisy = Y * np.exp(rng.normal(0, 0.03, Y.shape))
+    b = beta_panel(noisy, years=np.arange(2018, 2018 + T))
+    a = noisy[:, :-1].ravel()
+    g = np.log(noisy[:, 1:] / noisy[:, :-1]).ravel()
+    ui, ti = np.divmod(np.arange(U * (T - 1)), T - 1)
+    X = np.column_stack([np.log(a)] + [(ui == i).astype(float) for i in range(U)]
+                        + [(ti == t).astype(float) for t in range(1, T - 1)])
+    coef, se, _ = _ols_full(X, g)
+    assert_allclose([b.beta, b.se], [coef[0], se[0]], atol=1e-12)
+    assert b.n == U * (T - 1)
+    assert_allclose(b.speed, -math.log(1 + b.beta), atol=TOL)
+
+
+def test_sigma_trend_equals_linregress():
+    cv = np.array([0.32, 0.30, 0.31, 0.27, 0.25, 0.22])
+    yrs = np.arange(2019, 2025)
+    s = sigma_trend(cv, yrs)
+    r = stats.linregress(yrs, cv)
+    assert_allclose([s.slope, s.se, s.p_value], [r.slope, r.stderr, r.pvalue], atol=1e-12)
+    assert math.isnan(sigma_trend(cv[:2], yrs[:2]).slope)
