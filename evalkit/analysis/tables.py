@@ -54,7 +54,16 @@ def _z(result, node_ids: list[str]) -> np.ndarray:
 
 
 def coordination_table(result) -> pd.DataFrame | None:
-    """coordination.csv: unit, year, C, T, D, level, class_zh, class_en, lagging (+ traditional C and D)."""
+    """coordination.csv: unit, year, C, T, D, level, class_zh, class_en, lagging (+ traditional C and D),
+    then the coupling stage by C (stage_zh, stage_en), the relative development degree
+    E = U_min / U_max (relative_development), the leading node and the development type
+    (development_zh, development_en: synchronous, or which node lags).
+
+    T weights (analysis.coordination.weights): equal (default), composite (the composite's
+    own weights of the nodes, renormalised over them) or a mapping node → weight.
+    """
+    from .coordination import SYNC_E, coupling_stage, relative_development
+
     cfg: dict[str, Any] = dict(result.settings.analysis.get("coordination") or {})
     nodes = cfg.get("nodes") or [c.id for c in result.tree.domains]
     if len(nodes) < 2:
@@ -62,15 +71,30 @@ def coordination_table(result) -> pd.DataFrame | None:
     U = _z(result, nodes)
     weights = cfg.get("weights")
     a = None
-    if weights:
+    if weights == "composite":
+        a = np.array([float(result.global_weight[result.tree.index[n]]) for n in nodes])
+        a = a / a.sum()
+    elif isinstance(weights, dict) and weights:
         a = np.array([float(weights.get(n, 0.0)) for n in nodes])
         a = a / a.sum()
     floor = cfg.get("floor")
     res = coupling_coordination(U, a=a, variant=cfg.get("variant", "corrected"), floor=floor)
     trad = coupling_coordination(U, a=a, variant="traditional", floor=floor)
     units, years = _unit_year(result)
+    ids = np.array(list(nodes) + [""], dtype=object)  # index −1 (a NaN row) names nothing
     lag = np.asarray(res.lagging).ravel()
     lagging = np.array([nodes[int(i)] if i is not None and i == i and int(i) >= 0 else "" for i in lag], dtype=object)
+    stage_zh, stage_en = coupling_stage(res.C)
+    Ufl = np.maximum(U, float(floor)) if floor is not None else U
+    rd = relative_development(Ufl, threshold=SYNC_E)
+    E = rd.E.ravel()
+    names = [result.tree.by_id[n].name for n in nodes]
+    zh_of = np.array([f"{nm.zh}滞后型" if nm else f"{n}滞后型" for n, nm in zip(nodes, names)] + [""], dtype=object)
+    en_of = np.array([f"{nm.en} lags" if nm else f"{n} lags" for n, nm in zip(nodes, names)] + [""], dtype=object)
+    sync = rd.synchronous.ravel()
+    rl = rd.lagging.ravel()
+    dev_zh = np.where(np.isnan(E), "", np.where(sync, "同步发展", zh_of[rl]))
+    dev_en = np.where(np.isnan(E), "", np.where(sync, "synchronous", en_of[rl]))
     return pd.DataFrame({
         "unit": units, "year": years,
         "C": res.C.ravel(), "T": res.T.ravel(), "D": res.D.ravel(),
@@ -79,6 +103,9 @@ def coordination_table(result) -> pd.DataFrame | None:
         "class_en": np.asarray(res.class_en, dtype=object).ravel(),
         "lagging": lagging,
         "C_traditional": trad.C.ravel(), "D_traditional": trad.D.ravel(),
+        "stage_zh": np.asarray(stage_zh, dtype=object).ravel(), "stage_en": np.asarray(stage_en, dtype=object).ravel(),
+        "relative_development": E, "leading": ids[rd.leading.ravel()],
+        "development_zh": dev_zh.astype(object), "development_en": dev_en.astype(object),
     })
 
 

@@ -61,7 +61,7 @@ IMPUTE_KEYS = {"chain": Key(list), "indicators": Key(dict), "groups": Key(str)}
 TREAT_KEYS = {"skew": Key(float), "kurt": Key(float), "winmax": Key(int), "log": Key(bool),
               "indicators": Key(list), "exclude": Key(list)}
 ANALYSIS_KEYS = {
-    "coordination": Key(dict, False, "{nodes: [...], weights: {...}, variant: corrected | traditional, floor: 0.01}"),
+    "coordination": Key(dict, False, "{nodes: [...], weights: equal | composite | {node: w}, variant: corrected | traditional, floor: 0.01}"),
     "efficiency": Key(dict, False, "{inputs: [input], outputs: [output, outcome]}"),
     "disparity": Key(dict, False, "{nodes: [...]}"),
 }
@@ -331,7 +331,9 @@ def _read_analysis(doc: Doc, node) -> dict[str, Any]:
         if "nodes" in cm:
             c["nodes"] = [t for t in (doc.text(i, "node id") for i in (doc.sequence(cm["nodes"][1], "nodes") or []))
                           if t is not None]
-        if "weights" in cm:
+        if "weights" in cm and isinstance(cm["weights"][1], yaml.ScalarNode):
+            c["weights"] = doc.choice(cm["weights"][1], "coordination weights", ("equal", "composite")) or "equal"
+        elif "weights" in cm:
             wm = doc.mapping(cm["weights"][1], None, "coordination weights") or {}
             ws = {k: doc.number(v[1], f"weight of {k}") for k, v in wm.items()}
             bad = [k for k, v in ws.items() if v is not None and v < 0]

@@ -6,11 +6,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
 from evalkit.analysis.disparity import PAIR_COLUMNS, dagum_gini, dagum_pairs, disparity_table, theil
 
 TOL = 1e-12
+
+
+@pytest.fixture(scope="module")
+def demo_result():
+    from evalkit.pipeline import score
+    from evalkit.run import load_inputs
+
+    return score(load_inputs(None))
 
 
 def _theil_brute(y, groups):
@@ -154,3 +163,54 @@ def test_sigma_trend_equals_linregress():
     r = stats.linregress(yrs, cv)
     assert_allclose([s.slope, s.se, s.p_value], [r.slope, r.stderr, r.pvalue], atol=1e-12)
     assert math.isnan(sigma_trend(cv[:2], yrs[:2]).slope)
+
+
+# --- coordination: coupling stage, relative development, composite T weights ------------
+
+from evalkit.analysis.coordination import coupling_stage, relative_development  # noqa: E402
+from evalkit.errors import Problems  # noqa: E402
+from evalkit.load.project import settings_from_text  # noqa: E402
+
+
+def test_coupling_stage_thresholds_left_open():
+    zh, en = coupling_stage(np.array([0.0, 0.3, 0.3000001, 0.5, 0.65, 0.8, 0.81, 1.0, np.nan]))
+    assert zh.tolist() == ["低水平耦合", "低水平耦合", "拮抗", "拮抗", "磨合", "磨合", "高水平耦合", "高水平耦合", None]
+    assert en[2] == "antagonism" and en[4] == "running-in"
+
+
+def test_relative_development_names_the_lagging_side():
+    rd = relative_development(np.array([[0.8, 0.4, 0.6], [0.5, 0.45, 0.48], [0.5, np.nan, 0.2]]))
+    assert_allclose(rd.E[:2], [0.5, 0.9], atol=TOL)
+    assert np.isnan(rd.E[2])
+    assert rd.lagging.tolist() == [1, 1, -1] and rd.leading.tolist() == [0, 0, -1]
+    assert rd.synchronous.tolist() == [False, True, False]
+
+
+def test_coordination_weights_setting_reads_equal_composite_and_rejects_others():
+    p = Problems()
+    st = settings_from_text("analysis: {coordination: {weights: composite}}", "s.yaml", p)
+    assert not p.errors and st.analysis["coordination"]["weights"] == "composite"
+    p = Problems()
+    settings_from_text("analysis:\n  coordination: {weights: compsite}\n", "s.yaml", p)
+    msg = str(p.errors[0])
+    assert msg.startswith("s.yaml:2:") and "equal, composite" in msg
+
+
+def test_coordination_table_composite_t_and_development(demo_result):
+    from evalkit import rescore
+    from evalkit.analysis.tables import coordination_table
+
+    alt = rescore(demo_result, {"analysis.coordination.weights": "composite"})
+    c = coordination_table(alt)
+    tree = alt.tree
+    dom = [d.id for d in tree.domains]
+    w = np.array([alt.global_weight[tree.index[d]] for d in dom])
+    lo, hi = alt.settings.scale
+    U = (alt.scores[:, :, [tree.index[d] for d in dom]] - lo) / (hi - lo)
+    assert_allclose(c["T"].to_numpy(), (U @ (w / w.sum())).ravel(), atol=1e-12)
+    row = c.iloc[0]
+    u = U[0, 0]
+    assert_allclose(row["relative_development"], u.min() / u.max(), atol=TOL)
+    assert row["leading"] == dom[int(np.argmax(u))]
+    lag = tree.by_id[dom[int(np.argmin(u))]].name
+    assert row["development_zh"] == ("同步发展" if u.min() / u.max() >= 0.8 else f"{lag.zh}滞后型")
