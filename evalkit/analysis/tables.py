@@ -16,7 +16,7 @@ from ..tree import STAGES
 from .convergence import beta_convergence, sigma_convergence
 from .coordination import coupling_coordination
 from .disparity import PAIR_COLUMNS, dagum_gini, dagum_pairs, disparity_table, theil
-from .efficiency import dea, ratio
+from .efficiency import ratio
 from .obstacle import group_obstacle, obstacle_degree
 
 
@@ -24,7 +24,7 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
     tables = {
         "coordination": coordination_table(result),
         "obstacles": obstacles_table(result),
-        "efficiency": efficiency_table(result),
+        **_efficiency_pair(result),
         "disparity": disparity_frame(result),
         "dagum-pairs": dagum_pairs_table(result),
         "convergence": convergence_table(result),
@@ -35,6 +35,14 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
 
         tables["attainment"] = attainment_table(result, targets)
     return {k: v for k, v in tables.items() if v is not None}
+
+
+def _efficiency_pair(result) -> dict[str, pd.DataFrame | None]:
+    t = efficiency_tables(result)
+    out: dict[str, pd.DataFrame | None] = {"efficiency": t.get("efficiency")}
+    if "malmquist" in t:
+        out["malmquist"] = t["malmquist"]
+    return out
 
 
 def _unit_year(result) -> tuple[np.ndarray, np.ndarray]:
@@ -154,41 +162,112 @@ def obstacles_table(result) -> pd.DataFrame:
 
 
 def efficiency_table(result) -> pd.DataFrame | None:
-    """efficiency.csv: unit, year, domain, efficiency (DEA CCR), ratio, peers (+ BCC and scale efficiency).
+    """efficiency.csv: unit, year, domain, efficiency, ratio, peers, model (+ more by mode).
 
-    Per domain and year, across units: inputs = the input stage score, outputs =
-    the output and outcome stage scores (configurable under analysis.efficiency),
-    all shifted +1 on the scale so a 0 never breaks the LP (SPEC).
+    analysis.efficiency names either stages or node / indicator ids:
+
+    - stages (default inputs [input], outputs [output, outcome]): per domain and year,
+      across units, the range directional model on the stage scores (shift-free, VRS;
+      model ``rdm``); ratio = outcome / input stage score, each shifted +1 on the scale.
+    - ids: one DEA of those values (leaves: as reported, imputed where missing; nodes:
+      scores) per year (frontier: year) or against all years pooled (frontier: pooled):
+      efficiency (CCR, chosen orientation), efficiency_bcc, scale_efficiency, the
+      second-phase slacks ``slack_<id>`` of the CCR model, super_efficiency
+      (Andersen–Petersen, CCR), sbm (with sbm: true); ratio = first output / first input;
+      domain = the domain holding every id, else the root.
     """
+    tables = efficiency_tables(result)
+    return tables.get("efficiency")
+
+
+def _efficiency_mode(result) -> tuple[dict[str, Any], list[str], list[str], bool]:
     cfg: dict[str, Any] = dict(result.settings.analysis.get("efficiency") or {})
-    in_stages = list(cfg.get("inputs", ["input"]))
-    out_stages = list(cfg.get("outputs", ["output", "outcome"]))
+    ins = list(cfg.get("inputs", ["input"]))
+    outs = list(cfg.get("outputs", ["output", "outcome"]))
+    staged = all(t in STAGES for t in ins + outs)
+    return cfg, ins, outs, staged
+
+
+def _raw_values(result, ids: list[str]) -> np.ndarray:
+    """(U, Y, k) values of the ids: leaves as reported (imputed where missing), nodes as scored."""
+    tree = result.tree
+    leaf_pos = {lid: j for j, lid in enumerate(tree.leaf_ids)}
+    cols = []
+    for nid in ids:
+        if nid in leaf_pos:
+            j = leaf_pos[nid]
+            raw, used = result.prepared.x_raw[:, :, j], result.prepared.x[:, :, j]
+            cols.append(np.where(np.isfinite(raw), raw, used))
+        else:
+            cols.append(result.scores[:, :, tree.index[nid]])
+    return np.stack(cols, axis=-1)
+
+
+def efficiency_tables(result) -> dict[str, pd.DataFrame]:
+    """efficiency.csv and (ids with ≥ 2 years, malmquist not false) malmquist.csv."""
+    from .dea_models import malmquist, radial, rdm, sbm, super_efficiency
+
+    cfg, ins, outs, staged = _efficiency_mode(result)
     tree = result.tree
     lo, _ = result.settings.scale
     units = np.array(result.units, dtype=object)
     frames = []
-    for dom in tree.domains:
-        by_stage = {c.stage: c.id for c in dom.children if c.stage}
-        if not all(s in by_stage for s in in_stages + out_stages):
-            continue
-        X_all = result.scores[:, :, [tree.index[by_stage[s]] for s in in_stages]] - lo + 1
-        Y_all = result.scores[:, :, [tree.index[by_stage[s]] for s in out_stages]] - lo + 1
-        rat = ratio(result.scores[:, :, tree.index[by_stage["outcome"]]] - lo + 1,
-                    result.scores[:, :, tree.index[by_stage["input"]]] - lo + 1) \
-            if "outcome" in by_stage and "input" in by_stage else np.full(X_all.shape[:2], np.nan)
-        for t, year in enumerate(result.years):
-            X, Yv = X_all[:, t, :], Y_all[:, t, :]
-            ccr = dea(X, Yv, model="ccr")
-            bcc = dea(X, Yv, model="bcc", peers=False)  # only θ is written
-            with np.errstate(invalid="ignore", divide="ignore"):
-                scale_eff = ccr.theta / bcc.theta
-            frames.append(pd.DataFrame({
-                "unit": units, "year": year, "domain": dom.id, "efficiency": ccr.theta, "ratio": rat[:, t],
-                "peers": [";".join(units[list(p)]) for p in ccr.peers],
-                "efficiency_bcc": bcc.theta, "scale_efficiency": scale_eff}))
-    if not frames:
-        return None
-    return pd.concat(frames, ignore_index=True)
+    if staged:
+        for dom in tree.domains:
+            by_stage = {c.stage: c.id for c in dom.children if c.stage}
+            if not all(st in by_stage for st in ins + outs):
+                continue
+            X_all = result.scores[:, :, [tree.index[by_stage[st]] for st in ins]]
+            Y_all = result.scores[:, :, [tree.index[by_stage[st]] for st in outs]]
+            rat = ratio(result.scores[:, :, tree.index[by_stage["outcome"]]] - lo + 1,
+                        result.scores[:, :, tree.index[by_stage["input"]]] - lo + 1) \
+                if "outcome" in by_stage and "input" in by_stage else np.full(X_all.shape[:2], np.nan)
+            for t, year in enumerate(result.years):
+                r = rdm(X_all[:, t, :], Y_all[:, t, :])
+                frames.append(pd.DataFrame({
+                    "unit": units, "year": year, "domain": dom.id, "efficiency": r.efficiency, "ratio": rat[:, t],
+                    "peers": [";".join(units[list(p)]) for p in r.peers], "model": "rdm"}))
+        return {"efficiency": pd.concat(frames, ignore_index=True)} if frames else {}
+    orient = cfg.get("orientation", "input")
+    pooled = cfg.get("frontier", "year") == "pooled"
+    doms = {tree.domain_of(n) for n in ins + outs}
+    domain = doms.pop() if len(doms) == 1 and None not in doms else tree.root.id
+    X_all, Y_all = _raw_values(result, ins), _raw_values(result, outs)
+    U, T = X_all.shape[:2]
+    Xp, Yp = X_all.reshape(U * T, -1), Y_all.reshape(U * T, -1)
+    ref_names = np.array([f"{u}@{y}" for u in units for y in result.years], dtype=object)
+    for t, year in enumerate(result.years):
+        X, Y = X_all[:, t, :], Y_all[:, t, :]
+        kw = {"Xref": Xp, "Yref": Yp} if pooled else {}
+        names = ref_names if pooled else units
+        ccr = radial(X, Y, rts="crs", orientation=orient, **kw)
+        bcc = radial(X, Y, rts="vrs", orientation=orient, slacks=False, **kw)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            row = {"unit": units, "year": year, "domain": domain, "efficiency": ccr.efficiency,
+                   "ratio": Y[:, 0] / X[:, 0], "peers": [";".join(names[list(p)]) for p in ccr.peers],
+                   "model": "ccr", "orientation": orient, "frontier": "pooled" if pooled else "year",
+                   "efficiency_bcc": bcc.efficiency, "scale_efficiency": ccr.efficiency / bcc.efficiency}
+        for i, nid in enumerate(ins):
+            row[f"slack_{nid}"] = ccr.slack_x[:, i]
+        for i, nid in enumerate(outs):
+            row[f"slack_{nid}"] = ccr.slack_y[:, i]
+        if cfg.get("super", True):
+            row["super_efficiency"] = super_efficiency(X, Y, rts="crs", orientation=orient).efficiency
+        if cfg.get("sbm", False):
+            row["sbm"] = sbm(X, Y, rts="crs", **kw).rho
+        frames.append(pd.DataFrame(row))
+    out = {"efficiency": pd.concat(frames, ignore_index=True)}
+    if T >= 2 and cfg.get("malmquist", True):
+        mframes = []
+        for t in range(T - 1):
+            m = malmquist(X_all[:, t, :], Y_all[:, t, :], X_all[:, t + 1, :], Y_all[:, t + 1, :],
+                          orientation=orient, frontier="global" if pooled else "contemporaneous",
+                          Xpool=Xp, Ypool=Yp)
+            mframes.append(pd.DataFrame({"unit": units, "year_from": result.years[t], "year": result.years[t + 1],
+                                         "domain": domain, "mi": m.mi, "ec": m.ec, "tc": m.tc, "pec": m.pec,
+                                         "sec": m.sec, "frontier": m.frontier, "orientation": orient}))
+        out["malmquist"] = pd.concat(mframes, ignore_index=True)
+    return out
 
 
 # --------------------------------------------------------------------------- disparity

@@ -73,10 +73,20 @@ def _check_project_against_tree(project: Project, tree: Tree, problems: Problems
             problems.add(pos["analysis"], f"analysis.coordination names unknown node '{nid}'"
                          f"{did_you_mean(nid, tree.by_id)}", "unknown-node")
     systems = coord.get("nodes") or [d.id for d in tree.domains]
-    for nid in coord.get("weights") or {}:
+    weights = coord.get("weights")
+    for nid in weights if isinstance(weights, dict) else {}:
         if nid not in systems:
             problems.add(pos["analysis"], f"analysis.coordination.weights names '{nid}', which is not one of the "
                          f"coordinated nodes{did_you_mean(nid, systems)}", "unknown-node")
+    eff = analysis.get("efficiency") or {}
+    from ..tree import STAGES
+
+    for key in ("inputs", "outputs"):
+        for nid in eff.get(key) or []:
+            if nid not in STAGES and nid not in tree.by_id:
+                problems.add(pos["analysis"], f"analysis.efficiency.{key} names '{nid}', neither a stage "
+                             f"({', '.join(STAGES)}) nor a node or indicator{did_you_mean(nid, tree.by_id)}",
+                             "unknown-node")
     for nid in (analysis.get("disparity") or {}).get("nodes") or []:
         if nid not in tree.by_id:
             problems.add(pos["analysis"], f"analysis.disparity names unknown node '{nid}'"

@@ -62,12 +62,18 @@ TREAT_KEYS = {"skew": Key(float), "kurt": Key(float), "winmax": Key(int), "log":
               "indicators": Key(list), "exclude": Key(list)}
 ANALYSIS_KEYS = {
     "coordination": Key(dict, False, "{nodes: [...], weights: equal | composite | {node: w}, variant: corrected | traditional, floor: 0.01}"),
-    "efficiency": Key(dict, False, "{inputs: [input], outputs: [output, outcome]}"),
+    "efficiency": Key(dict, False, "{inputs: [input] | [ids], outputs: [output, outcome] | [ids], "
+                                    "orientation, frontier, sbm, super, malmquist}"),
     "disparity": Key(dict, False, "{nodes: [...]}"),
 }
 COORD_KEYS = {"nodes": Key(list), "weights": Key(dict), "variant": Key(str), "floor": Key(float)}
-EFFICIENCY_KEYS = {"inputs": Key(list, False, "stages used as DEA inputs"),
-                   "outputs": Key(list, False, "stages used as DEA outputs")}
+EFFICIENCY_KEYS = {"inputs": Key(list, False, "DEA inputs: stages, or node / indicator ids (raw values)"),
+                   "outputs": Key(list, False, "DEA outputs: stages, or node / indicator ids (raw values)"),
+                   "orientation": Key(str, False, "input | output (raw DEA)"),
+                   "frontier": Key(str, False, "year (a frontier per year) | pooled (one frontier of all years)"),
+                   "sbm": Key(bool, False, "also the slacks-based measure (Tone 2001)"),
+                   "super": Key(bool, False, "also super-efficiency (Andersen-Petersen); default true"),
+                   "malmquist": Key(bool, False, "Malmquist index between consecutive years; default true")}
 DISPARITY_KEYS = {"nodes": Key(list, False, "nodes whose disparity is measured (default: root and domains)")}
 PLANNING_KEYS = {"cap": Key(float, False, "largest attainment counted (default 1.2)"),
                  "close": Key(float, False, "attainment from which a target counts as close (default 0.9)")}
@@ -355,13 +361,30 @@ def _read_analysis(doc: Doc, node) -> dict[str, Any]:
         for key in ("inputs", "outputs"):
             if key in em:
                 items = doc.sequence(em[key][1], f"efficiency {key}") or []
-                stages = [doc.choice(i, f"efficiency {key[:-1]} stage", STAGES) for i in items]
+                names = [doc.text(i, f"efficiency {key[:-1]}") for i in items]
                 if not items:
-                    doc.error(em[key][1], f"efficiency {key} is empty: name at least one stage", "bad-value")
-                elif all(st is not None for st in stages):
-                    e[key] = stages
+                    doc.error(em[key][1], f"efficiency {key} is empty: name at least one stage or indicator",
+                              "bad-value")
+                elif all(t is not None for t in names):
+                    e[key] = names
+        both = e.get("inputs", []) + e.get("outputs", [])
+        staged = [t for t in both if t in STAGES]
+        if staged and len(staged) != len(both):
+            doc.error(am["efficiency"][1], "analysis.efficiency mixes stages and indicator ids: name either stages "
+                      f"({', '.join(STAGES)}) or node/indicator ids", "bad-value")
         if set(e.get("inputs", ())) & set(e.get("outputs", ())):
-            doc.error(am["efficiency"][1], "a stage cannot be both a DEA input and an output", "bad-value")
+            doc.error(am["efficiency"][1], "a stage or indicator cannot be both a DEA input and an output",
+                      "bad-value")
+        for key, options in (("orientation", ("input", "output")), ("frontier", ("year", "pooled"))):
+            if key in em:
+                v = doc.choice(em[key][1], f"efficiency {key}", options)
+                if v is not None:
+                    e[key] = v
+        for key in ("sbm", "super", "malmquist"):
+            if key in em:
+                b = doc.boolean(em[key][1], key)
+                if b is not None:
+                    e[key] = b
         out["efficiency"] = e
     if "disparity" in am:
         dm = doc.mapping(am["disparity"][1], DISPARITY_KEYS, "analysis.disparity") or {}
