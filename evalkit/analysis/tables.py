@@ -29,6 +29,7 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
         "dagum-pairs": dagum_pairs_table(result),
         "convergence": convergence_table(result),
         "region_groups": region_groups_table(result),
+        "density": density_table(result),
     }
     if targets is not None:
         from .attainment import attainment_table
@@ -414,3 +415,25 @@ def region_groups_table(result) -> pd.DataFrame:
                              v.min() if v.size else np.nan, v.max() if v.size else np.nan))
     return pd.DataFrame(rows, columns=["year", "node", "group", "n", "mean", "theil_group", "theil_share",
                                        "theil_contribution", "gini_group", "min", "max"])
+
+
+def density_table(result, *, points: int = 101, bw: str = "scott") -> pd.DataFrame:
+    """density.csv: year, node (as disparity.csv), x, density, bandwidth, bw_method, n.
+
+    Gaussian kernel density of the units' scores per year and node on ``points``
+    equally spaced x over the scale (the same grid every year, so curves overlay);
+    bandwidth by Scott's rule σ̂ n^{-1/5} (scipy's gaussian_kde default).
+    """
+    from .density import kde
+
+    nodes = _disparity_nodes(result)
+    lo, hi = result.settings.scale
+    grid = np.linspace(float(lo), float(hi), points)
+    frames = []
+    for nid in nodes:
+        S = result.node_scores(nid)
+        for t, year in enumerate(result.years):
+            k = kde(S[:, t], grid, bw=bw)
+            frames.append(pd.DataFrame({"year": year, "node": nid, "x": grid, "density": k.density,
+                                        "bandwidth": k.bandwidth, "bw_method": bw, "n": k.n}))
+    return pd.concat(frames, ignore_index=True)

@@ -48,6 +48,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rg_period": {"zh": "时期", "en": "Period"},
     "rg_n_groups": {"zh": "省份数", "en": "Provinces"},
     "rg_sec_reading": {"zh": "主要结论", "en": "Main findings"},
+    "rg_sec_density": {"zh": "得分分布的演变（核密度估计）", "en": "How the distribution of scores moved (kernel density)"},
+    "rg_density_note": {"zh": "高斯核，带宽按 Scott 规则 h = σ̂·n^(−1/5)（与 scipy 的 gaussian_kde 相同），{year} 年综合得分 h = {h}；曲线右移表示整体水平提高，变窄表示差距缩小，出现多个峰表示两极或多极分化。数据见 density.csv。",
+                        "en": "Gaussian kernel, bandwidth by Scott's rule h = σ̂·n^(−1/5) (as scipy's gaussian_kde), "
+                              "h = {h} for the composite in {year}. A curve moving right means higher scores, a "
+                              "narrower one smaller gaps, several peaks polarisation. Data: density.csv."},
+    "rg_density_chart": {"zh": "综合得分的核密度（按年份，颜色越深年份越近）",
+                         "en": "Kernel density of the composite score by year (darker = later)"},
+    "rg_density_desc": {"zh": "横轴为得分，纵轴为密度，每条曲线为一年。", "en": "x: score, y: density; one curve per year."},
+    "rg_density_domains": {"zh": "各领域得分的核密度", "en": "Kernel density of each domain's score"},
     "rg_sec_overall": {"zh": "综合得分的总体差异（历年）", "en": "Overall disparity of the composite score, by year"},
     "rg_sec_theil": {"zh": "泰尔指数分解：省内差异与省际差异", "en": "Theil index: within and between provinces"},
     "rg_sec_gini": {"zh": "Dagum 基尼系数分解", "en": "Dagum Gini decomposition"},
@@ -412,6 +421,38 @@ def _beta_for(inp: ReportInput, node: str, years: Sequence[int], conv_rows: Mapp
             "beta_half_life": b.half_life, "beta_n": b.n}
 
 
+def _density_context(inp: ReportInput, nodes: Sequence[str], node_name: Mapping[str, str], years: Sequence[int],
+                     year: int, lang: str, L: Mapping[str, str]) -> dict:
+    """Kernel-density curves of density.csv: the composite (every year up to ``year``) and each domain."""
+    dens = inp.tables.get("density")
+    empty = {"density_chart": None, "density_charts": [], "density_note": ""}
+    if dens is None or not len(dens) or not nodes:
+        return empty
+    dens = dens[dens["year"].astype(int).isin(list(years))]
+    colors = charts.year_colors(len(years))
+
+    def chart(node: str, width: float, height: float, title: str, uid: str):
+        d = dens[dens["node"].astype(str) == node]
+        if not len(d):
+            return None
+        by_year = {int(y): g.sort_values("x") for y, g in d.groupby("year")}
+        grid = next(iter(by_year.values()))["x"].to_numpy(dtype=float)
+        series = [Series(str(y), by_year[y]["density"].to_numpy(dtype=float).tolist() if y in by_year else [],
+                         color=c) for y, c in zip(years, colors)]
+        return charts.curves(grid.tolist(), series, title=title, desc=L["rg_density_desc"], width=width,
+                             height=height, uid=uid)
+
+    root = nodes[0]
+    out = dict(empty)
+    out["density_chart"] = chart(root, 620, 240, L["rg_density_chart"], "rg-density")
+    out["density_charts"] = [{"name": node_name[n], "chart": chart(n, 420, 180, node_name[n], f"rg-density-{i}")}
+                             for i, n in enumerate(nodes[1:])]
+    out["density_charts"] = [c for c in out["density_charts"] if c["chart"] is not None]
+    h = dens[(dens["node"].astype(str) == root) & (dens["year"].astype(int) == int(year))]["bandwidth"]
+    out["density_note"] = tr("rg_density_note", lang, year=year, h=_fx(float(h.iloc[0]), 2) if len(h) else DASH)
+    return out
+
+
 def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     """Everything region.html.j2 shows for ``year`` (series over the years up to it)."""
     from .. import __version__
@@ -458,6 +499,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     if norm.get("scope") == "year" or norm.get("method") in ("rank", "zscore"):
         ctx["scope_warning"] = tr("rg_scope_warn", lang)
     if not nodes:
+        ctx.update(density_chart=None, density_charts=[], density_note="")
         ctx.update(reading=[], overall_rows=[], theil_chart=None, gini_chart=None, cv_chart=None, sd_chart=None,
                    sigma_reading=[], beta_rows=[], beta_note="", domain_rows=[], prov_chart=None, prov_charts=[],
                    within_rows=[], within_years=[], within_year_rows=[], single_notes=[], years=years,
@@ -496,6 +538,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     ctx["gini_chart"] = stacked_bars(ylab, [(L["rg_within"], gw, WITHIN), (L["rg_net_between"], gnb, BETWEEN),
                                             (L["rg_trans"], gt, TRANS)], title=L["rg_gini_chart"],
                                      desc=L["rg_gini_desc"], percent=True, uid="rg-gini")
+    ctx.update(_density_context(inp, nodes, node_name, years, year, lang, L))
     pal = charts.PALETTE
 
     def node_style(k: int) -> dict:

@@ -214,3 +214,31 @@ def test_coordination_table_composite_t_and_development(demo_result):
     assert row["leading"] == dom[int(np.argmax(u))]
     lag = tree.by_id[dom[int(np.argmin(u))]].name
     assert row["development_zh"] == ("同步发展" if u.min() / u.max() >= 0.8 else f"{lag.zh}滞后型")
+
+
+# --- kernel density ---------------------------------------------------------------------
+
+from evalkit.analysis.density import kde  # noqa: E402
+
+
+def test_kde_equals_scipy_gaussian_kde():
+    rng = np.random.default_rng(9)
+    y = np.r_[rng.normal(40, 8, 30), rng.normal(70, 5, 11), np.nan]
+    grid = np.linspace(0, 100, 101)
+    k = kde(y, grid)
+    ref = stats.gaussian_kde(y[np.isfinite(y)])
+    assert_allclose(k.density, ref(grid), rtol=1e-12, atol=1e-15)
+    assert_allclose(k.bandwidth, np.sqrt(ref.covariance[0, 0]), rtol=1e-12)
+    s = kde(y, grid, bw="silverman")
+    assert_allclose(s.density, stats.gaussian_kde(y[np.isfinite(y)], bw_method="silverman")(grid), rtol=1e-12)
+    assert np.isnan(kde(np.array([5.0, 5.0]), grid).density).all()
+
+
+def test_density_table_integrates_to_one(demo_result):
+    from evalkit.analysis.tables import density_table
+
+    d = density_table(demo_result)
+    one = d[(d.node == demo_result.tree.root.id) & (d.year == demo_result.years[-1])]
+    assert len(one) == 101 and one["bw_method"].iloc[0] == "scott"
+    # scores lie well inside [0, 100]: the mass on the grid is ~1
+    assert abs(np.trapezoid(one["density"], one["x"]) - 1) < 0.02
