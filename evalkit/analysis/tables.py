@@ -30,6 +30,7 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
         "convergence": convergence_table(result),
         "region_groups": region_groups_table(result),
         "density": density_table(result),
+        **spatial_tables(result),
     }
     if targets is not None:
         from .attainment import attainment_table
@@ -437,3 +438,78 @@ def density_table(result, *, points: int = 101, bw: str = "scott") -> pd.DataFra
             frames.append(pd.DataFrame({"year": year, "node": nid, "x": grid, "density": k.density,
                                         "bandwidth": k.bandwidth, "bw_method": bw, "n": k.n}))
     return pd.concat(frames, ignore_index=True)
+
+
+QUADRANTS = {1: ("HH", "高-高"), 2: ("LH", "低-高"), 3: ("LL", "低-低"), 4: ("HL", "高-低")}
+
+
+def spatial_weights(result) -> tuple[np.ndarray, np.ndarray, dict[str, Any]] | None:
+    """(W over the placed units, their positions in result.units, resolved settings), or None
+    when the units file has neither lat/lon nor neighbours."""
+    from .spatial import contiguity_weights, distance_weights
+
+    cfg: dict[str, Any] = dict(result.settings.analysis.get("spatial") or {})
+    table = result.inputs.units.table.set_index("id").loc[list(result.units)]
+    has_xy = {"lat", "lon"} <= set(table.columns)
+    has_nb = "neighbours" in table.columns
+    kind = cfg.get("weights") or ("contiguity" if has_nb else "knn" if has_xy else None)
+    if kind is None or (kind == "contiguity" and not has_nb) or (kind != "contiguity" and not has_xy):
+        return None
+    k = int(cfg.get("k", 4))
+    if kind == "contiguity":
+        at = np.arange(len(result.units))
+        nbs = [[t.strip() for t in str(v).split(";") if t.strip() and str(v) != "nan"] for v in table["neighbours"]]
+        W = contiguity_weights(list(result.units), nbs)
+    else:
+        lat, lon = table["lat"].to_numpy(dtype=float), table["lon"].to_numpy(dtype=float)
+        at = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+        if at.size < 3:
+            return None
+        k = min(k, at.size - 1)
+        W = distance_weights(lat[at], lon[at], kind=kind, k=k)
+    resolved = {"weights": kind, "k": k if kind == "knn" else None, "permutations": int(cfg.get("permutations", 999)),
+                "seed": int(cfg.get("seed", 20240601)), "alpha": float(cfg.get("alpha", 0.05))}
+    return W, at, resolved
+
+
+def spatial_tables(result) -> dict[str, pd.DataFrame]:
+    """spatial.csv and spatial-units.csv (units with coordinates or neighbours only).
+
+    spatial.csv: year, node (as disparity.csv), moran_i, expected_i, z_norm, p_norm, p_sim,
+    n, weights, k, permutations, seed. spatial-units.csv: unit, year, node, z (score − mean),
+    lag (W z), local_i, p_sim, quadrant (HH, LH, LL, HL), cluster (the quadrant where
+    p_sim < alpha, else ns), cluster_zh (高-高, 低-高, 低-低, 高-低, 不显著). W is
+    row-standardised; a unit without a score that year is left out and W re-row-standardised
+    over the others. Every cross-section uses the same seed, so reruns give the same p-values.
+    """
+    from .spatial import lisa, moran
+
+    sw = spatial_weights(result)
+    if sw is None:
+        return {}
+    W0, at, cfg = sw
+    units = np.array(result.units, dtype=object)[at]
+    P, seed, alpha = cfg["permutations"], cfg["seed"], cfg["alpha"]
+    glob, local = [], []
+    for nid in _disparity_nodes(result):
+        S = result.node_scores(nid)[at]
+        for t, year in enumerate(result.years):
+            y = S[:, t]
+            ok = np.isfinite(y)
+            W = W0[np.ix_(ok, ok)]
+            rs = W.sum(axis=1, keepdims=True)
+            W = np.divide(W, rs, out=np.zeros_like(W), where=rs > 0)
+            g = moran(y[ok], W, permutations=P, seed=seed)
+            glob.append((year, nid, g.I, g.expected, g.z_norm, g.p_norm, g.p_sim, g.n, cfg["weights"], cfg["k"],
+                         P, seed))
+            lo = lisa(y[ok], W, permutations=P, seed=seed)
+            for u, z, lag, Ii, p, q in zip(units[ok], lo.z, lo.lag, lo.Is, lo.p_sim, lo.quadrant):
+                en, zh = QUADRANTS.get(int(q), ("", ""))
+                sig = bool(p == p and p < alpha and en)
+                local.append((u, year, nid, z, lag, Ii, p, en, en if sig else "ns", zh if sig else "不显著"))
+    return {
+        "spatial": pd.DataFrame(glob, columns=["year", "node", "moran_i", "expected_i", "z_norm", "p_norm", "p_sim",
+                                               "n", "weights", "k", "permutations", "seed"]).astype({"k": "Int64"}),
+        "spatial-units": pd.DataFrame(local, columns=["unit", "year", "node", "z", "lag", "local_i", "p_sim",
+                                                      "quadrant", "cluster", "cluster_zh"]),
+    }

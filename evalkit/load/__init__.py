@@ -42,6 +42,8 @@ def load_inputs(project_path: Path | None, problems: Problems | None = None) -> 
         units = load_units(project.units, problems)
         if tree is not None:
             _check_project_against_tree(project, tree, problems)
+        if units is not None:
+            _check_spatial(project, units, problems)
         if tree is not None and units is not None:
             panel = load_values(project.values, tree, units, project.years, problems,
                                 years_pos=project.pos.get("years"))
@@ -49,6 +51,19 @@ def load_inputs(project_path: Path | None, problems: Problems | None = None) -> 
                 targets = load_targets(project.targets, tree, units, panel.years, problems)
     problems.raise_if_errors()
     return Inputs(project, tree, scheme, units, panel, targets, tuple(problems.warnings))
+
+
+def _check_spatial(project: Project, units: Units, problems: Problems) -> None:
+    """analysis.spatial's weights need the units file's place columns."""
+    pos = project.pos
+    sp = project.settings.analysis.get("spatial") or {}
+    ucols = set(units.table.columns)
+    if sp.get("weights") in ("knn", "inverse_distance") and not {"lat", "lon"} <= ucols:
+        problems.add(pos["analysis"], f"analysis.spatial.weights is {sp['weights']}, which needs lat and lon "
+                     "columns in the units file (decimal degrees)", "missing-column")
+    if sp.get("weights") == "contiguity" and "neighbours" not in ucols:
+        problems.add(pos["analysis"], "analysis.spatial.weights is contiguity, which needs a neighbours column in "
+                     "the units file (neighbouring unit ids separated by ';')", "missing-column")
 
 
 def _check_project_against_tree(project: Project, tree: Tree, problems: Problems) -> None:

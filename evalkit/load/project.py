@@ -65,7 +65,14 @@ ANALYSIS_KEYS = {
     "efficiency": Key(dict, False, "{inputs: [input] | [ids], outputs: [output, outcome] | [ids], "
                                     "orientation, frontier, sbm, super, malmquist}"),
     "disparity": Key(dict, False, "{nodes: [...]}"),
+    "spatial": Key(dict, False, "{weights: knn | inverse_distance | contiguity, k: 4, permutations: 999, seed: 1, "
+                                "alpha: 0.05}"),
 }
+SPATIAL_KEYS = {"weights": Key(str, False, "knn | inverse_distance (from lat, lon) | contiguity (neighbours column)"),
+                "k": Key(int, False, "neighbours of knn weights"),
+                "permutations": Key(int, False, "random permutations for the pseudo p-values"),
+                "seed": Key(int, False, "seed of the permutations"),
+                "alpha": Key(float, False, "significance level of a LISA cluster")}
 COORD_KEYS = {"nodes": Key(list), "weights": Key(dict), "variant": Key(str), "floor": Key(float)}
 EFFICIENCY_KEYS = {"inputs": Key(list, False, "DEA inputs: stages, or node / indicator ids (raw values)"),
                    "outputs": Key(list, False, "DEA outputs: stages, or node / indicator ids (raw values)"),
@@ -386,6 +393,27 @@ def _read_analysis(doc: Doc, node) -> dict[str, Any]:
                 if b is not None:
                     e[key] = b
         out["efficiency"] = e
+    if "spatial" in am:
+        sm = doc.mapping(am["spatial"][1], SPATIAL_KEYS, "analysis.spatial") or {}
+        sp: dict[str, Any] = {}
+        if "weights" in sm:
+            v = doc.choice(sm["weights"][1], "spatial weights", ("knn", "inverse_distance", "contiguity"))
+            if v is not None:
+                sp["weights"] = v
+        for key, lo, hi in (("k", 1, 1000), ("permutations", 0, 100000), ("seed", 0, 2**63 - 1)):
+            if key in sm:
+                v = doc.number(sm[key][1], key)
+                if v is not None and (v != int(v) or not lo <= v <= hi):
+                    doc.error(sm[key][1], f"spatial {key} must be a whole number in [{lo}, {hi}]", "bad-value")
+                elif v is not None:
+                    sp[key] = int(v)
+        if "alpha" in sm:
+            v = doc.number(sm["alpha"][1], "alpha")
+            if v is not None and not 0 < v < 1:
+                doc.error(sm["alpha"][1], "spatial alpha must lie in (0, 1), e.g. 0.05", "bad-value")
+            elif v is not None:
+                sp["alpha"] = float(v)
+        out["spatial"] = sp
     if "disparity" in am:
         dm = doc.mapping(am["disparity"][1], DISPARITY_KEYS, "analysis.disparity") or {}
         if "nodes" in dm:

@@ -866,7 +866,7 @@ def point_map(points: Sequence[tuple[str, float, float, str, str]], *, title: st
         dot = (f'<circle cx="{_f(x)}" cy="{_f(y)}" r="7" fill="{color}" stroke="#ffffff" stroke-width="1.2">'
                f'<title>{escape(label)}</title></circle>')
         parts.append(f'<a href="{escape(href)}">{dot}</a>' if href else dot)
-        parts.append(_text(x + 9, y + 4, label.split(" ")[0], size=9, color=INK))
+        parts.append(_text(x + 9, y + 3.5, label, size=8.5, color=INK))  # a unit is never named without its code
     parts.append("</g>")
     parts.append(legend_svg)
     return _svg(width, total_h, title, desc, "".join(parts), cls="point-map", uid=uid)

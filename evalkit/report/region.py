@@ -48,6 +48,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rg_period": {"zh": "时期", "en": "Period"},
     "rg_n_groups": {"zh": "省份数", "en": "Provinces"},
     "rg_sec_reading": {"zh": "主要结论", "en": "Main findings"},
+    "rg_sec_spatial": {"zh": "空间自相关：高分城市是否相邻", "en": "Spatial autocorrelation: do high scorers neighbour each other?"},
+    "rg_spatial_note": {"zh": "全局 Moran's I > 0 表示相邻城市得分相近（集聚），< 0 表示相邻城市高低交错；伪 p 值来自 {perm} 次随机置换（种子 {seed}）。空间权重：{weights}，按行标准化。数据见 spatial.csv 与 spatial-units.csv。",
+                        "en": "Global Moran's I > 0: neighbouring cities score alike (clustering); < 0: high and low "
+                              "alternate. Pseudo p-values from {perm} random permutations (seed {seed}). Spatial "
+                              "weights: {weights}, row-standardised. Data: spatial.csv and spatial-units.csv."},
+    "rg_w_knn": {"zh": "{k} 个最近邻城市（按球面距离）", "en": "the {k} nearest cities (great-circle distance)"},
+    "rg_w_inverse_distance": {"zh": "距离倒数", "en": "inverse distance"},
+    "rg_w_contiguity": {"zh": "相邻关系（单位表 neighbours 列）", "en": "contiguity (the units file's neighbours column)"},
+    "rg_moran_i": {"zh": "Moran's I", "en": "Moran's I"},
+    "rg_moran_z": {"zh": "z 值（正态）", "en": "z (normal)"},
+    "rg_moran_p": {"zh": "伪 p 值", "en": "Pseudo p"},
+    "rg_map_chart": {"zh": "{year} 年综合得分的局部空间集聚（LISA，p < {alpha}）",
+                     "en": "Local clusters of the composite score in {year} (LISA, p < {alpha})"},
+    "rg_map_desc": {"zh": "每个点为一个城市，按经纬度放置，颜色为 LISA 集聚类型。",
+                    "en": "One point per city, placed by longitude and latitude, coloured by LISA cluster."},
+    "rg_hh": {"zh": "高-高集聚", "en": "High-high"},
+    "rg_ll": {"zh": "低-低集聚", "en": "Low-low"},
+    "rg_hl": {"zh": "高-低（高值被低值包围）", "en": "High-low (outlier)"},
+    "rg_lh": {"zh": "低-高（低值被高值包围）", "en": "Low-high (outlier)"},
+    "rg_ns": {"zh": "不显著", "en": "Not significant"},
     "rg_sec_density": {"zh": "得分分布的演变（核密度估计）", "en": "How the distribution of scores moved (kernel density)"},
     "rg_density_note": {"zh": "高斯核，带宽按 Scott 规则 h = σ̂·n^(−1/5)（与 scipy 的 gaussian_kde 相同），{year} 年综合得分 h = {h}；曲线右移表示整体水平提高，变窄表示差距缩小，出现多个峰表示两极或多极分化。数据见 density.csv。",
                         "en": "Gaussian kernel, bandwidth by Scott's rule h = σ̂·n^(−1/5) (as scipy's gaussian_kde), "
@@ -453,6 +473,41 @@ def _density_context(inp: ReportInput, nodes: Sequence[str], node_name: Mapping[
     return out
 
 
+CLUSTER_COLORS = {"HH": "#b2182b", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92c5de", "ns": "#bdbdbd"}
+
+
+def _spatial_context(inp: ReportInput, root: str, years: Sequence[int], year: int, lang: str,
+                     L: Mapping[str, str], names: "_Units") -> dict:
+    """Moran's I by year and the LISA point map of the composite (spatial.csv, spatial-units.csv)."""
+    g, u = inp.tables.get("spatial"), inp.tables.get("spatial-units")
+    empty = {"map_chart": None, "moran_rows": [], "spatial_note": "", "map_title": ""}
+    if g is None or u is None or not len(g):
+        return empty
+    g = g[(g["node"].astype(str) == root) & g["year"].astype(int).isin(list(years))].sort_values("year")
+    if not len(g):
+        return empty
+    rows = [{"year": int(r["year"]), "current": int(r["year"]) == int(year),
+             "cells": [cell(r["moran_i"], 4), cell(r["z_norm"], 2), pcell(r["p_sim"])]} for _, r in g.iterrows()]
+    last = g.iloc[-1]
+    kind = str(last["weights"])
+    wtext = tr(f"rg_w_{kind}", lang, k=int(last["k"]) if _ok(last["k"]) else "")
+    note = tr("rg_spatial_note", lang, perm=int(last["permutations"]), seed=int(last["seed"]), weights=wtext)
+    loc = u[(u["node"].astype(str) == root) & (u["year"].astype(int) == int(year))]
+    cluster = {str(r["unit"]): str(r["cluster"]) for _, r in loc.iterrows()}
+    pts = []
+    for uid, r in names.rows.items():
+        lat, lon = r.get("lat"), r.get("lon")
+        if uid in cluster and _ok(lat) and _ok(lon):
+            c = cluster[uid]
+            pts.append((names.label(uid, lang), float(lon), float(lat), CLUSTER_COLORS.get(c, CLUSTER_COLORS["ns"]),
+                        f"{uid}.html"))
+    legend = [(L[f"rg_{k.lower()}"], CLUSTER_COLORS[k]) for k in ("HH", "LL", "HL", "LH", "ns")]
+    alpha = 0.05
+    title = tr("rg_map_chart", lang, year=year, alpha=alpha)
+    chart = charts.point_map(pts, title=title, desc=L["rg_map_desc"], legend=legend, uid="rg-map") if pts else None
+    return {"map_chart": chart, "moran_rows": rows, "spatial_note": note, "map_title": title}
+
+
 def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     """Everything region.html.j2 shows for ``year`` (series over the years up to it)."""
     from .. import __version__
@@ -499,7 +554,8 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     if norm.get("scope") == "year" or norm.get("method") in ("rank", "zscore"):
         ctx["scope_warning"] = tr("rg_scope_warn", lang)
     if not nodes:
-        ctx.update(density_chart=None, density_charts=[], density_note="")
+        ctx.update(density_chart=None, density_charts=[], density_note="", map_chart=None, moran_rows=[],
+                   spatial_note="", map_title="")
         ctx.update(reading=[], overall_rows=[], theil_chart=None, gini_chart=None, cv_chart=None, sd_chart=None,
                    sigma_reading=[], beta_rows=[], beta_note="", domain_rows=[], prov_chart=None, prov_charts=[],
                    within_rows=[], within_years=[], within_year_rows=[], single_notes=[], years=years,
@@ -539,6 +595,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
                                             (L["rg_trans"], gt, TRANS)], title=L["rg_gini_chart"],
                                      desc=L["rg_gini_desc"], percent=True, uid="rg-gini")
     ctx.update(_density_context(inp, nodes, node_name, years, year, lang, L))
+    ctx.update(_spatial_context(inp, R, years, year, lang, L, names))
     pal = charts.PALETTE
 
     def node_style(k: int) -> dict:

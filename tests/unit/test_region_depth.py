@@ -41,3 +41,35 @@ def test_density_chart_draws_density_csv(demo):
     assert len(ctx["density_charts"]) == len(result.tree.domains)
     bw = last["bandwidth"].iloc[0]
     assert f"h = {bw:.2f}" in ctx["density_note"]
+
+
+def test_moran_table_and_lisa_map_follow_spatial_csv(demo):
+    from evalkit.report.region import CLUSTER_COLORS
+
+    result, tables, inp = demo
+    ctx = region_context(inp, 2024, "zh")
+    g = tables["spatial"]
+    g = g[g.node == result.tree.root.id].set_index("year")
+    for r in ctx["moran_rows"]:
+        assert float(r["cells"][0]["v"]) == g.loc[r["year"], "moran_i"]
+        assert float(r["cells"][2]["v"]) == g.loc[r["year"], "p_sim"]
+    root = ET.fromstring(str(ctx["map_chart"]))
+    plot = root.find(f"{SVG}g[@class='plot']")
+    s, lon0, lat0, k, ox, oy = (float(plot.get(a)) for a in ("data-s", "data-lon0", "data-lat0", "data-k", "data-ox",
+                                                               "data-oy"))
+    u = tables["spatial-units"]
+    cl = u[(u.node == result.tree.root.id) & (u.year == 2024)].set_index("unit")["cluster"]
+    units = inp.units.set_index("id")
+    links = plot.findall(f"{SVG}a")
+    assert len(links) == 41
+    for a in links:
+        uid = a.get("href").removesuffix(".html")
+        c = a.find(f"{SVG}circle")
+        lat, lon = units.loc[uid, "lat"], units.loc[uid, "lon"]
+        assert abs(float(c.get("cx")) - (ox + s * (lon - lon0) * k)) < 0.006
+        assert abs(float(c.get("cy")) - (oy + s * (lat0 - lat))) < 0.006
+        assert c.get("fill") == CLUSTER_COLORS[cl[uid]]
+    # Shanghai lies east of Hefei, Wenzhou south of Lianyungang
+    pos = {a.get("href").removesuffix(".html"): a.find(f"{SVG}circle") for a in links}
+    assert float(pos["310000"].get("cx")) > float(pos["340100"].get("cx"))
+    assert float(pos["330300"].get("cy")) > float(pos["320700"].get("cy"))
