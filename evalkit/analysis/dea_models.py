@@ -46,7 +46,6 @@ def _usable(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
 def _solve_many(blocks: list[_Block]) -> list[np.ndarray | None]:
     """Solve independent LPs min c·z s.t. A_ub z ≤ b_ub, A_eq z = b_eq, z ≥ 0; None where infeasible."""
-    from scipy import sparse
     from scipy.optimize import linprog
 
     if not blocks:
@@ -60,18 +59,27 @@ def _solve_many(blocks: list[_Block]) -> list[np.ndarray | None]:
 
     sizes = [b[0].size for b in blocks]
     c = np.concatenate([b[0] for b in blocks])
-    has_ub, has_eq = blocks[0][1].size > 0, blocks[0][3].size > 0
     kw: dict[str, Any] = {}
-    if has_ub:
-        kw["A_ub"] = sparse.block_diag([sparse.csr_array(b[1]) for b in blocks], format="csr")
-        kw["b_ub"] = np.concatenate([b[2] for b in blocks])
-    if has_eq:
-        kw["A_eq"] = sparse.block_diag([sparse.csr_array(b[3]) for b in blocks], format="csr")
-        kw["b_eq"] = np.concatenate([b[4] for b in blocks])
+    for key, k in (("ub", 1), ("eq", 3)):
+        mats = [b[k] for b in blocks]
+        if mats[0].size == 0:
+            continue
+        kw[f"A_{key}"] = _block_diag(mats)
+        kw[f"b_{key}"] = np.concatenate([b[k + 1] for b in blocks])
     r = linprog(c, bounds=(0, None), method="highs", **kw)
     if r.status == 0:
         return np.split(r.x, np.cumsum(sizes)[:-1])
     return [one(b) for b in blocks]
+
+
+def _block_diag(mats: list[np.ndarray]):
+    """Sparse block-diagonal matrix of equally shaped dense blocks, built from one COO index set."""
+    from scipy import sparse
+
+    A = np.stack(mats)  # (b, r, c): every LP of one call has the same shape
+    b, r, c = A.shape
+    k, i, j = np.nonzero(A)
+    return sparse.csr_array((A[k, i, j], (k * r + i, k * c + j)), shape=(b * r, b * c))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
