@@ -221,7 +221,7 @@ def theil(
         T, T_g, mu_g, n_g, s_g = nan, z, z, np.zeros(k), np.zeros(k)
     yL, cL_codes = y[keep_L], codes[keep_L]
     nL = yL.size
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # subnormal y: L = inf, as it should
         nL_g = np.bincount(cL_codes, minlength=k).astype(np.float64)
         if nL:
             muL = yL.mean()
