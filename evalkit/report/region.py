@@ -48,6 +48,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rg_period": {"zh": "时期", "en": "Period"},
     "rg_n_groups": {"zh": "省份数", "en": "Provinces"},
     "rg_sec_reading": {"zh": "主要结论", "en": "Main findings"},
+    "rg_beta_models": {"zh": "综合得分的 β 收敛：绝对、条件与俱乐部收敛（{y0}—{y1}）",
+                       "en": "β-convergence of the composite: absolute, conditional and club ({y0}–{y1})"},
+    "rg_beta_models_note": {"zh": "条件 β 加入省份固定效应；面板 β 为逐年增长率对上年得分（对数）的回归，含城市与年份双向固定效应；俱乐部收敛为各省内部的绝对 β。σ 检验：变异系数对年份的线性趋势，斜率 {slope}/年，p {p}（各年 CV 序列相关，p 值仅供参考）。数据见 convergence.csv。",
+                            "en": "Conditional β adds province fixed effects; panel β regresses year-on-year growth on the "
+                                  "previous year's (log) score with city and year fixed effects; club β is the absolute "
+                                  "β within each province. σ test: linear trend of the CV on the year, slope {slope} per "
+                                  "year, p {p} (yearly CVs are serially correlated: read p as indicative). Data: "
+                                  "convergence.csv."},
+    "rg_model": {"zh": "模型", "en": "Model"},
+    "rg_m_beta_absolute": {"zh": "绝对 β", "en": "Absolute β"},
+    "rg_m_beta_conditional": {"zh": "条件 β（省份固定效应）", "en": "Conditional β (province fixed effects)"},
+    "rg_m_beta_panel": {"zh": "面板 β（城市与年份固定效应）", "en": "Panel β (city and year fixed effects)"},
+    "rg_m_beta_club": {"zh": "俱乐部 β：{group}", "en": "Club β: {group}"},
+    "rg_pairs": {"zh": "{year} 年省际 Gini 系数 G_jh 与相对经济影响 D_jh（Dagum 分解）",
+                 "en": "Between-province Gini G_jh and relative affluence D_jh in {year} (Dagum)"},
+    "rg_pairs_note": {"zh": "G_jh 为两省城市两两之间的 Gini 系数；D_jh 越接近 1，两省得分分布重叠越少。贡献为该省份对在省际净差异 G_nb 中所占的比重。数据见 dagum-pairs.csv。",
+                      "en": "G_jh: the Gini coefficient between the cities of two provinces; D_jh near 1: their score "
+                            "distributions hardly overlap. Contribution: the pair's share of the net between-province "
+                            "Gini G_nb. Data: dagum-pairs.csv."},
+    "rg_pair": {"zh": "省份对", "en": "Provinces"},
+    "rg_obs": {"zh": "样本数", "en": "Obs."},
+    "rg_contrib_nb": {"zh": "对 G_nb 的贡献", "en": "Share of G_nb"},
     "rg_sec_spatial": {"zh": "空间自相关：高分城市是否相邻", "en": "Spatial autocorrelation: do high scorers neighbour each other?"},
     "rg_spatial_note": {"zh": "全局 Moran's I > 0 表示相邻城市得分相近（集聚），< 0 表示相邻城市高低交错；伪 p 值来自 {perm} 次随机置换（种子 {seed}）。空间权重：{weights}，按行标准化。数据见 spatial.csv 与 spatial-units.csv。",
                         "en": "Global Moran's I > 0: neighbouring cities score alike (clustering); < 0: high and low "
@@ -473,6 +495,44 @@ def _density_context(inp: ReportInput, nodes: Sequence[str], node_name: Mapping[
     return out
 
 
+def _depth_tables(inp: ReportInput, root: str, years: Sequence[int], year: int, lang: str, L: Mapping[str, str],
+                  names: "_Units") -> dict:
+    """The composite's β models and σ test (convergence.csv's model rows, shown for the period the file
+    covers) and the between-province Dagum pairs of the report year (dagum-pairs.csv)."""
+    out: dict[str, Any] = {"beta_models": [], "beta_models_title": "", "beta_models_note": "", "pair_rows": [],
+                           "pairs_title": ""}
+    conv = inp.tables.get("convergence")
+    if conv is not None and "analysis" in conv.columns and len(years) > 1:
+        c = conv[conv["node"].astype(str) == root]
+        if len(c) and int(c["year"].max()) == int(years[-1]):
+            rows = []
+            for _, r in c[c["analysis"].astype(str).str.startswith("beta_")].iterrows():
+                kind = str(r["analysis"])
+                g = "" if pd.isna(r.get("group")) else str(r.get("group"))
+                label = tr(f"rg_m_{kind}", lang, group=names.group(g, lang)) if kind == "beta_club" \
+                    else L.get(f"rg_m_{kind}", kind)
+                rows.append({"kind": kind, "name": label, "cells": [cell(r["beta"], 4), cell(r["beta_se"], 4),
+                                                                    pcell(r["beta_p"])],
+                             "n": "" if pd.isna(r["beta_n"]) else str(int(r["beta_n"])),
+                             "verdict": _beta_reading(r, lang)[1]})
+            st = c[c["analysis"] == "sigma_trend"]
+            out["beta_models"] = rows
+            out["beta_models_title"] = tr("rg_beta_models", lang, y0=years[0], y1=years[-1])
+            if len(st):
+                out["beta_models_note"] = tr("rg_beta_models_note", lang, slope=_fx(st["sigma_trend"].iloc[0], 4),
+                                             p=_p(st["sigma_trend_p"].iloc[0]))
+    pairs = inp.tables.get("dagum-pairs")
+    if pairs is not None and len(pairs):
+        d = pairs[(pairs["node"].astype(str) == root) & (pairs["year"].astype(int) == int(year))]
+        gnb = float(d["contribution_nb"].sum()) if len(d) else float("nan")
+        out["pair_rows"] = [{"name": f"{names.group(str(r['group_j']), lang)} – {names.group(str(r['group_h']), lang)}",
+                             "cells": [cell(r["G_jh"], 4), cell(r["D_jh"], 4),
+                                       cell(r["contribution_nb"] / gnb if gnb > 0 else None, 1, pct=True)]}
+                            for _, r in d.iterrows()]
+        out["pairs_title"] = tr("rg_pairs", lang, year=year)
+    return out
+
+
 CLUSTER_COLORS = {"HH": "#b2182b", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92c5de", "ns": "#bdbdbd"}
 
 
@@ -554,6 +614,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     if norm.get("scope") == "year" or norm.get("method") in ("rank", "zscore"):
         ctx["scope_warning"] = tr("rg_scope_warn", lang)
     if not nodes:
+        ctx.update(beta_models=[], beta_models_title="", beta_models_note="", pair_rows=[], pairs_title="")
         ctx.update(density_chart=None, density_charts=[], density_note="", map_chart=None, moran_rows=[],
                    spatial_note="", map_title="")
         ctx.update(reading=[], overall_rows=[], theil_chart=None, gini_chart=None, cv_chart=None, sd_chart=None,
@@ -595,6 +656,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
                                             (L["rg_trans"], gt, TRANS)], title=L["rg_gini_chart"],
                                      desc=L["rg_gini_desc"], percent=True, uid="rg-gini")
     ctx.update(_density_context(inp, nodes, node_name, years, year, lang, L))
+    ctx.update(_depth_tables(inp, R, years, year, lang, L, names))
     ctx.update(_spatial_context(inp, R, years, year, lang, L, names))
     pal = charts.PALETTE
 

@@ -73,3 +73,24 @@ def test_moran_table_and_lisa_map_follow_spatial_csv(demo):
     pos = {a.get("href").removesuffix(".html"): a.find(f"{SVG}circle") for a in links}
     assert float(pos["310000"].get("cx")) > float(pos["340100"].get("cx"))
     assert float(pos["330300"].get("cy")) > float(pos["320700"].get("cy"))
+
+
+def test_beta_models_and_dagum_pairs_follow_the_csv(demo):
+    result, tables, inp = demo
+    ctx = region_context(inp, 2024, "en")
+    conv = tables["convergence"]
+    c = conv[(conv.node == result.tree.root.id) & conv.analysis.str.startswith("beta_")]
+    assert [r["kind"] for r in ctx["beta_models"]] == c["analysis"].tolist()
+    for r, (_, row) in zip(ctx["beta_models"], c.iterrows()):
+        v = r["cells"][0]["v"]
+        assert (v == "" and np.isnan(row["beta"])) or float(v) == row["beta"]
+    st = conv[(conv.node == result.tree.root.id) & (conv.analysis == "sigma_trend")].iloc[0]
+    assert f"slope {st['sigma_trend']:.4f}".replace("-", "\u2212") in ctx["beta_models_note"]
+    p = tables["dagum-pairs"]
+    p = p[(p.node == result.tree.root.id) & (p.year == 2024)]
+    assert len(ctx["pair_rows"]) == len(p) == 6
+    shares = [float(r["cells"][2]["v"]) for r in ctx["pair_rows"]]
+    assert_allclose(sum(shares), 1.0, atol=1e-12)
+    assert [float(r["cells"][0]["v"]) for r in ctx["pair_rows"]] == p["G_jh"].tolist()
+    # an earlier report year: the β models cover the file's whole period, so they are not shown
+    assert region_context(inp, 2022, "en")["beta_models"] == []
