@@ -160,3 +160,23 @@ def test_demo_spatial_tables():
                     atol=1e-12)
     assert set(one["cluster"]) <= {"HH", "LL", "HL", "LH", "ns"}
     assert ((one["cluster"] != "ns") == (one["p_sim"] < 0.05)).all()
+
+
+def test_project_checks_spatial_and_efficiency_settings_against_inputs(tmp_path):
+    from pathlib import Path
+
+    from evalkit.errors import UserError
+    from evalkit.run import load_inputs
+
+    root = Path(__file__).resolve().parents[2]
+    demo = (root / "examples" / "demo" / "evalkit.yaml").read_text(encoding="utf-8")
+    text = demo.replace("../../", f"{root.as_posix()}/")
+    text += ("analysis:\n  spatial: {weights: contiguity}\n"
+             "  efficiency: {inputs: [gov_it_spend_shar], outputs: [gov_cloud_rate]}\n")
+    f = tmp_path / "evalkit.yaml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as e:
+        load_inputs(f)
+    lines = e.value.lines()
+    assert any("spatial.weights is contiguity" in m and "neighbours column" in m for m in lines)
+    assert any("gov_it_spend_shar" in m and "gov_it_spend_share" in m for m in lines)  # did you mean
