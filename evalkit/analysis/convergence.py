@@ -265,7 +265,7 @@ def beta_conditional(
     freedom, k groups); λ and the half-life as :func:`beta_convergence`. Units
     with NaN or y ≤ 0 at either end are dropped.
 
-    Source: METHODS.md §8.3; Barro & Sala-i-Martin (1992) JPE 100(2):223–251
+    Source: docs/methods.md#convergence; Barro & Sala-i-Martin (1992) JPE 100(2):223–251
     (conditional convergence: a steady state per group); Sala-i-Martin (1996)
     Economic Journal 106:1019–1036 (regional dummies).
     """
@@ -298,7 +298,7 @@ def beta_panel(Y: np.ndarray, *, years: Sequence[float] | np.ndarray | None = No
     (per year when the years are consecutive), half-life ln 2 / λ. Pairs with
     NaN or y ≤ 0 are dropped. ``n`` is the number of unit-year pairs.
 
-    Source: METHODS.md §8.3; Islam, N. (1995) Growth empirics: a panel data
+    Source: docs/methods.md#convergence; Islam, N. (1995) Growth empirics: a panel data
     approach, QJE 110(4):1127–1170.
     """
     Y = np.asarray(Y, dtype=np.float64)
@@ -344,7 +344,7 @@ def sigma_trend(cv: np.ndarray, years: Sequence[float] | np.ndarray) -> SigmaTre
     significant fall of the dispersion. The yearly CVs are serially correlated,
     so with few years the p-value is indicative only. Fewer than 3 finite CVs: NaN.
 
-    Source: METHODS.md §8.3; Barro & Sala-i-Martin (1992) (σ: dispersion falls over
+    Source: docs/methods.md#convergence; Barro & Sala-i-Martin (1992) (σ: dispersion falls over
     time); the test is a plain linear-trend t-test of that dispersion.
     """
     cv = np.asarray(cv, dtype=np.float64)

@@ -242,7 +242,7 @@ def coupling_stage(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     0 ≤ C ≤ 0.3 低水平耦合 low-level coupling; 0.3 < C ≤ 0.5 拮抗 antagonism;
     0.5 < C ≤ 0.8 磨合 running-in; 0.8 < C ≤ 1 高水平耦合 high-level coupling.
 
-    Source: METHODS.md §6 (docs/methods.md#coordination); 刘耀彬、李仁东、宋学锋 (2005)
+    Source: docs/methods.md#coordination; 刘耀彬、李仁东、宋学锋 (2005)
     《自然资源学报》20(1):105–112.
     """
     C = np.asarray(C, dtype=np.float64)
