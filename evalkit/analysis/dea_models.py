@@ -30,6 +30,7 @@ __all__ = ["ORIENTATIONS", "RTS", "Malmquist", "Radial", "SBM", "malmquist", "ra
 RTS = ("crs", "vrs")
 ORIENTATIONS = ("input", "output")
 PEER_TOL = 1e-9
+_MAX_STACK = 50_000  # variables per stacked LP
 
 _Block = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # c, A_ub, b_ub, A_eq, b_eq
 
@@ -57,6 +58,11 @@ def _solve_many(blocks: list[_Block]) -> list[np.ndarray | None]:
                     A_eq=Ae if Ae.size else None, b_eq=be if Ae.size else None, bounds=(0, None), method="highs")
         return r.x if r.status == 0 else None
 
+    if len({(b[0].size, b[1].shape, b[3].shape) for b in blocks}) > 1:  # differently shaped LPs: one by one
+        return [one(b) for b in blocks]
+    per = max(1, _MAX_STACK // blocks[0][0].size)
+    if len(blocks) > per:  # large sets in chunks: HiGHS slows down on huge stacks
+        return [z for i in range(0, len(blocks), per) for z in _solve_many(blocks[i:i + per])]
     sizes = [b[0].size for b in blocks]
     c = np.concatenate([b[0] for b in blocks])
     kw: dict[str, Any] = {}
@@ -89,8 +95,8 @@ class Radial:
     efficiency : (K,) θ (input orientation) or 1/φ (output), in (0, 1] against a frontier
         the unit belongs to (above 1 for super-efficiency or another period's frontier);
     factor : (K,) θ or φ themselves; slack_x (K, m) input excesses and slack_y (K, s)
-        output shortfalls of the second phase (NaN without slacks); lambdas (K, n) the
-        intensities on the reference units; peers : per unit the reference indices with
+        output shortfalls of the second phase (NaN without slacks); lambdas : scipy.sparse
+        csr_array (K, n), the intensities on the reference units; peers : per unit the reference indices with
         λ > 1e-9. NaN (and no peers) where a value is missing or ≤ 0 or the LP is infeasible.
     """
 
@@ -189,48 +195,81 @@ def super_efficiency(X: np.ndarray, Y: np.ndarray, *, rts: str = "crs", orientat
 
 
 def _radial(X, Y, Xr, Yr, rts, orientation, slacks, *, exclude_self) -> Radial:
+    """Radial scores; the LPs use only the non-dominated reference units (a dominated column can be
+    swapped for its dominator without loss, in both phases: Dulá & López 2009). Super-efficiency
+    solves the leave-one-out LP only for the efficient units: an inefficient unit's optimal λ
+    never uses itself, so its θ stays."""
+    from scipy import sparse
+
+    from .efficiency import nondominated
+
     K, m, s = X.shape[0], X.shape[1], Y.shape[1]
     ok = _usable(X, Y)
-    okr = _usable(Xr, Yr)
-    if exclude_self:
-        okr = ok
-    ref = np.flatnonzero(okr)
-    todo = np.flatnonzero(ok)
     vrs, output = rts == "vrs", orientation == "output"
-    Xr_u, Yr_u = Xr[ref], Yr[ref]
-    if exclude_self:
-        pos = {int(j): k for k, j in enumerate(ref)}
-
-        def cols(o: int) -> np.ndarray:
-            return np.delete(np.arange(ref.size), pos[int(todo[o])])
-    else:
-        def cols(o: int) -> np.ndarray:
-            return np.arange(ref.size)
-    sols = _phase1(X[todo], Y[todo], lambda o: Xr_u[cols(o)], lambda o: Yr_u[cols(o)], vrs, output)
+    ref = np.flatnonzero(_usable(Xr, Yr))
+    ref = ref[nondominated(Xr[ref], Yr[ref])] if ref.size else ref
+    todo = np.flatnonzero(ok)
     nan = np.nan
     factor = np.full(K, nan)
-    lam = np.zeros((K, Xr.shape[0]))
+    rows: list[int] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
     sx, sy = np.full((K, m), nan), np.full((K, s), nan)
-    for k, (o, z) in enumerate(zip(todo, sols)):
-        if z is None:
-            continue
-        factor[o] = z[0]
-        lam[o, ref[cols(k)]] = z[1:]
-    if slacks and todo.size and not exclude_self:
+    sols = _phase1(X[todo], Y[todo], lambda o: Xr[ref], lambda o: Yr[ref], vrs, output)
+    for o, z in zip(todo, sols):
+        if z is not None:
+            factor[o] = z[0]
+    lam_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for o, z in zip(todo, sols):
+        if z is not None:
+            lam_of[int(o)] = (ref, z[1:])
+    if exclude_self:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eff_now = 1.0 / factor if output else factor
+        top = todo[np.isfinite(eff_now[todo]) & (eff_now[todo] >= 1.0 - 1e-9)]
+        refs = {int(o): (lambda r: r[nondominated(X[r], Y[r])])(np.setdiff1d(np.flatnonzero(ok), [o]))
+                for o in top}
+        sols_top = _phase1(X[top], Y[top], lambda k: X[refs[int(top[k])]], lambda k: Y[refs[int(top[k])]], vrs,
+                           output)
+        for o, z in zip(top, sols_top):
+            factor[o] = nan if z is None else z[0]
+            if z is None:
+                lam_of.pop(int(o), None)
+            else:
+                lam_of[int(o)] = (refs[int(o)], z[1:])
+    elif slacks and todo.size:
         good = todo[np.isfinite(factor[todo])]
-        sol2 = _phase2(X[good], Y[good], Xr_u, Yr_u, factor[good], vrs, output)
+        sol2 = _phase2(X[good], Y[good], Xr[ref], Yr[ref], factor[good], vrs, output)
+        n = ref.size
         for o, z in zip(good, sol2):
             if z is None:
                 continue
-            n = ref.size
-            lam[o] = 0.0
-            lam[o, ref] = z[:n]
+            lam_of[int(o)] = (ref, z[:n])
             sx[o], sy[o] = np.maximum(z[n:n + m], 0.0), np.maximum(z[n + m:], 0.0)  # −0 from the solver
+    for o, (r, v) in lam_of.items():
+        keep = v > 0
+        rows.extend([o] * int(keep.sum()))
+        cols.append(r[keep])
+        vals.append(v[keep])
+    lam = sparse.csr_array((np.concatenate(vals) if vals else np.zeros(0),
+                            (np.array(rows, dtype=np.int64), np.concatenate(cols) if cols else np.zeros(0, np.int64))),
+                           shape=(K, Xr.shape[0]))
     with np.errstate(divide="ignore", invalid="ignore"):
         eff = 1.0 / factor if output else factor.copy()
-    peers = tuple(tuple(int(j) for j in np.flatnonzero(lam[o] > PEER_TOL)) for o in range(K))
+    peers = _peers(lam, K)
     return Radial(efficiency=eff, factor=factor, slack_x=sx, slack_y=sy, lambdas=lam, peers=peers, rts=rts,
                   orientation=orientation)
+
+
+def _peers(lam, K: int) -> tuple[tuple[int, ...], ...]:
+    """Per row of a sparse λ, the columns with λ above PEER_TOL, ascending."""
+    lam = lam.tocsr()
+    lam.sort_indices()
+    out = []
+    for o in range(K):
+        sl = slice(lam.indptr[o], lam.indptr[o + 1])
+        out.append(tuple(int(j) for j, v in zip(lam.indices[sl], lam.data[sl]) if v > PEER_TOL))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -305,29 +344,39 @@ def rdm(X: np.ndarray, Y: np.ndarray) -> Radial:
     Source: Silva Portela, M. C. A., Thanassoulis, E. & Simpson, G. (2004) Negative data
     in DEA: a directional distance approach applied to bank branches, JORS 55:1111–1121.
     """
+    from scipy import sparse
+
+    from .efficiency import nondominated
+
     X, Y = _as2d(X), _as2d(Y)
     K, m, s = X.shape[0], X.shape[1], Y.shape[1]
     ok = np.flatnonzero(np.isfinite(X).all(axis=1) & np.isfinite(Y).all(axis=1))
-    Xr, Yr = X[ok], Y[ok]
-    n = ok.size
-    Rx, Ry = X[ok] - Xr.min(axis=0), Yr.max(axis=0) - Y[ok]
+    # only non-dominated units can carry λ (swap a dominated column for its dominator: still feasible)
+    ref = ok[nondominated(X[ok], Y[ok])] if ok.size else ok
+    Xr, Yr = X[ref], Y[ref]
+    n = ref.size
+    Rx, Ry = X[ok] - X[ok].min(axis=0), Y[ok].max(axis=0) - Y[ok]
     blocks: list[_Block] = []
-    for k in range(n):
+    for k, o in enumerate(ok):
         c = np.r_[-1.0, np.zeros(n)]
         Au = np.block([[Rx[k][:, None], Xr.T], [Ry[k][:, None], -Yr.T]])
-        bu = np.r_[Xr[k], -Yr[k]]
+        bu = np.r_[X[o], -Y[o]]
         blocks.append((c, Au, bu, np.r_[0.0, np.ones(n)][None, :], np.ones(1)))
     eff = np.full(K, np.nan)
-    lam = np.zeros((K, K))
-    for k, z in enumerate(_solve_many(blocks)):
+    rows, cols, vals = [], [], []
+    for o, z in zip(ok, _solve_many(blocks)):
         if z is None:
             continue
-        eff[ok[k]] = 1.0 - min(z[0], 1.0)
-        lam[ok[k], ok] = z[1:]
-    nanm = np.full((K, m), np.nan)
-    peers = tuple(tuple(int(j) for j in np.flatnonzero(lam[o] > PEER_TOL)) for o in range(K))
-    return Radial(efficiency=eff, factor=eff, slack_x=nanm, slack_y=np.full((K, s), np.nan), lambdas=lam,
-                  peers=peers, rts="vrs", orientation="directional")
+        eff[o] = 1.0 - min(z[0], 1.0)
+        keep = z[1:] > 0
+        rows.extend([int(o)] * int(keep.sum()))
+        cols.append(ref[keep])
+        vals.append(z[1:][keep])
+    lam = sparse.csr_array((np.concatenate(vals) if vals else np.zeros(0),
+                            (np.array(rows, dtype=np.int64), np.concatenate(cols) if cols else np.zeros(0, np.int64))),
+                           shape=(K, K))
+    return Radial(efficiency=eff, factor=eff, slack_x=np.full((K, m), np.nan), slack_y=np.full((K, s), np.nan),
+                  lambdas=lam, peers=_peers(lam, K), rts="vrs", orientation="directional")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
