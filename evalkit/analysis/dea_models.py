@@ -31,6 +31,7 @@ RTS = ("crs", "vrs")
 ORIENTATIONS = ("input", "output")
 PEER_TOL = 1e-9
 _MAX_STACK = 50_000  # variables per stacked LP
+_ONE_PASS = 40_000  # units × reference columns up to which every LP is solved in one pass
 
 _Block = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # c, A_ub, b_ub, A_eq, b_eq
 
@@ -352,26 +353,45 @@ def rdm(X: np.ndarray, Y: np.ndarray) -> Radial:
     K, m, s = X.shape[0], X.shape[1], Y.shape[1]
     ok = np.flatnonzero(np.isfinite(X).all(axis=1) & np.isfinite(Y).all(axis=1))
     # only non-dominated units can carry λ (swap a dominated column for its dominator: still feasible)
-    ref = ok[nondominated(X[ok], Y[ok])] if ok.size else ok
-    Xr, Yr = X[ref], Y[ref]
-    n = ref.size
-    Rx, Ry = X[ok] - X[ok].min(axis=0), Y[ok].max(axis=0) - Y[ok]
-    blocks: list[_Block] = []
-    for k, o in enumerate(ok):
-        c = np.r_[-1.0, np.zeros(n)]
-        Au = np.block([[Rx[k][:, None], Xr.T], [Ry[k][:, None], -Yr.T]])
-        bu = np.r_[X[o], -Y[o]]
-        blocks.append((c, Au, bu, np.r_[0.0, np.ones(n)][None, :], np.ones(1)))
+    nd = ok[nondominated(X[ok], Y[ok])] if ok.size else ok
+    Rx, Ry = X - X[ok].min(axis=0), Y[ok].max(axis=0) - Y  # rows outside ok are never used
+
+    def solve(units: np.ndarray, ref: np.ndarray) -> list[np.ndarray | None]:
+        n = ref.size
+        Xr, Yr = X[ref], Y[ref]
+        blocks: list[_Block] = []
+        for o in units:
+            Au = np.block([[Rx[o][:, None], Xr.T], [Ry[o][:, None], -Yr.T]])
+            blocks.append((np.r_[-1.0, np.zeros(n)], Au, np.r_[X[o], -Y[o]], np.r_[0.0, np.ones(n)][None, :],
+                           np.ones(1)))
+        return _solve_many(blocks)
+
     eff = np.full(K, np.nan)
     rows, cols, vals = [], [], []
-    for o, z in zip(ok, _solve_many(blocks)):
-        if z is None:
-            continue
-        eff[o] = 1.0 - min(z[0], 1.0)
-        keep = z[1:] > 0
-        rows.extend([int(o)] * int(keep.sum()))
-        cols.append(ref[keep])
-        vals.append(z[1:][keep])
+
+    def keep(units: np.ndarray, ref: np.ndarray, sols: list[np.ndarray | None]) -> None:
+        for o, z in zip(units, sols):
+            if z is None:
+                continue
+            eff[o] = 1.0 - min(z[0], 1.0)
+            pos = z[1:] > 0
+            rows.extend([int(o)] * int(pos.sum()))
+            cols.append(ref[pos])
+            vals.append(z[1:][pos])
+
+    if ok.size * nd.size <= _ONE_PASS:
+        keep(ok, nd, solve(ok, nd))
+    else:
+        # 1) the non-dominated units among themselves; 2) the others against the units that can
+        # carry λ: a unit with λ_j > 0 lies on unit o's supporting hyperplane (u, v, w); if
+        # v·R_x^j + u·R_y^j > 0 that hyperplane, rescaled, proves β_j = 0; else the prices sit on
+        # components where j's range is 0. So the frontier (β ≤ 1e-6) plus the units with a zero
+        # range component is a superset of every optimal λ's support.
+        keep(nd, nd, solve(nd, nd))
+        zero_range = (Rx[nd] <= 0).any(axis=1) | (Ry[nd] <= 0).any(axis=1)
+        E = nd[(eff[nd] >= 1.0 - 1e-6) | zero_range]
+        rest = np.setdiff1d(ok, nd, assume_unique=True)
+        keep(rest, E, solve(rest, E))
     lam = sparse.csr_array((np.concatenate(vals) if vals else np.zeros(0),
                             (np.array(rows, dtype=np.int64), np.concatenate(cols) if cols else np.zeros(0, np.int64))),
                            shape=(K, K))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,6 +24,8 @@ __all__ = ["WEIGHTS", "Moran", "Lisa", "contiguity_weights", "distance_weights",
 
 WEIGHTS = ("knn", "inverse_distance", "contiguity")
 EARTH_KM = 6371.0088  # mean Earth radius (IUGG)
+_SMALL = 200  # units up to which the permutation products use einsum
+_CHUNK = 4_000_000  # draws gathered at once by LISA
 _TIE = 1e-12  # a permuted statistic equal to the observed one up to summation order counts as ≥ it
 
 
@@ -89,6 +92,17 @@ class Moran:
     permutations: int
 
 
+@lru_cache(maxsize=8)
+def _draws(n: int, permutations: int, seed: int) -> np.ndarray:
+    """(permutations, n) random permutations of 0 … n−1: argsort of uniforms from default_rng(seed).
+
+    Cached (read-only): every cross-section of a run uses the same seed and size, so the
+    draws are made once, and reruns give the same p-values."""
+    out = np.argsort(np.random.default_rng(seed).random((permutations, n)), axis=1)
+    out.flags.writeable = False
+    return out
+
+
 def _z(y: np.ndarray) -> np.ndarray:
     return y - y.mean()
 
@@ -107,7 +121,7 @@ def moran(y: np.ndarray, W: np.ndarray, *, permutations: int = 999, seed: int = 
         S1 = ½ Σ_ij (w_ij + w_ji)²,  S2 = Σ_i (Σ_j w_ij + Σ_j w_ji)²
 
     p_norm from z under normality (two-sided); p_sim from ``permutations`` random
-    relabellings of y (numpy default_rng(seed)): (min(#{I* ≥ I}, #{I* < I}) + 1) /
+    relabellings of y (argsort of default_rng(seed) uniforms): (min(#{I* ≥ I}, #{I* < I}) + 1) /
     (permutations + 1). Rows of W with a NaN y must be dropped by the caller.
 
     Source: Moran (1950); Cliff & Ord (1981) eqs. 1.35–1.37 (moments under normality).
@@ -132,9 +146,15 @@ def moran(y: np.ndarray, W: np.ndarray, *, permutations: int = 999, seed: int = 
     pn = float(2 * ndtr(-abs(zn))) if zn == zn else nan
     p_sim = nan
     if permutations > 0:
-        rng = np.random.default_rng(seed)
-        Zp = z[rng.permuted(np.tile(np.arange(n), (permutations, 1)), axis=1)]  # (P, n)
-        Ip = n / S0 * np.einsum("pi,pi->p", Zp, Zp @ W.T) / zz
+        Zp = z[_draws(n, permutations, seed)]  # (P, n): random relabellings
+        if n <= _SMALL:  # einsum, not BLAS: on small products threaded BLAS spends more time syncing
+            quad = np.einsum("pi,ij,pj->p", Zp, W, Zp, optimize=False)
+        else:  # large n: W is sparse (k neighbours a row) or BLAS pays off
+            from scipy import sparse
+
+            Ws = sparse.csr_array(W) if (W != 0).mean() < 0.1 else W
+            quad = (Zp * (Ws @ Zp.T).T).sum(axis=1)
+        Ip = n / S0 * quad / zz
         p_sim = float(_fold_p(np.array((Ip >= I - _TIE * abs(I)).sum()), permutations))
     return Moran(I=float(I), expected=E, z_norm=float(zn), p_norm=pn, p_sim=p_sim, n=n, permutations=permutations)
 
@@ -181,14 +201,17 @@ def lisa(y: np.ndarray, W: np.ndarray, *, permutations: int = 999, seed: int = 0
         k = (W != 0).sum(axis=1)
         kmax = int(k.max())
         if kmax:
-            rng = np.random.default_rng(seed)
-            draws = np.argsort(rng.random((permutations, n - 1)), axis=1)[:, :kmax]  # (P, kmax) in 0 … n−2
+            draws = _draws(n - 1, permutations, seed)[:, :kmax]  # (P, kmax) in 0 … n−2
             # neighbour weights of each unit, padded with 0 to kmax: (n, kmax)
             order = np.argsort(W == 0, axis=1, kind="stable")[:, :kmax]
             wk = np.take_along_axis(W, order, axis=1)
-            idx = draws[None, :, :] + (draws[None, :, :] >= np.arange(n)[:, None, None])  # skip unit i
-            lag_p = np.einsum("ipk,ik->ip", z[idx], wk)  # (n, P)
-            Ip = (z / m2)[:, None] * lag_p
-            above = (Ip >= (Is - _TIE * np.abs(Is))[:, None]).sum(axis=1)
+            above = np.zeros(n, dtype=np.int64)
+            step = max(1, _CHUNK // (permutations * kmax))  # units per chunk: bounded memory
+            for a in range(0, n, step):
+                units = np.arange(a, min(n, a + step))
+                idx = draws[None, :, :] + (draws[None, :, :] >= units[:, None, None])  # skip unit i
+                lag_p = np.einsum("ipk,ik->ip", z[idx], wk[units])  # (units, P)
+                Ip = (z[units] / m2)[:, None] * lag_p
+                above[units] = (Ip >= (Is[units] - _TIE * np.abs(Is[units]))[:, None]).sum(axis=1)
             p = np.where(k > 0, _fold_p(above, permutations), np.nan)
     return Lisa(Is=Is, lag=lag, p_sim=p, quadrant=quad.astype(np.int64), z=z)

@@ -231,3 +231,17 @@ def test_efficiency_settings_are_checked():
     p = Problems()
     settings_from_text("analysis:\n  efficiency: {inputs: [a], outputs: [b], orientation: sideways}\n", "s.yaml", p)
     assert "input, output" in str(p.errors[0])
+
+
+def test_rdm_frontier_first_path_matches_one_pass(monkeypatch):
+    from evalkit.analysis import dea_models
+
+    rng = np.random.default_rng(12)
+    vals = np.array([1.0, 2.0, 3.5, 5.0, 8.0])  # few distinct values: ties and zero ranges
+    for X, Y in ((rng.uniform(0, 30, (60, 1)), rng.uniform(0, 30, (60, 2))),
+                 (rng.choice(vals, (50, 2)), rng.choice(vals, (50, 2)))):
+        one = rdm(X, Y).efficiency
+        monkeypatch.setattr(dea_models, "_ONE_PASS", 0)
+        two = rdm(X, Y).efficiency
+        monkeypatch.setattr(dea_models, "_ONE_PASS", 40_000)
+        assert_allclose(two, one, atol=1e-9)

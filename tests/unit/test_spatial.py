@@ -83,7 +83,7 @@ def test_lisa_conditional_permutation_by_brute_force():
     y = rng.normal(size=n)
     lo = lisa(y, W, permutations=P, seed=5)
     # the same draws, unit by unit: draw ranks over the other n − 1 units, first k_i are the neighbours
-    draws = np.argsort(np.random.default_rng(5).random((P, n - 1)), axis=1)
+    draws = np.argsort(np.random.default_rng(5).random((P, n - 1)), axis=1)  # as documented in lisa()
     z = y - y.mean()
     m2 = z @ z / n
     for i in range(n):
