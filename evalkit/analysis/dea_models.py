@@ -46,44 +46,50 @@ def _usable(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return (np.isfinite(X) & (X > 0)).all(axis=1) & (np.isfinite(Y) & (Y > 0)).all(axis=1)
 
 
-def _solve_many(blocks: list[_Block]) -> list[np.ndarray | None]:
-    """Solve independent LPs min c·z s.t. A_ub z ≤ b_ub, A_eq z = b_eq, z ≥ 0; None where infeasible."""
+def _solve_one(c, Au, bu, Ae, be) -> np.ndarray | None:
     from scipy.optimize import linprog
 
+    r = linprog(c, A_ub=Au if Au.size else None, b_ub=bu if Au.size else None,
+                A_eq=Ae if Ae.size else None, b_eq=be if Ae.size else None, bounds=(0, None), method="highs")
+    return r.x if r.status == 0 else None
+
+
+def _solve_many(blocks: list[_Block]) -> list[np.ndarray | None]:
+    """Solve independent LPs min c·z s.t. A_ub z ≤ b_ub, A_eq z = b_eq, z ≥ 0; None where infeasible."""
     if not blocks:
         return []
-
-    def one(b: _Block) -> np.ndarray | None:
-        c, Au, bu, Ae, be = b
-        r = linprog(c, A_ub=Au if Au.size else None, b_ub=bu if Au.size else None,
-                    A_eq=Ae if Ae.size else None, b_eq=be if Ae.size else None, bounds=(0, None), method="highs")
-        return r.x if r.status == 0 else None
-
     if len({(b[0].size, b[1].shape, b[3].shape) for b in blocks}) > 1:  # differently shaped LPs: one by one
-        return [one(b) for b in blocks]
-    per = max(1, _MAX_STACK // blocks[0][0].size)
-    if len(blocks) > per:  # large sets in chunks: HiGHS slows down on huge stacks
-        return [z for i in range(0, len(blocks), per) for z in _solve_many(blocks[i:i + per])]
-    sizes = [b[0].size for b in blocks]
-    c = np.concatenate([b[0] for b in blocks])
+        return [_solve_one(*b) for b in blocks]
+    return _solve_arrays(*(np.stack([b[k] for b in blocks]) for k in range(5)))
+
+
+def _solve_arrays(c: np.ndarray, Au: np.ndarray, bu: np.ndarray, Ae: np.ndarray, be: np.ndarray
+                  ) -> list[np.ndarray | None]:
+    """:func:`_solve_many` on equally shaped LPs given as stacked arrays: c (b, v), A_ub (b, r, v),
+    b_ub (b, r), A_eq (b, q, v), b_eq (b, q). One block-diagonal HiGHS call per chunk of
+    at most ``_MAX_STACK`` variables; the LPs one by one if a stack fails (an infeasible one)."""
+    from scipy.optimize import linprog
+
+    b, v = c.shape
+    per = max(1, _MAX_STACK // v)
+    if b > per:  # large sets in chunks: HiGHS slows down on huge stacks
+        return [z for i in range(0, b, per)
+                for z in _solve_arrays(c[i:i + per], Au[i:i + per], bu[i:i + per], Ae[i:i + per], be[i:i + per])]
     kw: dict[str, Any] = {}
-    for key, k in (("ub", 1), ("eq", 3)):
-        mats = [b[k] for b in blocks]
-        if mats[0].size == 0:
-            continue
-        kw[f"A_{key}"] = _block_diag(mats)
-        kw[f"b_{key}"] = np.concatenate([b[k + 1] for b in blocks])
-    r = linprog(c, bounds=(0, None), method="highs", **kw)
+    if Au.shape[1]:
+        kw["A_ub"], kw["b_ub"] = _block_diag(Au), bu.ravel()
+    if Ae.shape[1]:
+        kw["A_eq"], kw["b_eq"] = _block_diag(Ae), be.ravel()
+    r = linprog(c.ravel(), bounds=(0, None), method="highs", **kw)
     if r.status == 0:
-        return np.split(r.x, np.cumsum(sizes)[:-1])
-    return [one(b) for b in blocks]
+        return list(r.x.reshape(b, v))
+    return [_solve_one(c[k], Au[k], bu[k], Ae[k], be[k]) for k in range(b)]
 
 
-def _block_diag(mats: list[np.ndarray]):
-    """Sparse block-diagonal matrix of equally shaped dense blocks, built from one COO index set."""
+def _block_diag(A: np.ndarray):
+    """Sparse block-diagonal matrix of the equally shaped dense blocks A (b, r, c), from one COO index set."""
     from scipy import sparse
 
-    A = np.stack(mats)  # (b, r, c): every LP of one call has the same shape
     b, r, c = A.shape
     k, i, j = np.nonzero(A)
     return sparse.csr_array((A[k, i, j], (k * r + i, k * c + j)), shape=(b * r, b * c))
@@ -357,14 +363,15 @@ def rdm(X: np.ndarray, Y: np.ndarray) -> Radial:
     Rx, Ry = X - X[ok].min(axis=0), Y[ok].max(axis=0) - Y  # rows outside ok are never used
 
     def solve(units: np.ndarray, ref: np.ndarray) -> list[np.ndarray | None]:
-        n = ref.size
-        Xr, Yr = X[ref], Y[ref]
-        blocks: list[_Block] = []
-        for o in units:
-            Au = np.block([[Rx[o][:, None], Xr.T], [Ry[o][:, None], -Yr.T]])
-            blocks.append((np.r_[-1.0, np.zeros(n)], Au, np.r_[X[o], -Y[o]], np.r_[0.0, np.ones(n)][None, :],
-                           np.ones(1)))
-        return _solve_many(blocks)
+        n, b = ref.size, units.size
+        Au = np.empty((b, m + s, n + 1))  # every block at once: [R_x | X_ref'] over [R_y | −Y_ref']
+        Au[:, :m, 0], Au[:, m:, 0] = Rx[units], Ry[units]
+        Au[:, :m, 1:], Au[:, m:, 1:] = X[ref].T, -Y[ref].T
+        c = np.zeros((b, n + 1))
+        c[:, 0] = -1.0
+        Ae = np.ones((b, 1, n + 1))
+        Ae[:, :, 0] = 0.0
+        return _solve_arrays(c, Au, np.hstack([X[units], -Y[units]]), Ae, np.ones((b, 1)))
 
     eff = np.full(K, np.nan)
     rows, cols, vals = [], [], []
