@@ -99,8 +99,8 @@ def coordination_table(result) -> pd.DataFrame | None:
     rd = relative_development(Ufl, threshold=SYNC_E)
     E = rd.E.ravel()
     names = [result.tree.by_id[n].name for n in nodes]
-    zh_of = np.array([f"{nm.zh}滞后型" if nm else f"{n}滞后型" for n, nm in zip(nodes, names)] + [""], dtype=object)
-    en_of = np.array([f"{nm.en} lags" if nm else f"{n} lags" for n, nm in zip(nodes, names)] + [""], dtype=object)
+    zh_of = np.array([f"{nm.zh}滞后型" for nm in names] + [""], dtype=object)  # index −1: a NaN row
+    en_of = np.array([f"{nm.en} lags" for nm in names] + [""], dtype=object)
     sync = rd.synchronous.ravel()
     rl = rd.lagging.ravel()
     dev_zh = np.where(np.isnan(E), "", np.where(sync, "同步发展", zh_of[rl]))
@@ -175,7 +175,7 @@ def efficiency_table(result) -> pd.DataFrame | None:
       scores) per year (frontier: year) or against all years pooled (frontier: pooled):
       efficiency (CCR, chosen orientation), efficiency_bcc, scale_efficiency, the
       second-phase slacks ``slack_<id>`` of the CCR model, super_efficiency
-      (Andersen–Petersen, CCR), sbm (with sbm: true); ratio = first output / first input;
+      (Andersen–Petersen, CCR, against the year's other units), sbm (with sbm: true); ratio = first output / first input;
       domain = the domain holding every id, else the root.
     """
     tables = efficiency_tables(result)
