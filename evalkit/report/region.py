@@ -48,6 +48,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rg_period": {"zh": "时期", "en": "Period"},
     "rg_n_groups": {"zh": "省份数", "en": "Provinces"},
     "rg_sec_reading": {"zh": "主要结论", "en": "Main findings"},
+    "rg_r_moran_pos": {"zh": "{year} 年综合得分存在正的空间自相关（Moran's I = {i}，伪 p {p}）：相邻城市得分相近，高分与低分各自成片。",
+                       "en": "In {year} the composite shows positive spatial autocorrelation (Moran's I = {i}, pseudo p {p}): "
+                             "neighbouring cities score alike, high and low scorers cluster."},
+    "rg_r_moran_neg": {"zh": "{year} 年综合得分存在负的空间自相关（Moran's I = {i}，伪 p {p}）：相邻城市高低交错。",
+                       "en": "In {year} the composite shows negative spatial autocorrelation (Moran's I = {i}, pseudo p {p}): "
+                             "high and low scorers alternate."},
+    "rg_r_moran_none": {"zh": "{year} 年综合得分没有显著的空间自相关（Moran's I = {i}，伪 p {p}）。",
+                        "en": "In {year} the composite shows no significant spatial autocorrelation (Moran's I = {i}, "
+                              "pseudo p {p})."},
     "rg_beta_models": {"zh": "综合得分的 β 收敛：绝对、条件与俱乐部收敛（{y0}—{y1}）",
                        "en": "β-convergence of the composite: absolute, conditional and club ({y0}–{y1})"},
     "rg_beta_models_note": {"zh": "条件 β 加入省份固定效应；面板 β 为逐年增长率对上年得分（对数）的回归，含城市与年份双向固定效应；俱乐部收敛为各省内部的绝对 β。σ 检验：变异系数对年份的线性趋势，斜率 {slope}/年，p {p}（各年 CV 序列相关，p 值仅供参考）。数据见 convergence.csv。",
@@ -840,6 +849,14 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
         n_ = min(doms, key=lambda r: float(r["cells"][2]["v"]))
         reading.append(tr("rg_r_domain_widest", lang, dom=w_["name"], cv=w_["cells"][2]["s"], dom2=n_["name"],
                           cv2=n_["cells"][2]["s"]))
+    g = inp.tables.get("spatial")
+    if g is not None and len(g):
+        gr = g[(g["node"].astype(str) == R) & (g["year"].astype(int) == int(year))]
+        if len(gr) and _ok(gr["moran_i"].iloc[0]):
+            i_, p_ = float(gr["moran_i"].iloc[0]), gr["p_sim"].iloc[0]
+            key = "rg_r_moran_pos" if i_ > 0 and _ok(p_) and float(p_) < 0.05 else \
+                "rg_r_moran_neg" if i_ < 0 and _ok(p_) and float(p_) < 0.05 else "rg_r_moran_none"
+            reading.append(tr(key, lang, year=year, i=_fx(i_, 3), p=_p(p_)))
     ctx["reading"] = reading
     ctx["method_text"] = tr("rg_method_text", lang)
     return ctx

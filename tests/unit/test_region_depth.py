@@ -94,3 +94,11 @@ def test_beta_models_and_dagum_pairs_follow_the_csv(demo):
     assert [float(r["cells"][0]["v"]) for r in ctx["pair_rows"]] == p["G_jh"].tolist()
     # an earlier report year: the β models cover the file's whole period, so they are not shown
     assert region_context(inp, 2022, "en")["beta_models"] == []
+
+
+def test_reading_states_morans_i(demo):
+    result, tables, inp = demo
+    g = tables["spatial"]
+    i = g[(g.node == result.tree.root.id) & (g.year == 2024)]["moran_i"].iloc[0]
+    reading = region_context(inp, 2024, "en")["reading"]
+    assert any(f"Moran's I = {i:.3f}" in s and "positive spatial autocorrelation" in s for s in reading)
