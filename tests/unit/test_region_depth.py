@@ -102,3 +102,17 @@ def test_reading_states_morans_i(demo):
     i = g[(g.node == result.tree.root.id) & (g.year == 2024)]["moran_i"].iloc[0]
     reading = region_context(inp, 2024, "en")["reading"]
     assert any(f"Moran's I = {i:.3f}" in s and "positive spatial autocorrelation" in s for s in reading)
+
+
+def test_page_without_the_new_tables_still_renders(demo, tmp_path):
+    import dataclasses
+
+    from evalkit.report.region import render_region_page
+
+    _, tables, inp = demo
+    old = {k: v for k, v in tables.items() if k not in ("density", "spatial", "spatial-units", "dagum-pairs")}
+    bare = dataclasses.replace(inp, tables=old)
+    ctx = region_context(bare, 2024, "zh")
+    assert ctx["density_chart"] is None and ctx["map_chart"] is None and ctx["pair_rows"] == []
+    html = render_region_page(tmp_path, 2024, bare, "zh").read_text(encoding="utf-8")
+    assert 'id="density"' not in html and 'id="spatial"' not in html and 'id="theil"' in html
