@@ -143,7 +143,8 @@ def tables_bench(seed: int) -> None:
         from evalkit.analysis import tables as T
 
         for name in ("coordination_table", "obstacles_table", "efficiency_table", "disparity_frame",
-                     "convergence_table", "region_groups_table"):
+                     "dagum_pairs_table", "convergence_table", "region_groups_table", "density_table",
+                     "spatial_tables"):
             timed(f"  {name}", getattr(T, name), result, repeat=repeat)
         best = float("inf")
         for _ in range(repeat):

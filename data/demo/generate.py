@@ -51,6 +51,23 @@ import yaml
 HERE = Path(__file__).resolve().parent
 TREE = HERE.parent.parent / "indicators" / "digital_governance.yaml"
 CALIBRATION = HERE / "calibration_yrd41.csv"
+
+# City-centre coordinates (decimal degrees, 2 decimals: the urban core of each prefecture-level
+# city, not its administrative area's centroid), for the spatial analysis and the map of the
+# regional page. They change no score.
+CITY_CENTRES = {
+    "310000": (31.23, 121.47), "320100": (32.06, 118.80), "320200": (31.49, 120.31), "320300": (34.21, 117.28),
+    "320400": (31.81, 119.97), "320500": (31.30, 120.59), "320600": (31.98, 120.89), "320700": (34.60, 119.22),
+    "320800": (33.61, 119.02), "320900": (33.35, 120.16), "321000": (32.39, 119.41), "321100": (32.19, 119.42),
+    "321200": (32.46, 119.92), "321300": (33.96, 118.28), "330100": (30.27, 120.16), "330200": (29.87, 121.54),
+    "330300": (28.00, 120.70), "330400": (30.75, 120.76), "330500": (30.89, 120.09), "330600": (30.00, 120.58),
+    "330700": (29.08, 119.65), "330800": (28.94, 118.87), "330900": (29.99, 122.21), "331000": (28.66, 121.42),
+    "331100": (28.45, 119.92), "340100": (31.82, 117.23), "340200": (31.35, 118.43), "340300": (32.92, 117.39),
+    "340400": (32.63, 117.00), "340500": (31.67, 118.51), "340600": (33.96, 116.80), "340700": (30.94, 117.81),
+    "340800": (30.54, 117.06), "341000": (29.71, 118.34), "341100": (32.30, 118.32), "341200": (32.89, 115.81),
+    "341300": (33.65, 116.96), "341500": (31.73, 116.52), "341600": (33.84, 115.78), "341700": (30.66, 117.49),
+    "341800": (30.94, 118.76),
+}
 SEED = 20240601
 YEARS = tuple(range(2019, 2025))
 TARGET_YEARS = (2023, 2024)
@@ -381,10 +398,11 @@ def generate(tree_path: Path = TREE, calibration_path: Path = CALIBRATION):
         targets[iid] = out
 
     # ---- rows --------------------------------------------------------------------------
-    units_rows = [["id", "name_zh", "name_en", "group", "group_zh", "group_en"]]
+    units_rows = [["id", "name_zh", "name_en", "group", "group_zh", "group_en", "lat", "lon"]]
     for r in cal:
+        lat, lon = CITY_CENTRES[r["adcode"]]
         units_rows.append([r["adcode"], r["name_zh"], r["name_en"], r["province_en"],
-                           r["province_zh"], r["province_en"]])
+                           r["province_zh"], r["province_en"], f"{lat:.2f}", f"{lon:.2f}"])
     values_rows = [["unit", "year", "indicator", "value"]]
     targets_rows = [["unit", "year", "indicator", "target"]]
     for k, code in enumerate(codes):

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Beta", "Sigma", "beta_convergence", "sigma_convergence"]
+__all__ = ["Beta", "Sigma", "SigmaTrend", "beta_conditional", "beta_convergence", "beta_panel", "sigma_convergence",
+           "sigma_trend"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -214,3 +215,175 @@ def beta_convergence(
         per[g] = _beta_one(Y[m, 0], Y[m, -1], span)
     return Beta(**{f: getattr(res, f) for f in Beta.__dataclass_fields__ if f != "groups"},
                 groups=per)
+
+
+def _ols_fe(x: np.ndarray, g: np.ndarray, D: np.ndarray) -> tuple[float, float, float, float, int]:
+    """OLS of g on x and the dummy columns D (which span the constant): β of x, its se, two-sided p,
+    R² and the residual degrees of freedom n − rank([x D])."""
+    from scipy.special import stdtr
+
+    X = np.column_stack([x, D])
+    coef, _, rank, _ = np.linalg.lstsq(X, g, rcond=None)
+    resid = g - X @ coef
+    n = g.size
+    df = n - int(rank)
+    nan = float("nan")
+    if df <= 0:
+        return float(coef[0]), nan, nan, nan, df
+    s2 = float(resid @ resid) / df
+    # var(β_x) = s² / (residual sum of squares of x on D)  (Frisch–Waugh–Lovell)
+    cd, *_ = np.linalg.lstsq(D, x, rcond=None)
+    rx = x - D @ cd
+    sxx = float(rx @ rx)
+    se = float(np.sqrt(s2 / sxx)) if sxx > 0 else nan
+    b = float(coef[0])
+    p = float(2 * stdtr(df, -abs(b / se))) if se > 0 else (0.0 if b != 0 else 1.0)
+    tss = float(((g - g.mean()) ** 2).sum())
+    r2 = 1.0 - float(resid @ resid) / tss if tss > 0 else nan
+    return b, se, p, r2, df
+
+
+def _speed(beta: float, span: float) -> tuple[float, float]:
+    nan = float("nan")
+    speed = -np.log1p(beta * span) / span if 1.0 + beta * span > 0 else nan
+    half = np.log(2.0) / speed if speed > 0 else nan
+    return float(speed), float(half)
+
+
+def beta_conditional(
+    Y: np.ndarray,
+    groups: Sequence[Any] | np.ndarray,
+    *,
+    years: Sequence[float] | np.ndarray | None = None,
+) -> Beta:
+    """Conditional β-convergence across units with group fixed effects (one intercept per group)::
+
+        g_i = ln(y_iT / y_i0) / T = α_{g(i)} + β ln y_i0 + ε_i      (OLS)
+
+    β < 0: within each group, units starting lower grow faster towards their
+    group's own steady state. se and p are classical OLS (n − k − 1 degrees of
+    freedom, k groups); λ and the half-life as :func:`beta_convergence`. Units
+    with NaN or y ≤ 0 at either end are dropped.
+
+    Source: docs/methods.md#convergence; Barro & Sala-i-Martin (1992) JPE 100(2):223–251
+    (conditional convergence: a steady state per group); Sala-i-Martin (1996)
+    Economic Journal 106:1019–1036 (regional dummies).
+    """
+    Y = np.asarray(Y, dtype=np.float64)
+    yrs = np.arange(Y.shape[1], dtype=np.float64) if years is None else np.asarray(years, float)
+    span = float(yrs[-1] - yrs[0])
+    y0, yT = Y[:, 0], Y[:, -1]
+    ok = np.isfinite(y0) & np.isfinite(yT) & (y0 > 0) & (yT > 0)
+    codes = np.unique(np.asarray(list(groups), dtype=object).astype(str), return_inverse=True)[1].ravel()[ok]
+    nan = float("nan")
+    n = int(ok.sum())
+    x = np.log(y0[ok])
+    D = (codes[:, None] == np.unique(codes)[None, :]).astype(np.float64)
+    if n < D.shape[1] + 2 or np.ptp(x) == 0:
+        return Beta(nan, nan, nan, nan, nan, n, span, nan, nan)
+    g = np.log(yT[ok] / y0[ok]) / span
+    b, se, p, r2, _ = _ols_fe(x, g, D)
+    speed, half = _speed(b, span)
+    return Beta(beta=b, se=se, p_value=p, intercept=nan, r2=r2, n=n, span=span, speed=speed, half_life=half)
+
+
+def beta_panel(Y: np.ndarray, *, years: Sequence[float] | np.ndarray | None = None) -> Beta:
+    """Panel β-convergence with unit and year fixed effects (two-way within estimator)::
+
+        ln(y_i,t+1 / y_it) / Δt = μ_i + η_t + β ln y_it + ε_it      (OLS with unit and year dummies)
+
+    over every pair of consecutive years; β < 0 is conditional convergence of each
+    unit towards its own steady state. se and p are classical OLS (N − rank
+    degrees of freedom); λ = −ln(1 + β Δ)/Δ with Δ the mean gap between years
+    (per year when the years are consecutive), half-life ln 2 / λ. Pairs with
+    NaN or y ≤ 0 are dropped. ``n`` is the number of unit-year pairs.
+
+    Source: docs/methods.md#convergence; Islam, N. (1995) Growth empirics: a panel data
+    approach, QJE 110(4):1127–1170.
+    """
+    Y = np.asarray(Y, dtype=np.float64)
+    if Y.ndim != 2 or Y.shape[1] < 3:
+        raise ValueError(f"Y must be (n_units, n_years ≥ 3), got shape {Y.shape}")
+    yrs = np.arange(Y.shape[1], dtype=np.float64) if years is None else np.asarray(years, float)
+    gap = np.diff(yrs)
+    a, b = Y[:, :-1], Y[:, 1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.isfinite(a) & np.isfinite(b) & (a > 0) & (b > 0)
+        growth = np.log(np.where(ok, b / np.where(ok, a, 1.0), 1.0)) / gap[None, :]
+    ui, ti = np.nonzero(ok)
+    x = np.log(a[ok])
+    g = growth[ok]
+    nan = float("nan")
+    span = float(gap.mean())
+    n = int(ok.sum())
+    uc = np.unique(ui, return_inverse=True)[1].ravel()
+    tc = np.unique(ti, return_inverse=True)[1].ravel()
+    n_fe = int(uc.max()) + int(tc.max()) + 1 if n else 0  # units + years − 1 (a connected panel)
+    if n < n_fe + 2:
+        return Beta(nan, nan, nan, nan, nan, n, span, nan, nan)
+    xt, gt = _two_way_demean(x, uc, tc), _two_way_demean(g, uc, tc)
+    sxx = float(xt @ xt)
+    if not sxx > 1e-12 * max(float(x @ x), 1.0):
+        return Beta(nan, nan, nan, nan, nan, n, span, nan, nan)
+    from scipy.special import stdtr
+
+    beta = float(xt @ gt) / sxx
+    resid = gt - beta * xt  # = the residuals of the regression with both sets of dummies (Frisch–Waugh–Lovell)
+    df = n - n_fe - 1
+    ssr = float(resid @ resid)
+    se = float(np.sqrt(ssr / df / sxx)) if df > 0 else nan
+    p = float(2 * stdtr(df, -abs(beta / se))) if se > 0 else (0.0 if beta != 0 else 1.0)
+    tss = float(((g - g.mean()) ** 2).sum())
+    r2 = 1.0 - ssr / tss if tss > 0 else nan
+    speed, half = _speed(beta, span)
+    return Beta(beta=beta, se=se, p_value=p, intercept=nan, r2=r2, n=n, span=span, speed=speed, half_life=half)
+
+
+def _two_way_demean(v: np.ndarray, u: np.ndarray, t: np.ndarray, *, tol: float = 1e-14,
+                    max_iter: int = 10_000) -> np.ndarray:
+    """v minus its projection on unit and year dummies, by alternating projections.
+
+    One sweep is exact for a balanced panel; an unbalanced one converges geometrically
+    (Guimarães & Portugal 2010, Stata Journal 10(4):628–649). O(n) memory: no dummy matrix.
+    """
+    nu, nt = int(u.max()) + 1, int(t.max()) + 1
+    cu, ct = np.bincount(u, minlength=nu), np.bincount(t, minlength=nt)
+    r = v - v.mean()
+    scale = max(float(np.abs(r).max()), 1e-300)
+    for _ in range(max_iter):
+        r = r - (np.bincount(u, weights=r, minlength=nu) / cu)[u]
+        step = (np.bincount(t, weights=r, minlength=nt) / ct)[t]
+        r = r - step
+        if float(np.abs(step).max()) <= tol * scale:
+            break
+    return r
+
+
+@dataclass(frozen=True, slots=True)
+class SigmaTrend:
+    """Result of :func:`sigma_trend`."""
+
+    slope: float  # change of CV per year
+    se: float
+    p_value: float
+    n: int
+
+
+def sigma_trend(cv: np.ndarray, years: Sequence[float] | np.ndarray) -> SigmaTrend:
+    """σ-convergence test: OLS trend of the yearly CV on the year, CV_t = a + b·t + e_t.
+
+    b < 0 with p < 0.05 (two-sided t-test, n − 2 degrees of freedom) is a
+    significant fall of the dispersion. The yearly CVs are serially correlated,
+    so with few years the p-value is indicative only. Fewer than 3 finite CVs: NaN.
+
+    Source: docs/methods.md#convergence; Barro & Sala-i-Martin (1992) (σ: dispersion falls over
+    time); the test is a plain linear-trend t-test of that dispersion.
+    """
+    cv = np.asarray(cv, dtype=np.float64)
+    t = np.asarray(years, dtype=np.float64)
+    ok = np.isfinite(cv)
+    nan = float("nan")
+    if ok.sum() < 3:
+        return SigmaTrend(nan, nan, nan, int(ok.sum()))
+    f = _ols(t[ok], cv[ok])
+    return SigmaTrend(f.slope, f.stderr, f.pvalue, int(ok.sum()))

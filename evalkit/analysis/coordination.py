@@ -20,7 +20,25 @@ __all__ = [
     "coordination_level",
     "coupling_coordination",
     "coupling_degree",
+    "COUPLING_STAGES",
+    "coupling_stage",
+    "relative_development",
+    "RelativeDevelopment",
 ]
+
+#: Coupling stages by the coupling degree C: (upper bound, zh, en), classes (lo, hi]
+#: with C = 0 in the first. The thresholds 0.3 / 0.5 / 0.8 are those of 刘耀彬、李仁东、
+#: 宋学锋 (2005) 中国城市化与生态环境耦合度分析,《自然资源学报》20(1):105–112,
+#: the ones most Chinese coupling studies use.
+COUPLING_STAGES: tuple[tuple[float, str, str], ...] = (
+    (0.3, "低水平耦合", "low-level coupling"),
+    (0.5, "拮抗", "antagonism"),
+    (0.8, "磨合", "running-in"),
+    (1.0, "高水平耦合", "high-level coupling"),
+)
+
+#: Relative development degree E = U_min / U_max at or above this is synchronous development.
+SYNC_E = 0.8
 
 #: (level, lower, upper, class_zh, class_en) — docs/methods.md#coordination, as reproduced in
 #: 《地理学报》 2021, 76(4).
@@ -216,3 +234,55 @@ def coupling_coordination(
         variant=variant,
         closed=closed,
     )
+
+
+def coupling_stage(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coupling stage of C by :data:`COUPLING_STAGES`: (stage_zh, stage_en) object arrays, None for NaN.
+
+    0 ≤ C ≤ 0.3 低水平耦合 low-level coupling; 0.3 < C ≤ 0.5 拮抗 antagonism;
+    0.5 < C ≤ 0.8 磨合 running-in; 0.8 < C ≤ 1 高水平耦合 high-level coupling.
+
+    Source: docs/methods.md#coordination; 刘耀彬、李仁东、宋学锋 (2005)
+    《自然资源学报》20(1):105–112.
+    """
+    C = np.asarray(C, dtype=np.float64)
+    edges = np.array([b[0] for b in COUPLING_STAGES[:-1]])
+    i = np.searchsorted(edges, np.nan_to_num(C, nan=0.0), side="left")
+    zh = np.array([b[1] for b in COUPLING_STAGES], dtype=object)[i]
+    en = np.array([b[2] for b in COUPLING_STAGES], dtype=object)[i]
+    nan = np.isnan(C)
+    return np.where(nan, None, zh), np.where(nan, None, en)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RelativeDevelopment:
+    """Result of :func:`relative_development`; arrays of U's leading shape."""
+
+    E: np.ndarray  # U_min / U_max (1 = equal; NaN for a NaN row or all zeros)
+    leading: np.ndarray  # index of the highest U (−1 for NaN)
+    lagging: np.ndarray  # index of the lowest U (−1 for NaN)
+    synchronous: np.ndarray  # E ≥ threshold
+
+
+def relative_development(U: np.ndarray, *, threshold: float = SYNC_E) -> RelativeDevelopment:
+    """Relative development degree of the systems on U's last axis, naming which side lags::
+
+        E = min_i U_i / max_i U_i ∈ [0, 1];   E ≥ 0.8: synchronous (同步发展),
+        else the system with the lowest U lags (…滞后型)
+
+    For two systems this is the classic ratio E = U_2 / U_1 of 廖重斌 (1999) read from
+    the leader's side: E ≤ 0.8 means the lower system lags.
+
+    Source: 廖重斌 (1999) 环境与经济协调发展的定量评判及其分类体系,《热带地理》19(2):171–177.
+    """
+    U = _check_u(U)
+    nan_row = np.isnan(U).any(axis=-1)
+    hi = np.nanmax(np.where(nan_row[..., None], 0.0, U), axis=-1)
+    lo = np.nanmin(np.where(nan_row[..., None], 0.0, U), axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        E = np.where(nan_row | (hi <= 0), np.nan, lo / np.where(hi > 0, hi, 1.0))
+    filled = np.nan_to_num(U, nan=0.0)
+    leading = np.where(nan_row, -1, np.argmax(filled, axis=-1))
+    lagging = np.where(nan_row, -1, np.argmin(filled, axis=-1))
+    return RelativeDevelopment(E=E, leading=leading.astype(np.int64), lagging=lagging.astype(np.int64),
+                               synchronous=E >= threshold)

@@ -19,10 +19,12 @@ import numpy as np
 
 __all__ = [
     "DISPARITY_COLUMNS",
+    "PAIR_COLUMNS",
     "DagumGini",
     "Theil",
     "cv",
     "dagum_gini",
+    "dagum_pairs",
     "disparity_table",
     "gini",
     "theil",
@@ -37,7 +39,20 @@ DISPARITY_COLUMNS = (
     "gini_between",
     "gini_trans",
     "cv",
+    "theil_l",
+    "theil_l_within",
+    "theil_l_between",
+    "gini_within_pct",
+    "gini_between_pct",
+    "gini_trans_pct",
+    "n_units",
+    "n_dropped_theil",
+    "n_dropped_theil_l",
 )
+
+#: Columns of :func:`dagum_pairs` (dagum-pairs.csv after year and node).
+PAIR_COLUMNS = ("group_j", "group_h", "n_j", "n_h", "mean_j", "mean_h", "G_jh", "D_jh", "d_jh", "p_jh",
+                "contribution_nb", "contribution_t")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -61,7 +76,8 @@ class Theil:
     contribution_L: np.ndarray  # p_g L_g
     n_used: int
     n_missing: int  # NaN units dropped
-    n_nonpositive: int  # y ≤ 0: dropped (floor=None) or raised to the floor
+    n_nonpositive: int  # y ≤ 0: dropped from L (floor=None) or raised to the floor
+    n_used_L: int = 0  # units in L (y > 0 unless floored)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -130,6 +146,26 @@ def _clean(y: np.ndarray) -> np.ndarray:
     return y
 
 
+def _xlogx(r: np.ndarray) -> np.ndarray:
+    """r ln r with 0 ln 0 = 0 (its limit), NaN kept."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(r > 0, r * np.log(np.where(r > 0, r, 1.0)), np.where(np.isnan(r), np.nan, 0.0))
+
+
+def _theil_t(y: np.ndarray, c: np.ndarray, k: int) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """T, per-group T_g, mean μ_g, counts n_g and score shares s_g of y ≥ 0 (0 ln 0 = 0)."""
+    n = y.size
+    n_g = np.bincount(c, minlength=k).astype(np.float64)
+    mu = y.mean()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu_g = np.bincount(c, weights=y, minlength=k) / n_g
+        T = float(np.mean(_xlogx(y / mu))) if mu > 0 else float("nan")
+        rg = np.where(mu_g[c] > 0, y / mu_g[c], 0.0)  # a group of zeros has no inequality
+        T_g = np.bincount(c, weights=_xlogx(rg), minlength=k) / n_g
+        s_g = np.where(n_g > 0, n_g * mu_g / (n * mu), 0.0)
+    return T, T_g, mu_g, n_g, s_g
+
+
 def theil(
     y: np.ndarray,
     groups: Sequence[Any] | np.ndarray | None = None,
@@ -141,64 +177,72 @@ def theil(
     y : ndarray (n,), scores of one year; groups : labels (n,) or None (one group).
     Each unit counts once (no population weights)::
 
-        T   = (1/n) Σ_i (y_i/μ) ln(y_i/μ)
+        T   = (1/n) Σ_i (y_i/μ) ln(y_i/μ)          (0 · ln 0 = 0: defined for y ≥ 0)
         T_w = Σ_g s_g T_g ,  T_b = Σ_g s_g ln(μ_g/μ),   s_g = n_g μ_g / (n μ)
-        L   = (1/n) Σ_i ln(μ/y_i)
+        L   = (1/n) Σ_i ln(μ/y_i)                   (needs y > 0)
         L_w = Σ_g p_g L_g ,  L_b = Σ_g p_g ln(μ/μ_g),   p_g = n_g / n
         T = T_w + T_b and L = L_w + L_b exactly.
 
-    NaN units are dropped (``n_missing``). Both indices need y > 0: with
-    ``floor=None`` units with y ≤ 0 are dropped, otherwise y ← max(y, floor);
-    either way ``n_nonpositive`` says how many. A one-unit group has T_g = L_g = 0.
-    A group left empty has n 0 and NaN mean, T_g and L_g, and shares 0.
-    Nothing left at all: every index is NaN.
+    NaN units are dropped from both (``n_missing``). T is defined at y = 0 through
+    its limit 0 · ln 0 = 0, so zeros stay in T; negative y are dropped from T
+    (``n_used`` units left). L needs y > 0: with ``floor=None`` units with y ≤ 0 are
+    dropped from L only (``n_used_L``; ``n_nonpositive`` counts them), otherwise
+    y ← max(y, floor) for both indices. A one-unit group has T_g = L_g = 0, a group
+    of zeros T_g = 0 and s_g = 0. A group left empty has n 0 and NaN mean, T_g and
+    L_g, and shares 0. Nothing left at all: every index is NaN. The per-group
+    arrays n, mean, T_g, score_share, contribution_T are those of T; L_g,
+    pop_share, contribution_L those of L.
 
     Source: docs/methods.md#theil; Theil (1967); Shorrocks (1980) Econometrica 48:613–625
-    (additive decomposability of GE(0), GE(1)); vectors/theil.json.
+    (additive decomposability of GE(0), GE(1); GE(1) defined at zero incomes,
+    GE(0) not); vectors/theil.json.
     """
     y = _clean(y)
     codes, labels = _codes(groups, y.size)
     k = len(labels)
-    keep = ~np.isnan(y)
-    n_missing = int((~keep).sum())
-    nonpos = keep & (y <= 0)
+    valid = ~np.isnan(y)
+    n_missing = int((~valid).sum())
+    nonpos = valid & (y <= 0)
     n_nonpositive = int(nonpos.sum())
-    if floor is None:
-        keep &= ~nonpos
-    else:
+    if floor is not None:
         if not floor > 0:
             raise ValueError(f"floor must be > 0, got {floor!r}")
         y = np.where(nonpos, floor, y)
-    y, c = y[keep], codes[keep]
-    n = y.size
-    n_g = np.bincount(c, minlength=k).astype(np.float64)
+        keep_T = keep_L = valid
+    else:
+        keep_T = valid & (y >= 0)
+        keep_L = valid & ~nonpos
     nan = float("nan")
-    if n == 0:
-        z = np.full(k, nan)
-        return Theil(nan, nan, nan, nan, nan, nan, labels, n_g, z, z, z, z, z, z, z,
-                     0, n_missing, n_nonpositive)
-    mu = y.mean()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mu_g = np.bincount(c, weights=y, minlength=k) / n_g
-        r = y / mu
-        T = float(np.mean(r * np.log(r)))
-        L = float(np.mean(-np.log(r)))
-        rg = y / mu_g[c]
-        T_g = np.bincount(c, weights=rg * np.log(rg), minlength=k) / n_g
-        L_g = np.bincount(c, weights=-np.log(rg), minlength=k) / n_g
-        p_g = n_g / n
-        s_g = p_g * mu_g / mu
-        s_g = np.where(n_g > 0, s_g, 0.0)
-        ln_ratio = np.where(n_g > 0, np.log(mu_g / mu), 0.0)
-    cT = np.where(n_g > 0, s_g * T_g, 0.0)
-    cL = np.where(n_g > 0, p_g * L_g, 0.0)
+    z = np.full(k, nan)
+    yT, cT_codes = y[keep_T], codes[keep_T]
+    if yT.size:
+        T, T_g, mu_g, n_g, s_g = _theil_t(yT, cT_codes, k)
+    else:
+        T, T_g, mu_g, n_g, s_g = nan, z, z, np.zeros(k), np.zeros(k)
+    yL, cL_codes = y[keep_L], codes[keep_L]
+    nL = yL.size
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # subnormal y: L = inf, as it should
+        nL_g = np.bincount(cL_codes, minlength=k).astype(np.float64)
+        if nL:
+            muL = yL.mean()
+            muL_g = np.bincount(cL_codes, weights=yL, minlength=k) / nL_g
+            L = float(np.mean(np.log(muL / yL)))
+            L_g = np.bincount(cL_codes, weights=np.log(muL_g[cL_codes] / yL), minlength=k) / nL_g
+            p_g = nL_g / nL
+            lnL = np.where(nL_g > 0, np.log(muL_g / muL), 0.0)
+        else:
+            L, L_g, p_g, lnL = nan, z, np.zeros(k), np.zeros(k)
+        ln_ratio = np.where(s_g > 0, np.log(mu_g / (yT.mean() if yT.size else nan)), 0.0)
+    cT = np.where(n_g > 0, s_g * np.nan_to_num(T_g), 0.0)
+    cL = np.where(nL_g > 0, p_g * np.nan_to_num(L_g), 0.0)
+    has_T, has_L = yT.size > 0 and T == T, nL > 0
     return Theil(
         T=T,
-        T_within=float(cT.sum()),
-        T_between=float((s_g * ln_ratio).sum()),
+        T_within=float(cT.sum()) if has_T else nan,
+        T_between=float((s_g * ln_ratio).sum()) if has_T else nan,
         L=L,
-        L_within=float(cL.sum()),
-        L_between=float(-(p_g * ln_ratio).sum()),
+        L_within=float(cL.sum()) if has_L else nan,
+        L_between=float(-(p_g * lnL).sum()) if has_L else nan,
         groups=labels,
         n=n_g,
         mean=mu_g,
@@ -208,9 +252,10 @@ def theil(
         pop_share=p_g,
         contribution_T=cT,
         contribution_L=cL,
-        n_used=n,
+        n_used=int(yT.size),
         n_missing=n_missing,
         n_nonpositive=n_nonpositive,
+        n_used_L=int(nL),
     )
 
 
@@ -355,6 +400,26 @@ def dagum_gini(y: np.ndarray, groups: Sequence[Any] | np.ndarray | None = None) 
     )
 
 
+def dagum_pairs(y: np.ndarray, groups: Sequence[Any] | np.ndarray) -> list[tuple[Any, ...]]:
+    """The between-group terms of :func:`dagum_gini`, one row per pair j ≠ h (j richer), as
+    :data:`PAIR_COLUMNS`: group_j, group_h, n_j, n_h, mean_j, mean_h, G_jh, D_jh, d_jh,
+    p_jh, contribution_nb = G_jh (p_j s_h + p_h s_j) D_jh and contribution_t =
+    G_jh (p_j s_h + p_h s_j)(1 − D_jh). The contributions sum to G_nb and G_t.
+
+    Source: Dagum (1997) Empirical Economics 22:515–531, eqs. for G_jh, D_jh.
+    """
+    g = dagum_gini(y, groups)
+    rows = []
+    k = len(g.groups)
+    for j in range(k):
+        for h in range(j + 1, k):
+            w, G, D = g.weight[j, h], g.G_jh[j, h], g.D_jh[j, h]
+            rows.append((g.groups[j], g.groups[h], int(g.n[j]), int(g.n[h]), float(g.mean[j]), float(g.mean[h]),
+                         float(G), float(D), float(g.d_jh[j, h]), float(g.p_jh[j, h]),
+                         float(G * w * D), float(G * w * (1.0 - D))))
+    return rows
+
+
 def cv(y: np.ndarray, *, ddof: int = 0) -> float:
     """Coefficient of variation CV = sd / mean of one cross-section (NaN dropped).
 
@@ -386,8 +451,12 @@ def disparity_table(
     each slice Y[:, i...] is one cross-section. groups : labels (n_units,).
     Returns a dict keyed by :data:`DISPARITY_COLUMNS` (theil, theil_within,
     theil_between = T, T_w, T_b of :func:`theil`; gini, gini_within,
-    gini_between, gini_trans = G, G_w, G_nb, G_t of :func:`dagum_gini`; cv),
-    each of shape Y.shape[1:]. ``floor`` goes to :func:`theil`, ``ddof`` to :func:`cv`.
+    gini_between, gini_trans = G, G_w, G_nb, G_t of :func:`dagum_gini`; cv;
+    theil_l, theil_l_within, theil_l_between = L, L_w, L_b; gini_*_pct = 100 G_w/G,
+    100 G_nb/G, 100 G_t/G; n_units = units with a score; n_dropped_theil = units
+    left out of T (score < 0); n_dropped_theil_l = units left out of L (score ≤ 0,
+    ln 0 undefined; 0 with a ``floor``), each of shape Y.shape[1:]. ``floor`` goes
+    to :func:`theil`, ``ddof`` to :func:`cv`.
 
     Cost: O(k² n log n) per cross-section (k groups); the loop over
     cross-sections is in Python (one sort per group per cross-section).
@@ -407,4 +476,13 @@ def disparity_table(
         out["gini"][i], out["gini_within"][i] = g.G, g.G_within
         out["gini_between"][i], out["gini_trans"][i] = g.G_net_between, g.G_trans
         out["cv"][i] = cv(y, ddof=ddof)
+        out["theil_l"][i], out["theil_l_within"][i], out["theil_l_between"][i] = t.L, t.L_within, t.L_between
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["gini_within_pct"][i] = 100.0 * g.G_within / g.G
+            out["gini_between_pct"][i] = 100.0 * g.G_net_between / g.G
+            out["gini_trans_pct"][i] = 100.0 * g.G_trans / g.G
+        n_units = y.size - t.n_missing
+        out["n_units"][i] = n_units
+        out["n_dropped_theil"][i] = n_units - t.n_used
+        out["n_dropped_theil_l"][i] = n_units - t.n_used_L
     return {c: v.reshape(Y.shape[1:]) for c, v in out.items()}

@@ -50,6 +50,7 @@ def load_inputs(project_path: Path | None, problems: Problems | None = None) -> 
                 units = Units.from_ids(panel.units)
         if units is not None:
             _check_file_names(units, project, problems)
+            _check_spatial(project, units, problems)
             if panel is not None and project.targets is not None:
                 targets = load_targets(project.targets, tree, units, panel.years, problems)
     problems.raise_if_errors()
@@ -69,6 +70,17 @@ def _check_file_names(units: Units, project: Project, problems: Problems) -> Non
             problems.add(Pos(display_path(where)), f"unit ids {seen[stem]!r} and {uid!r} would both be written as "
                          f"{unit_file_stem(uid)}.html: rename one", "file-name-collision")
         seen.setdefault(stem, uid)
+def _check_spatial(project: Project, units: Units, problems: Problems) -> None:
+    """analysis.spatial's weights need the units file's place columns."""
+    pos = project.pos
+    sp = project.settings.analysis.get("spatial") or {}
+    ucols = set(units.table.columns)
+    if sp.get("weights") in ("knn", "inverse_distance") and not {"lat", "lon"} <= ucols:
+        problems.add(pos["analysis"], f"analysis.spatial.weights is {sp['weights']}, which needs lat and lon "
+                     "columns in the units file (decimal degrees)", "missing-column")
+    if sp.get("weights") == "contiguity" and "neighbours" not in ucols:
+        problems.add(pos["analysis"], "analysis.spatial.weights is contiguity, which needs a neighbours column in "
+                     "the units file (neighbouring unit ids separated by ';')", "missing-column")
 
 
 def _check_project_against_tree(project: Project, tree: Tree, problems: Problems) -> None:
@@ -93,10 +105,20 @@ def _check_project_against_tree(project: Project, tree: Tree, problems: Problems
             problems.add(pos["analysis"], f"analysis.coordination names unknown node '{nid}'"
                          f"{did_you_mean(nid, tree.by_id)}", "unknown-node")
     systems = coord.get("nodes") or [d.id for d in tree.domains]
-    for nid in coord.get("weights") or {}:
+    weights = coord.get("weights")
+    for nid in weights if isinstance(weights, dict) else {}:
         if nid not in systems:
             problems.add(pos["analysis"], f"analysis.coordination.weights names '{nid}', which is not one of the "
                          f"coordinated nodes{did_you_mean(nid, systems)}", "unknown-node")
+    eff = analysis.get("efficiency") or {}
+    from ..tree import STAGES
+
+    for key in ("inputs", "outputs"):
+        for nid in eff.get(key) or []:
+            if nid not in STAGES and nid not in tree.by_id:
+                problems.add(pos["analysis"], f"analysis.efficiency.{key} names '{nid}', neither a stage "
+                             f"({', '.join(STAGES)}) nor a node or indicator{did_you_mean(nid, tree.by_id)}",
+                             "unknown-node")
     for nid in (analysis.get("disparity") or {}).get("nodes") or []:
         if nid not in tree.by_id:
             problems.add(pos["analysis"], f"analysis.disparity names unknown node '{nid}'"

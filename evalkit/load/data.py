@@ -40,7 +40,7 @@ STATUS_VALUES = ("", "final", "provisional")
 class Units:
     """The units table in file order: ids as text, names, groups."""
 
-    table: pd.DataFrame  # id, name_zh, name_en, group (+ group_zh, group_en when given)
+    table: pd.DataFrame  # id, name_zh, name_en, group (+ group_zh, group_en, lat, lon, neighbours when given)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -285,10 +285,54 @@ def load_units(path: Path | pd.DataFrame, problems: Problems, *, file: str | Non
             problems.add(Pos(file, row), f"unit {uid} {names['name_zh'][i]} has no group (province or peer "
                          "group)", "missing-group")
             ok = False
+    ok = _check_places(df, file, row_of, problems) and ok
     if not ok:
         return None
-    keep = need + [c for c in ("group_zh", "group_en") if c in df.columns]
-    return Units(df[keep].reset_index(drop=True))
+    keep = need + [c for c in ("group_zh", "group_en", "lat", "lon", "neighbours") if c in df.columns]
+    out = df[keep].reset_index(drop=True)
+    for c in ("lat", "lon"):
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c].replace({t: "" for t in MISSING_TOKENS}).replace("", np.nan))
+    return Units(out)
+
+
+def _check_places(df: pd.DataFrame, file: str, row_of: list[int], problems: Problems) -> bool:
+    """Optional place columns: ``lat, lon`` (degrees; both or neither, a row may leave both
+    empty) and ``neighbours`` (ids separated by ';'), used by the spatial analysis only."""
+    ok = True
+    has = [c for c in ("lat", "lon") if c in df.columns]
+    if len(has) == 1:
+        other = "lon" if has[0] == "lat" else "lat"
+        problems.add(Pos(file, 1), f"the units file has column {has[0]} but not {other}: give both "
+                     "(decimal degrees) or neither", "missing-column")
+        return False
+    if has:
+        for i, (la, lo) in enumerate(zip(df["lat"].tolist(), df["lon"].tolist())):
+            la, lo = ("" if v in MISSING_TOKENS else v for v in (la, lo))
+            if (la == "") != (lo == ""):
+                problems.add(Pos(file, row_of[i]), "give both lat and lon, or leave both empty", "bad-value")
+                ok = False
+                continue
+            for name, v, lim in (("lat", la, 90.0), ("lon", lo, 180.0)):
+                if v == "":
+                    continue
+                try:
+                    f = float(v)
+                except ValueError:
+                    f = float("nan")
+                if not (abs(f) <= lim):
+                    problems.add(Pos(file, row_of[i]), f"{name} {quote(v)} is not a number of degrees in "
+                                 f"[-{lim:g}, {lim:g}] (decimal degrees, e.g. 31.23)", "bad-value")
+                    ok = False
+    if "neighbours" in df.columns:
+        known = set(df["id"].tolist())
+        for i, cell in enumerate(df["neighbours"].tolist()):
+            for nb in (t.strip() for t in str(cell).split(";")):
+                if nb and nb not in known:
+                    problems.add(Pos(file, row_of[i]), f"neighbour {quote(nb)} is not a unit id of this file"
+                                 f"{did_you_mean(nb, known)}", "unknown-unit")
+                    ok = False
+    return ok
 
 
 # --------------------------------------------------------------------------- values

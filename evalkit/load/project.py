@@ -84,13 +84,26 @@ IMPUTE_KEYS = {"chain": Key(list), "indicators": Key(dict), "groups": Key(str)}
 TREAT_KEYS = {"skew": Key(float), "kurt": Key(float), "winmax": Key(int), "log": Key(bool),
               "indicators": Key(list), "exclude": Key(list)}
 ANALYSIS_KEYS = {
-    "coordination": Key(dict, False, "{nodes: [...], weights: {...}, variant: corrected | traditional, floor: 0.01}"),
-    "efficiency": Key(dict, False, "{inputs: [input], outputs: [output, outcome]}"),
+    "coordination": Key(dict, False, "{nodes: [...], weights: equal | composite | {node: w}, variant: corrected | traditional, floor: 0.01}"),
+    "efficiency": Key(dict, False, "{inputs: [input] | [ids], outputs: [output, outcome] | [ids], "
+                                    "orientation, frontier, sbm, super, malmquist}"),
     "disparity": Key(dict, False, "{nodes: [...]}"),
+    "spatial": Key(dict, False, "{weights: knn | inverse_distance | contiguity, k: 4, permutations: 999, seed: 1, "
+                                "alpha: 0.05}"),
 }
+SPATIAL_KEYS = {"weights": Key(str, False, "knn | inverse_distance (from lat, lon) | contiguity (neighbours column)"),
+                "k": Key(int, False, "neighbours of knn weights"),
+                "permutations": Key(int, False, "random permutations for the pseudo p-values"),
+                "seed": Key(int, False, "seed of the permutations"),
+                "alpha": Key(float, False, "significance level of a LISA cluster")}
 COORD_KEYS = {"nodes": Key(list), "weights": Key(dict), "variant": Key(str), "floor": Key(float)}
-EFFICIENCY_KEYS = {"inputs": Key(list, False, "stages used as DEA inputs"),
-                   "outputs": Key(list, False, "stages used as DEA outputs")}
+EFFICIENCY_KEYS = {"inputs": Key(list, False, "DEA inputs: stages, or node / indicator ids (raw values)"),
+                   "outputs": Key(list, False, "DEA outputs: stages, or node / indicator ids (raw values)"),
+                   "orientation": Key(str, False, "input | output (raw DEA)"),
+                   "frontier": Key(str, False, "year (a frontier per year) | pooled (one frontier of all years)"),
+                   "sbm": Key(bool, False, "also the slacks-based measure (Tone 2001)"),
+                   "super": Key(bool, False, "also super-efficiency (Andersen-Petersen); default true"),
+                   "malmquist": Key(bool, False, "Malmquist index between consecutive years; default true")}
 DISPARITY_KEYS = {"nodes": Key(list, False, "nodes whose disparity is measured (default: root and domains)")}
 AUDIT_KEYS = {"weak": Key(float, False, "|r| with the parent below this is flagged (default 0.3)"),
               "collinear": Key(float, False, "|r| between siblings above this is flagged (default 0.9)"),
@@ -138,6 +151,10 @@ BOUNDS: dict[str, Range] = {
     "prepare.treat.kurt": Range(-2, 1000),
     "prepare.treat.winmax": Range(0, 1000, integer=True, code="bad-winmax"),
     "analysis.coordination.floor": Range(0, 1),
+    "analysis.spatial.k": Range(1, 1000, integer=True, code="bad-value"),
+    "analysis.spatial.permutations": Range(0, 100_000, integer=True, code="bad-value"),
+    "analysis.spatial.seed": Range(0, 2**32 - 1, integer=True, code="bad-value"),
+    "analysis.spatial.alpha": Range(0, 1, lo_open=True, hi_open=True, code="bad-value"),
     "analysis.coordination.weights": Range(0, 1e6, code="negative-weight"),
     "planning.cap": Range(1, 100, code="bad-value"),
     "planning.close": Range(0, 1, lo_open=True, code="bad-value"),
@@ -296,10 +313,8 @@ def _read_project(root, path: Path, doc: Doc, base: Path, problems: Problems, *,
             if "sheet" in dm:
                 data_sheet = doc.text(dm["sheet"][1], "data.sheet")
             if "year" in dm:
-                v = doc.number(dm["year"][1], "data.year")
-                if v is not None and v != int(v):
-                    doc.error(dm["year"][1], "data.year must be a whole number", "bad-years")
-                elif v is not None:
+                v = doc.bounded(dm["year"][1], "data.year", BOUNDS["years"])
+                if v is not None:
                     data_year = int(v)
             for k in ("values", "units", "columns", "year"):
                 if k in dm:
@@ -593,7 +608,9 @@ def _read_analysis(doc: Doc, node) -> dict[str, Any]:
         if "nodes" in cm:
             c["nodes"] = [t for t in (doc.text(i, "node id") for i in (doc.sequence(cm["nodes"][1], "nodes") or []))
                           if t is not None]
-        if "weights" in cm:
+        if "weights" in cm and isinstance(cm["weights"][1], yaml.ScalarNode):
+            c["weights"] = doc.choice(cm["weights"][1], "coordination weights", ("equal", "composite")) or "equal"
+        elif "weights" in cm:
             wm = doc.mapping(cm["weights"][1], None, "coordination weights") or {}
             ws = {k: doc.bounded(v[1], f"coordination weight of '{k}'", BOUNDS["analysis.coordination.weights"])
                   for k, v in wm.items()}
@@ -613,14 +630,44 @@ def _read_analysis(doc: Doc, node) -> dict[str, Any]:
         for key in ("inputs", "outputs"):
             if key in em:
                 items = doc.sequence(em[key][1], f"efficiency {key}") or []
-                stages = [doc.choice(i, f"efficiency {key[:-1]} stage", STAGES) for i in items]
+                names = [doc.text(i, f"efficiency {key[:-1]}") for i in items]
                 if not items:
-                    doc.error(em[key][1], f"efficiency {key} is empty: name at least one stage", "bad-value")
-                elif all(st is not None for st in stages):
-                    e[key] = stages
+                    doc.error(em[key][1], f"efficiency {key} is empty: name at least one stage or indicator",
+                              "bad-value")
+                elif all(t is not None for t in names):
+                    e[key] = names
+        both = e.get("inputs", []) + e.get("outputs", [])
+        staged = [t for t in both if t in STAGES]
+        if staged and len(staged) != len(both):
+            doc.error(am["efficiency"][1], "analysis.efficiency mixes stages and indicator ids: name either stages "
+                      f"({', '.join(STAGES)}) or node/indicator ids", "bad-value")
         if set(e.get("inputs", ())) & set(e.get("outputs", ())):
-            doc.error(am["efficiency"][1], "a stage cannot be both a DEA input and an output", "bad-value")
+            doc.error(am["efficiency"][1], "a stage or indicator cannot be both a DEA input and an output",
+                      "bad-value")
+        for key, options in (("orientation", ("input", "output")), ("frontier", ("year", "pooled"))):
+            if key in em:
+                v = doc.choice(em[key][1], f"efficiency {key}", options)
+                if v is not None:
+                    e[key] = v
+        for key in ("sbm", "super", "malmquist"):
+            if key in em:
+                b = doc.boolean(em[key][1], key)
+                if b is not None:
+                    e[key] = b
         out["efficiency"] = e
+    if "spatial" in am:
+        sm = doc.mapping(am["spatial"][1], SPATIAL_KEYS, "analysis.spatial") or {}
+        sp: dict[str, Any] = {}
+        if "weights" in sm:
+            v = doc.choice(sm["weights"][1], "spatial weights", ("knn", "inverse_distance", "contiguity"))
+            if v is not None:
+                sp["weights"] = v
+        for key in ("k", "permutations", "seed", "alpha"):
+            if key in sm:
+                v = doc.bounded(sm[key][1], f"analysis.spatial.{key}", BOUNDS[f"analysis.spatial.{key}"])
+                if v is not None:
+                    sp[key] = v
+        out["spatial"] = sp
     if "disparity" in am:
         dm = doc.mapping(am["disparity"][1], DISPARITY_KEYS, "analysis.disparity") or {}
         if "nodes" in dm:

@@ -769,3 +769,113 @@ def slope(labels: Sequence[str], before: Sequence[float], after: Sequence[float]
     if lg:
         parts.append('<g class="legend">' + "".join(lg) + "</g>")
     return _svg(width, height, title, desc, "".join(parts), cls="slope", uid=uid)
+
+
+# ---------------------------------------------------------------- curves (kernel density)
+
+def year_colors(n: int) -> list[str]:
+    """n colours from light to dark blue (older years lighter), readable in greyscale."""
+    return [heat_color(0.3 + 0.7 * (i / (n - 1) if n > 1 else 1.0)) for i in range(n)]
+
+
+def curves(x: Sequence[float], series: Sequence[Series], *, title: str, desc: str, width: float = 620,
+           height: float = 220, uid: str | None = None, y_label: str = "") -> Markup:
+    """Curves y(x) over one shared x grid (e.g. kernel densities by year); NaN breaks a curve.
+
+    x runs linearly from x[0] to x[-1] over the plot width; y from 0 to the nice tick
+    above the largest value. Point i of series k lies at
+    ``(left + w·(x_i − x_0)/(x_n − x_0), top + h·(1 − y/ymax))``; left, top, w, h and
+    ymax are written on the plot group as data-left, data-top, data-w, data-h, data-ymax.
+    The last series is drawn thickest (the report year).
+    """
+    size = 11
+    left, right, top, bottom = 46, 16, 12, 26
+    xs = [float(v) for v in x]
+    allv = [float(v) for s in series for v in s.values if _ok(v)]
+    ticks = nice_ticks(0.0, max(allv) if allv and max(allv) > 0 else 1.0, 4)
+    ymax = ticks[-1] if ticks[-1] >= (max(allv) if allv else 0) else ticks[-1] + (ticks[1] - ticks[0])
+    legend_svg, legend_h = _legend(series, left, height + 4, width - left - right)
+    total_h = height + legend_h + 4
+    plot_h, plot_w = height - top - bottom, width - left - right
+    x0, x1 = (xs[0], xs[-1]) if xs else (0.0, 1.0)
+
+    def px(v: float) -> float:
+        return left + plot_w * (v - x0) / (x1 - x0 if x1 > x0 else 1.0)
+
+    def py(v: float) -> float:
+        return top + plot_h * (1 - min(max(v, 0.0), ymax) / ymax)
+
+    parts = [f'<g class="plot" data-left="{left}" data-top="{top}" data-w="{_f(plot_w)}" data-h="{_f(plot_h)}" '
+             f'data-ymax="{ymax!r}">']
+    for tv in nice_ticks(0.0, ymax, 4):
+        y = py(tv)
+        parts.append(f'<line x1="{left}" y1="{_f(y)}" x2="{_f(width - right)}" y2="{_f(y)}" stroke="{GRID}"/>')
+        parts.append(_text(left - 4, y + 4, f"{tv:g}", size=9, anchor="end", color=AXIS))
+    for tv in nice_ticks(x0, x1, 5):
+        parts.append(_text(px(tv), top + plot_h + 16, _fmt_tick(tv), size=size, anchor="middle", cls="axis-label"))
+    parts.append(f'<line x1="{left}" y1="{_f(top + plot_h)}" x2="{_f(width - right)}" y2="{_f(top + plot_h)}" '
+                 f'stroke="{AXIS}"/>')
+    if y_label:
+        parts.append(_text(left, top - 2, y_label, size=9, color=AXIS))
+    for si, s in enumerate(series):
+        d, pen = [], False
+        for xi, v in zip(xs, s.values):
+            if _ok(v):
+                d.append(f"{'L' if pen else 'M'}{_f(px(xi))},{_f(py(float(v)))}")
+                pen = True
+            else:
+                pen = False
+        sw = "2.6" if si == len(series) - 1 else "1.5"
+        dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
+        if d:
+            parts.append(f'<path class="series" data-series="{si}" d="{" ".join(d)}" fill="none" '
+                         f'stroke="{s.color}" stroke-width="{sw}"{dash}/>')
+    parts.append("</g>")
+    parts.append(legend_svg)
+    return _svg(width, total_h, title, desc, "".join(parts), cls="curves", uid=uid)
+
+
+# ---------------------------------------------------------------- point map
+
+def point_map(points: Sequence[tuple[str, float, float, str, str]], *, title: str, desc: str,
+              legend: Sequence[tuple[str, str]], width: float = 620, height: float = 520,
+              uid: str | None = None) -> Markup:
+    """Units placed by longitude / latitude, one circle each, coloured by class.
+
+    points: (label, lon, lat, color, href); legend: (label, color). An equirectangular
+    projection scaled by cos(mean latitude), so distances look right at the map's
+    latitude: x = left + s·(lon − lon_min)·cos φ̄, y = top + s·(lat_max − lat), with the
+    largest s that fits; s, lon_min, lat_max and cos φ̄ are written on the plot group
+    (data-s, data-lon0, data-lat0, data-k). Each circle links to its unit's page.
+    """
+    pts = [p for p in points if _ok(p[1]) and _ok(p[2])]
+    left, right, top, bottom = 16, 16, 12, 16
+    leg = [Series(lab, [], color=col) for lab, col in legend]
+    legend_svg, legend_h = _legend(leg, left, height + 4, width - left - right, kind="bar")
+    total_h = height + legend_h + 4
+    if not pts:
+        return _svg(width, total_h, title, desc, legend_svg, cls="point-map", uid=uid)
+    lons, lats = [p[1] for p in pts], [p[2] for p in pts]
+    k = math.cos(math.radians(sum(lats) / len(lats)))
+    lon0, lat0 = min(lons), max(lats)
+    span_x = max((max(lons) - lon0) * k, 1e-9)
+    span_y = max(lat0 - min(lats), 1e-9)
+    s = min((width - left - right - 20) / span_x, (height - top - bottom - 20) / span_y)
+    ox, oy = left + 10, top + 10
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return ox + s * (lon - lon0) * k, oy + s * (lat0 - lat)
+
+    parts = [f'<g class="plot" data-s="{s!r}" data-lon0="{lon0!r}" data-lat0="{lat0!r}" data-k="{k!r}" '
+             f'data-ox="{ox}" data-oy="{oy}">',
+             f'<rect x="{left}" y="{top}" width="{_f(width - left - right)}" height="{_f(height - top - bottom)}" '
+             f'fill="#fbfbfb" stroke="{GRID}"/>']
+    for label, lon, lat, color, href in pts:
+        x, y = xy(lon, lat)
+        dot = (f'<circle cx="{_f(x)}" cy="{_f(y)}" r="7" fill="{color}" stroke="#ffffff" stroke-width="1.2">'
+               f'<title>{escape(label)}</title></circle>')
+        parts.append(f'<a href="{escape(href)}">{dot}</a>' if href else dot)
+        parts.append(_text(x + 9, y + 3.5, label, size=8.5, color=INK))  # a unit is never named without its code
+    parts.append("</g>")
+    parts.append(legend_svg)
+    return _svg(width, total_h, title, desc, "".join(parts), cls="point-map", uid=uid)

@@ -48,6 +48,66 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rg_period": {"zh": "时期", "en": "Period"},
     "rg_n_groups": {"zh": "省份数", "en": "Provinces"},
     "rg_sec_reading": {"zh": "主要结论", "en": "Main findings"},
+    "rg_r_moran_pos": {"zh": "{year} 年综合得分存在正的空间自相关（Moran's I = {i}，伪 p {p}）：相邻城市得分相近，高分与低分各自成片。",
+                       "en": "In {year} the composite shows positive spatial autocorrelation (Moran's I = {i}, pseudo p {p}): "
+                             "neighbouring cities score alike, high and low scorers cluster."},
+    "rg_r_moran_neg": {"zh": "{year} 年综合得分存在负的空间自相关（Moran's I = {i}，伪 p {p}）：相邻城市高低交错。",
+                       "en": "In {year} the composite shows negative spatial autocorrelation (Moran's I = {i}, pseudo p {p}): "
+                             "high and low scorers alternate."},
+    "rg_r_moran_none": {"zh": "{year} 年综合得分没有显著的空间自相关（Moran's I = {i}，伪 p {p}）。",
+                        "en": "In {year} the composite shows no significant spatial autocorrelation (Moran's I = {i}, "
+                              "pseudo p {p})."},
+    "rg_beta_models": {"zh": "综合得分的 β 收敛：绝对、条件与俱乐部收敛（{y0}—{y1}）",
+                       "en": "β-convergence of the composite: absolute, conditional and club ({y0}–{y1})"},
+    "rg_beta_models_note": {"zh": "条件 β 加入省份固定效应；面板 β 为逐年增长率对上年得分（对数）的回归，含城市与年份双向固定效应；俱乐部收敛为各省内部的绝对 β。σ 检验：变异系数对年份的线性趋势，斜率 {slope}/年，p {p}（各年 CV 序列相关，p 值仅供参考）。数据见 convergence.csv。",
+                            "en": "Conditional β adds province fixed effects; panel β regresses year-on-year growth on the "
+                                  "previous year's (log) score with city and year fixed effects; club β is the absolute "
+                                  "β within each province. σ test: linear trend of the CV on the year, slope {slope} per "
+                                  "year, p {p} (yearly CVs are serially correlated: read p as indicative). Data: "
+                                  "convergence.csv."},
+    "rg_model": {"zh": "模型", "en": "Model"},
+    "rg_m_beta_absolute": {"zh": "绝对 β", "en": "Absolute β"},
+    "rg_m_beta_conditional": {"zh": "条件 β（省份固定效应）", "en": "Conditional β (province fixed effects)"},
+    "rg_m_beta_panel": {"zh": "面板 β（城市与年份固定效应）", "en": "Panel β (city and year fixed effects)"},
+    "rg_m_beta_club": {"zh": "俱乐部 β：{group}", "en": "Club β: {group}"},
+    "rg_pairs": {"zh": "{year} 年省际 Gini 系数 G_jh 与相对经济影响 D_jh（Dagum 分解）",
+                 "en": "Between-province Gini G_jh and relative affluence D_jh in {year} (Dagum)"},
+    "rg_pairs_note": {"zh": "G_jh 为两省城市两两之间的 Gini 系数；D_jh 越接近 1，两省得分分布重叠越少。贡献为该省份对在省际净差异 G_nb 中所占的比重。数据见 dagum-pairs.csv。",
+                      "en": "G_jh: the Gini coefficient between the cities of two provinces; D_jh near 1: their score "
+                            "distributions hardly overlap. Contribution: the pair's share of the net between-province "
+                            "Gini G_nb. Data: dagum-pairs.csv."},
+    "rg_pair": {"zh": "省份对", "en": "Provinces"},
+    "rg_obs": {"zh": "样本数", "en": "Obs."},
+    "rg_contrib_nb": {"zh": "对 G_nb 的贡献", "en": "Share of G_nb"},
+    "rg_sec_spatial": {"zh": "空间自相关：高分城市是否相邻", "en": "Spatial autocorrelation: do high scorers neighbour each other?"},
+    "rg_spatial_note": {"zh": "全局 Moran's I > 0 表示相邻城市得分相近（集聚），< 0 表示相邻城市高低交错；伪 p 值来自 {perm} 次随机置换（种子 {seed}）。空间权重：{weights}，按行标准化。数据见 spatial.csv 与 spatial-units.csv。",
+                        "en": "Global Moran's I > 0: neighbouring cities score alike (clustering); < 0: high and low "
+                              "alternate. Pseudo p-values from {perm} random permutations (seed {seed}). Spatial "
+                              "weights: {weights}, row-standardised. Data: spatial.csv and spatial-units.csv."},
+    "rg_w_knn": {"zh": "{k} 个最近邻城市（按球面距离）", "en": "the {k} nearest cities (great-circle distance)"},
+    "rg_w_inverse_distance": {"zh": "距离倒数", "en": "inverse distance"},
+    "rg_w_contiguity": {"zh": "相邻关系（单位表 neighbours 列）", "en": "contiguity (the units file's neighbours column)"},
+    "rg_moran_i": {"zh": "Moran's I", "en": "Moran's I"},
+    "rg_moran_z": {"zh": "z 值（正态）", "en": "z (normal)"},
+    "rg_moran_p": {"zh": "伪 p 值", "en": "Pseudo p"},
+    "rg_map_chart": {"zh": "{year} 年综合得分的局部空间集聚（LISA，p < {alpha}）",
+                     "en": "Local clusters of the composite score in {year} (LISA, p < {alpha})"},
+    "rg_map_desc": {"zh": "每个点为一个城市，按经纬度放置，颜色为 LISA 集聚类型。",
+                    "en": "One point per city, placed by longitude and latitude, coloured by LISA cluster."},
+    "rg_hh": {"zh": "高-高集聚", "en": "High-high"},
+    "rg_ll": {"zh": "低-低集聚", "en": "Low-low"},
+    "rg_hl": {"zh": "高-低（高值被低值包围）", "en": "High-low (outlier)"},
+    "rg_lh": {"zh": "低-高（低值被高值包围）", "en": "Low-high (outlier)"},
+    "rg_ns": {"zh": "不显著", "en": "Not significant"},
+    "rg_sec_density": {"zh": "得分分布的演变（核密度估计）", "en": "How the distribution of scores moved (kernel density)"},
+    "rg_density_note": {"zh": "高斯核，带宽按 Scott 规则 h = σ̂·n^(−1/5)（与 scipy 的 gaussian_kde 相同），{year} 年综合得分 h = {h}；曲线右移表示整体水平提高，变窄表示差距缩小，出现多个峰表示两极或多极分化。数据见 density.csv。",
+                        "en": "Gaussian kernel, bandwidth by Scott's rule h = σ̂·n^(−1/5) (as scipy's gaussian_kde), "
+                              "h = {h} for the composite in {year}. A curve moving right means higher scores, a "
+                              "narrower one smaller gaps, several peaks polarisation. Data: density.csv."},
+    "rg_density_chart": {"zh": "综合得分的核密度（按年份，颜色越深年份越近）",
+                         "en": "Kernel density of the composite score by year (darker = later)"},
+    "rg_density_desc": {"zh": "横轴为得分，纵轴为密度，每条曲线为一年。", "en": "x: score, y: density; one curve per year."},
+    "rg_density_domains": {"zh": "各领域得分的核密度", "en": "Kernel density of each domain's score"},
     "rg_sec_overall": {"zh": "综合得分的总体差异（历年）", "en": "Overall disparity of the composite score, by year"},
     "rg_sec_theil": {"zh": "泰尔指数分解：省内差异与省际差异", "en": "Theil index: within and between provinces"},
     "rg_sec_gini": {"zh": "Dagum 基尼系数分解", "en": "Dagum Gini decomposition"},
@@ -366,6 +426,18 @@ def _rows(df: pd.DataFrame | None, node: str, years: Sequence[int]) -> dict[int,
     return {int(r["year"]): r for r in d.to_dict("records")}
 
 
+def _sigma_with_beta(conv: pd.DataFrame | None) -> pd.DataFrame | None:
+    """convergence.csv's σ rows, each node's absolute β (one row per node in the file) on its last year's row."""
+    if conv is None or "analysis" not in conv.columns:
+        return conv
+    sig = conv[conv["analysis"] == "sigma"].copy()
+    beta = conv[conv["analysis"] == "beta_absolute"]
+    cols = ["beta", "beta_se", "beta_p", "beta_speed", "beta_half_life", "beta_n"]
+    key = ["node", "year"]
+    sig = sig.drop(columns=[c for c in cols if c in sig.columns]).merge(beta[key + cols], on=key, how="left")
+    return sig
+
+
 def _beta_reading(b: Mapping[str, Any], lang: str) -> tuple[str, str]:
     """(sentence, one-word verdict) for a β regression row."""
     beta, p = b.get("beta"), b.get("beta_p")
@@ -386,7 +458,7 @@ def _beta_for(inp: ReportInput, node: str, years: Sequence[int], conv_rows: Mapp
     """β over years[0]..years[-1]: convergence.csv's when that is its period, else recomputed alike."""
     from ..analysis.convergence import beta_convergence
 
-    conv = inp.tables.get("convergence")
+    conv = _sigma_with_beta(inp.tables.get("convergence"))
     last_in_table = int(conv["year"].max()) if conv is not None and len(conv) else None
     if conv_rows and years[-1] == last_in_table and "beta" in next(iter(conv_rows.values())):
         r = conv_rows[years[-1]]
@@ -398,6 +470,111 @@ def _beta_for(inp: ReportInput, node: str, years: Sequence[int], conv_rows: Mapp
     b = beta_convergence(w.to_numpy(dtype=float), years=[years[0], years[-1]])
     return {"beta": b.beta, "beta_se": b.se, "beta_p": b.p_value, "beta_speed": b.speed,
             "beta_half_life": b.half_life, "beta_n": b.n}
+
+
+def _density_context(inp: ReportInput, nodes: Sequence[str], node_name: Mapping[str, str], years: Sequence[int],
+                     year: int, lang: str, L: Mapping[str, str]) -> dict:
+    """Kernel-density curves of density.csv: the composite (every year up to ``year``) and each domain."""
+    dens = inp.tables.get("density")
+    empty = {"density_chart": None, "density_charts": [], "density_note": ""}
+    if dens is None or not len(dens) or not nodes:
+        return empty
+    dens = dens[dens["year"].astype(int).isin(list(years))]
+    colors = charts.year_colors(len(years))
+
+    def chart(node: str, width: float, height: float, title: str, uid: str):
+        d = dens[dens["node"].astype(str) == node]
+        if not len(d):
+            return None
+        by_year = {int(y): g.sort_values("x") for y, g in d.groupby("year")}
+        grid = next(iter(by_year.values()))["x"].to_numpy(dtype=float)
+        series = [Series(str(y), by_year[y]["density"].to_numpy(dtype=float).tolist() if y in by_year else [],
+                         color=c) for y, c in zip(years, colors)]
+        return charts.curves(grid.tolist(), series, title=title, desc=L["rg_density_desc"], width=width,
+                             height=height, uid=uid)
+
+    root = nodes[0]
+    out = dict(empty)
+    out["density_chart"] = chart(root, 620, 240, L["rg_density_chart"], "rg-density")
+    out["density_charts"] = [{"name": node_name[n], "chart": chart(n, 420, 180, node_name[n], f"rg-density-{i}")}
+                             for i, n in enumerate(nodes[1:])]
+    out["density_charts"] = [c for c in out["density_charts"] if c["chart"] is not None]
+    h = dens[(dens["node"].astype(str) == root) & (dens["year"].astype(int) == int(year))]["bandwidth"]
+    out["density_note"] = tr("rg_density_note", lang, year=year, h=_fx(float(h.iloc[0]), 2) if len(h) else DASH)
+    return out
+
+
+def _depth_tables(inp: ReportInput, root: str, years: Sequence[int], year: int, lang: str, L: Mapping[str, str],
+                  names: "_Units") -> dict:
+    """The composite's β models and σ test (convergence.csv's model rows, shown for the period the file
+    covers) and the between-province Dagum pairs of the report year (dagum-pairs.csv)."""
+    out: dict[str, Any] = {"beta_models": [], "beta_models_title": "", "beta_models_note": "", "pair_rows": [],
+                           "pairs_title": ""}
+    conv = inp.tables.get("convergence")
+    if conv is not None and "analysis" in conv.columns and len(years) > 1:
+        c = conv[conv["node"].astype(str) == root]
+        if len(c) and int(c["year"].max()) == int(years[-1]):
+            rows = []
+            for _, r in c[c["analysis"].astype(str).str.startswith("beta_")].iterrows():
+                kind = str(r["analysis"])
+                g = "" if pd.isna(r.get("group")) else str(r.get("group"))
+                label = tr(f"rg_m_{kind}", lang, group=names.group(g, lang)) if kind == "beta_club" \
+                    else L.get(f"rg_m_{kind}", kind)
+                rows.append({"kind": kind, "name": label, "cells": [cell(r["beta"], 4), cell(r["beta_se"], 4),
+                                                                    pcell(r["beta_p"])],
+                             "n": "" if pd.isna(r["beta_n"]) else str(int(r["beta_n"])),
+                             "verdict": _beta_reading(r, lang)[1]})
+            st = c[c["analysis"] == "sigma_trend"]
+            out["beta_models"] = rows
+            out["beta_models_title"] = tr("rg_beta_models", lang, y0=years[0], y1=years[-1])
+            if len(st):
+                out["beta_models_note"] = tr("rg_beta_models_note", lang, slope=_fx(st["sigma_trend"].iloc[0], 4),
+                                             p=_p(st["sigma_trend_p"].iloc[0]))
+    pairs = inp.tables.get("dagum-pairs")
+    if pairs is not None and len(pairs):
+        d = pairs[(pairs["node"].astype(str) == root) & (pairs["year"].astype(int) == int(year))]
+        gnb = float(d["contribution_nb"].sum()) if len(d) else float("nan")
+        out["pair_rows"] = [{"name": f"{names.group(str(r['group_j']), lang)} – {names.group(str(r['group_h']), lang)}",
+                             "cells": [cell(r["G_jh"], 4), cell(r["D_jh"], 4),
+                                       cell(r["contribution_nb"] / gnb if gnb > 0 else None, 1, pct=True)]}
+                            for _, r in d.iterrows()]
+        out["pairs_title"] = tr("rg_pairs", lang, year=year)
+    return out
+
+
+CLUSTER_COLORS = {"HH": "#b2182b", "LL": "#2166ac", "HL": "#f4a582", "LH": "#92c5de", "ns": "#bdbdbd"}
+
+
+def _spatial_context(inp: ReportInput, root: str, years: Sequence[int], year: int, lang: str,
+                     L: Mapping[str, str], names: "_Units") -> dict:
+    """Moran's I by year and the LISA point map of the composite (spatial.csv, spatial-units.csv)."""
+    g, u = inp.tables.get("spatial"), inp.tables.get("spatial-units")
+    empty = {"map_chart": None, "moran_rows": [], "spatial_note": "", "map_title": ""}
+    if g is None or u is None or not len(g):
+        return empty
+    g = g[(g["node"].astype(str) == root) & g["year"].astype(int).isin(list(years))].sort_values("year")
+    if not len(g):
+        return empty
+    rows = [{"year": int(r["year"]), "current": int(r["year"]) == int(year),
+             "cells": [cell(r["moran_i"], 4), cell(r["z_norm"], 2), pcell(r["p_sim"])]} for _, r in g.iterrows()]
+    last = g.iloc[-1]
+    kind = str(last["weights"])
+    wtext = tr(f"rg_w_{kind}", lang, k=int(last["k"]) if _ok(last["k"]) else "")
+    note = tr("rg_spatial_note", lang, perm=int(last["permutations"]), seed=int(last["seed"]), weights=wtext)
+    loc = u[(u["node"].astype(str) == root) & (u["year"].astype(int) == int(year))]
+    cluster = {str(r["unit"]): str(r["cluster"]) for _, r in loc.iterrows()}
+    pts = []
+    for uid, r in names.rows.items():
+        lat, lon = r.get("lat"), r.get("lon")
+        if uid in cluster and _ok(lat) and _ok(lon):
+            c = cluster[uid]
+            pts.append((names.label(uid, lang), float(lon), float(lat), CLUSTER_COLORS.get(c, CLUSTER_COLORS["ns"]),
+                        f"{uid}.html"))
+    legend = [(L[f"rg_{k.lower()}"], CLUSTER_COLORS[k]) for k in ("HH", "LL", "HL", "LH", "ns")]
+    alpha = 0.05
+    title = tr("rg_map_chart", lang, year=year, alpha=alpha)
+    chart = charts.point_map(pts, title=title, desc=L["rg_map_desc"], legend=legend, uid="rg-map") if pts else None
+    return {"map_chart": chart, "moran_rows": rows, "spatial_note": note, "map_title": title}
 
 
 def region_context(inp: ReportInput, year: int, lang: str) -> dict:
@@ -414,7 +591,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     y0, y1 = years[0], years[-1]
     names = _Units(inp.units)
     disp = inp.tables.get("disparity")
-    conv = inp.tables.get("convergence")
+    conv = _sigma_with_beta(inp.tables.get("convergence"))
     grp = inp.tables.get("region_groups")
     lo, hi = (meta.get("scale") or (0, 100))[:2]
     man = meta.get("manifest") or {}
@@ -449,6 +626,9 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     if norm.get("scope") == "year" or norm.get("method") in ("rank", "zscore"):
         ctx["scope_warning"] = tr("rg_scope_warn", lang)
     if not nodes:
+        ctx.update(beta_models=[], beta_models_title="", beta_models_note="", pair_rows=[], pairs_title="")
+        ctx.update(density_chart=None, density_charts=[], density_note="", map_chart=None, moran_rows=[],
+                   spatial_note="", map_title="")
         ctx.update(reading=[], overall_rows=[], theil_chart=None, gini_chart=None, cv_chart=None, sd_chart=None,
                    sigma_reading=[], beta_rows=[], beta_note="", domain_rows=[], prov_chart=None, prov_charts=[],
                    within_rows=[], within_years=[], within_year_rows=[], single_notes=[], years=years,
@@ -487,6 +667,9 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     ctx["gini_chart"] = stacked_bars(ylab, [(L["rg_within"], gw, WITHIN), (L["rg_net_between"], gnb, BETWEEN),
                                             (L["rg_trans"], gt, TRANS)], title=L["rg_gini_chart"],
                                      desc=L["rg_gini_desc"], percent=True, uid="rg-gini")
+    ctx.update(_density_context(inp, nodes, node_name, years, year, lang, L))
+    ctx.update(_depth_tables(inp, R, years, year, lang, L, names))
+    ctx.update(_spatial_context(inp, R, years, year, lang, L, names))
     pal = charts.PALETTE
 
     def node_style(k: int) -> dict:
@@ -669,6 +852,14 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
         n_ = min(doms, key=lambda r: float(r["cells"][2]["v"]))
         reading.append(tr("rg_r_domain_widest", lang, dom=w_["name"], cv=w_["cells"][2]["s"], dom2=n_["name"],
                           cv2=n_["cells"][2]["s"]))
+    g = inp.tables.get("spatial")
+    if g is not None and len(g):
+        gr = g[(g["node"].astype(str) == R) & (g["year"].astype(int) == int(year))]
+        if len(gr) and _ok(gr["moran_i"].iloc[0]):
+            i_, p_ = float(gr["moran_i"].iloc[0]), gr["p_sim"].iloc[0]
+            key = "rg_r_moran_pos" if i_ > 0 and _ok(p_) and float(p_) < 0.05 else \
+                "rg_r_moran_neg" if i_ < 0 and _ok(p_) and float(p_) < 0.05 else "rg_r_moran_none"
+            reading.append(tr(key, lang, year=year, i=_fx(i_, 3), p=_p(p_)))
     ctx["reading"] = reading
     ctx["method_text"] = tr("rg_method_text", lang)
     return ctx

@@ -238,13 +238,15 @@ def test_disparity_all_equal_scores_are_zero():
     assert cv(y) == 0
 
 
-def test_theil_zero_score_dropped_or_floored_and_counted():
+def test_theil_zero_score_kept_in_t_dropped_from_l_or_floored():
     y = np.array([0.0, 10.0, 30.0])
-    dropped = theil(y)
-    assert dropped.n_nonpositive == 1 and dropped.n_used == 2
-    assert_allclose(dropped.T, theil(np.array([10.0, 30.0])).T, atol=TOL)
+    t = theil(y)
+    # T keeps the zero (0 · ln 0 = 0): μ = 40/3, T = (1/3)[0.75 ln 0.75 + 2.25 ln 2.25]
+    assert_allclose(t.T, (0.75 * math.log(0.75) + 2.25 * math.log(2.25)) / 3, atol=TOL)
+    assert t.n_nonpositive == 1 and t.n_used == 3 and t.n_used_L == 2
+    assert_allclose(t.L, theil(np.array([10.0, 30.0])).L, atol=TOL)  # L needs y > 0
     floored = theil(y, floor=0.01)
-    assert floored.n_nonpositive == 1 and floored.n_used == 3
+    assert floored.n_nonpositive == 1 and floored.n_used == 3 and floored.n_used_L == 3
     assert_allclose(floored.T, theil(np.array([0.01, 10.0, 30.0])).T, atol=TOL)
     assert_allclose(gini(y), (2 * (10 + 30 + 20)) / (2 * 9 * 40 / 3), atol=TOL)  # zeros are fine
 

@@ -120,8 +120,14 @@ def test_one_derived_indicator_uses_declared_variables(tree, leaves):
 
 
 def test_41_units_by_province(units):
-    assert list(units.columns) == ["id", "name_zh", "name_en", "group", "group_zh", "group_en"]
+    assert list(units.columns) == ["id", "name_zh", "name_en", "group", "group_zh", "group_en", "lat", "lon"]
     assert len(units) == 41 and units["id"].is_unique
+    # city centres inside the Yangtze River Delta's bounding box, given to 2 decimals
+    lat, lon = units["lat"].astype(float), units["lon"].astype(float)
+    assert lat.between(27.5, 35.5).all() and lon.between(115.0, 123.0).all()
+    assert all(len(v.split(".")[1]) == 2 for v in units["lat"]) and all(len(v.split(".")[1]) == 2 for v in units["lon"])
+    shanghai = units.set_index("id").loc["310000"]
+    assert (shanghai["lat"], shanghai["lon"]) == ("31.23", "121.47")
     counts = units["group"].value_counts().to_dict()
     assert counts == {"Shanghai": 1, "Jiangsu": 13, "Zhejiang": 11, "Anhui": 16}
     # order: Shanghai, Jiangsu, Zhejiang, Anhui, each by code
