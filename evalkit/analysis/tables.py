@@ -33,6 +33,9 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
         from .attainment import attainment_table
 
         tables["attainment"] = attainment_table(result, targets)
+    if result.inputs.relations is not None:
+        tables["network"] = network_table(result)
+        tables["network-units"] = network_units_table(result)
     return {k: v for k, v in tables.items() if v is not None}
 
 
@@ -112,7 +115,8 @@ def obstacles_table(result) -> pd.DataFrame:
     stages = [s for s in STAGES if any(n.stage == s for n in leaves)]
     if stages:
         gi = np.array([stages.index(n.stage) if n.stage in stages else -1 for n in leaves])
-        frames.append(block("stage", stages, group_obstacle(O, gi, n_groups=len(stages))))
+        staged = gi >= 0  # leaves outside the stages (e.g. network indicators) have no stage row
+        frames.append(block("stage", stages, group_obstacle(O[:, :, staged], gi[staged], n_groups=len(stages))))
     domains = [d.id for d in tree.domains]
     di = np.array([domains.index(tree.domain_of(n.id)) for n in leaves])
     frames.append(block("domain", domains, group_obstacle(O, di, n_groups=len(domains))))
@@ -240,3 +244,46 @@ def region_groups_table(result) -> pd.DataFrame:
                              v.min() if v.size else np.nan, v.max() if v.size else np.nan))
     return pd.DataFrame(rows, columns=["year", "node", "group", "n", "mean", "theil_group", "theil_share",
                                        "theil_contribution", "gini_group", "min", "max"])
+
+
+# --------------------------------------------------------------------------- network
+
+
+def network_table(result) -> pd.DataFrame:
+    """network.csv: relation, year, then the whole-network measures (observed relation-years only).
+
+    Source: docs/methods.md#network.
+    """
+    from .network import GRAPH_MEASURES
+
+    rel = result.inputs.relations
+    frames = []
+    for r, t in enumerate(rel.types):
+        obs = rel.observed[r]
+        m = rel.measures[t.id].graph
+        frames.append(pd.DataFrame({"relation": t.id, "directed": t.directed,
+                                    "year": np.array(rel.years)[obs],
+                                    **{k: m[k][obs] for k in GRAPH_MEASURES}}))
+    df = pd.concat(frames, ignore_index=True)
+    for k in ("units", "ties", "components", "isolates"):
+        df[k] = df[k].astype(np.int64)
+    return df
+
+
+def network_units_table(result) -> pd.DataFrame:
+    """network-units.csv: unit, year, relation, then each unit measure (observed relation-years only)."""
+    from .network import UNIT_MEASURES
+
+    rel = result.inputs.relations
+    U = len(rel.units)
+    frames = []
+    for r, t in enumerate(rel.types):
+        obs = np.flatnonzero(rel.observed[r])
+        m = rel.measures[t.id].unit
+        yy, uu = np.meshgrid(obs, np.arange(U), indexing="ij")  # relation, then year, then unit in file order
+        frames.append(pd.DataFrame({"unit": np.array(rel.units, dtype=object)[uu.ravel()],
+                                    "year": np.array(rel.years)[yy.ravel()], "relation": t.id,
+                                    **{k: m[k][uu.ravel(), yy.ravel()] for k in UNIT_MEASURES}}))
+    df = pd.concat(frames, ignore_index=True)
+    df["degree"] = df["degree"].astype(np.int64)
+    return df

@@ -216,6 +216,7 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     leaf_ids = tree.leaf_ids
     columns = leaf_ids + tuple(v.id for v in tree.variables)
     derived = {n.id for n in tree.derived}
+    networked = {n.id for n in tree.networked}
 
     lower = {c.lower(): c for c in df.columns}
     if "unit" not in lower or "year" not in lower:
@@ -276,6 +277,8 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     for k, name in enumerate(itext):
         if name in derived:
             ind_pos[k] = -2
+        elif name in networked:
+            ind_pos[k] = -3
     j = ind_pos[icode] if len(itext) else np.zeros(0, np.int64)
     bad_j = np.flatnonzero(j == -1)
     if len(bad_j):
@@ -287,6 +290,11 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
         _report_rows(problems, file, rows[der_j],
                      lambda i: f"indicator {quote(ind_of(_idx(rows, i)))} is derived (it has a formula): give its "
                      "variables instead of its value", "derived-given")
+    net_j = np.flatnonzero(j == -3)
+    if len(net_j):
+        _report_rows(problems, file, rows[net_j],
+                     lambda i: f"indicator {quote(ind_of(_idx(rows, i)))} takes its values from the relations file "
+                     "(from_network): remove its rows from the values file", "network-given")
 
     # years
     year_num = pd.to_numeric(pd.Series(ytext, dtype=object), errors="coerce").to_numpy(dtype=np.float64)[ycode] \
@@ -375,7 +383,7 @@ def load_values(path: Path, tree: Tree, units: Units, years: tuple[int, int] | N
     row_of[u[ok], t[ok], j[ok]] = rows[ok] + 2
 
     # an indicator (or a variable a formula needs) with no data at all
-    needed = [c for c in columns if c not in derived]
+    needed = [c for c in columns if c not in derived and c not in networked]
     used_vars = set()
     from ..prepare.derived import FormulaError, parse_formula
 

@@ -35,11 +35,14 @@ PROJECT_KEYS = {
     "sensitivity": Key(dict, False, "uncertainty analysis settings"),
     "planning": Key(dict, False, "targets and plan settings"),
     "description": Key(dict, False, "{zh, en}: free text shown in the reports"),
+    "relations": Key(dict, False, "{data_sharing: {name: {zh, en}, directed: true, unit: {zh, en}}, ...}: the "
+                     "relation types of data.relations"),
 }
 DATA_KEYS = {
     "values": Key(str, True, "path of the values file (CSV or XLSX)"),
     "units": Key(str, True, "path of the units file"),
     "synthetic": Key(bool, False, "true stamps every output as demonstration data"),
+    "relations": Key(str, False, "path of the relations file (from, to, year, relation, value)"),
 }
 NORMALIZE_KEYS = {"method": Key(str, False, "minmax | zscore | rank | goalpost"),
                   "scope": Key(str, False, "panel | year")}
@@ -124,7 +127,8 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
         title = read_names(doc, m["title"][1], "title", required_both=False) or title
     framework = path_of(m["framework"], "framework") if "framework" in m else None
     weights = path_of(m["weights"], "weights") if "weights" in m else None
-    values = units = None
+    values = units = relations = None
+    relations_given = False
     synthetic = False
     if "data" in m:
         dm = doc.mapping(m["data"][1], DATA_KEYS, "data")
@@ -133,10 +137,24 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
             units = path_of(dm["units"], "units file") if "units" in dm else None
             if "synthetic" in dm:
                 synthetic = bool(doc.boolean(dm["synthetic"][1], "synthetic"))
-            for k in ("values", "units"):
+            if "relations" in dm:
+                relations = path_of(dm["relations"], "relations file")
+                relations_given = True
+            for k in ("values", "units", "relations"):
                 if k in dm:
                     pos[f"data.{k}"] = doc.pos(dm[k][1])
     targets = path_of(m["targets"], "targets file") if "targets" in m else None
+    relation_types: tuple = ()
+    if "relations" in m:
+        from .relations import read_relation_types
+
+        relation_types = read_relation_types(doc, m["relations"][1]) or ()
+        if not relations_given:
+            doc.error(m["relations"][0], "relations are declared but data has no relations file: add "
+                      "data: {relations: relations.csv}", "no-relations-file")
+    elif relations_given:
+        doc.error(m["data"][1], "data.relations is given but no relation is declared: add relations: "
+                  "{<id>: {name: {zh, en}, directed: true | false}}", "no-relation-types")
 
     years = None
     if "years" in m:
@@ -182,7 +200,8 @@ def load_project(path: Path | None, problems: Problems) -> Project | None:
         return None
     return Project(file=path.resolve(), title=title, framework=framework, weights=weights, values=values,
                    units=units, targets=targets, synthetic=synthetic, years=years, settings=s, grades=grades,
-                   lang=lang, output=output, bundled_demo=bundled, pos=pos)
+                   lang=lang, output=output, bundled_demo=bundled, pos=pos, relations=relations,
+                   relation_types=relation_types)
 
 
 def _read_settings(doc: Doc, m) -> Settings:

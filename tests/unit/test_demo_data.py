@@ -236,7 +236,7 @@ def test_targets_cover_last_two_years(targets, units, leaves):
 def test_generator_reproduces_committed_files(tmp_path):
     subprocess.run([sys.executable, str(DEMO / "generate.py"), "--out", str(tmp_path)],
                    check=True, capture_output=True)
-    for name in ("units.csv", "values.csv", "targets.csv"):
+    for name in ("units.csv", "values.csv", "targets.csv", "relations.csv"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
 
 
