@@ -39,7 +39,7 @@ UNIT_MEASURES: dict[str, str] = {
     "betweenness": "share of shortest paths between other units through the unit (distance = 1/weight)",
     "pagerank": "PageRank centrality (damping 0.85; sums to 1 over units)",
     "clustering": "weighted clustering (Onnela; Fagiolo's form for directed relations)",
-    "core": "continuous core–periphery coreness (Borgatti–Everett), largest = 1",
+    "core": "continuous core–periphery coreness in [0, 1] (Borgatti–Everett)",
 }
 GRAPH_MEASURES: dict[str, str] = {
     "units": "number of units (nodes)",
@@ -263,17 +263,18 @@ def clustering(w: np.ndarray, *, directed: bool) -> np.ndarray:
     return out
 
 
-def core_periphery(w: np.ndarray, *, tol: float = 1e-12, max_iter: int = 20000) -> tuple[np.ndarray, np.ndarray]:
+def core_periphery(w: np.ndarray, *, tol: float = 1e-10, max_sweeps: int = 5000) -> tuple[np.ndarray, np.ndarray]:
     """Continuous core–periphery (Borgatti & Everett 1999): ((n_years, n) coreness, (n_years,) fit).
 
-    Coreness c ≥ 0 minimises Σ_{i≠j} (a_ij − c_i c_j)² on a = (w + wᵀ)/2 scaled by its largest
-    value (a directed relation is symmetrised: coreness is about being tied, either way).
-    Solved by the principal-axis iteration: put c_i² on the diagonal, move towards the leading
-    eigenpair (λ, v) of that matrix (one power step), c = √λ · v, repeat until c changes by less
-    than ``tol``; a fixed point satisfies Σ_{j≠i} a_ij c_j = c_i Σ_{j≠i} c_j², the condition
-    for a minimum of the loss.  Coreness is reported relative to the most
-    central unit (max = 1; all 0 without ties).  The fit is the Pearson correlation of a_ij
-    and c_i c_j over the pairs i < j (NaN when either is constant).
+    On a = (w + wᵀ)/2 scaled by its largest value (a directed relation is symmetrised:
+    coreness is about being tied, either way), coreness c ∈ [0, 1] minimises
+    Σ_{i≠j} (a_ij − c_i c_j)²: the ideal core–periphery pattern ties two units by the product
+    of their coreness.  The bound c ≤ 1 (the scale of a) keeps the minimum attained: without it
+    a star's centre drifts to infinity and its leaves to 0.  Solved by cyclic coordinate
+    descent — each c_i in turn set to its exact minimiser clip(Σ_{j≠i} a_ij c_j / Σ_{j≠i} c_j²,
+    0, 1), vectorised across years — from c_i = √(mean tie of i), until no c changes by more
+    than ``tol``; every step lowers the loss.  A unit without ties gets 0.  The fit is the
+    Pearson correlation of a_ij and c_i c_j over the pairs i < j (NaN when either is constant).
     Source: docs/methods.md#network; Borgatti & Everett (1999), the "continuous model".
     """
     w = np.asarray(w, dtype=np.float64)
@@ -281,24 +282,19 @@ def core_periphery(w: np.ndarray, *, tol: float = 1e-12, max_iter: int = 20000) 
     a = (w + np.swapaxes(w, 1, 2)) / 2.0
     amax = a.max(axis=(1, 2), keepdims=True) if n else np.ones((Y, 1, 1))
     a = np.nan_to_num(_ratio(a, np.broadcast_to(amax, a.shape)))
-    idx = np.arange(n)
-    c = np.sqrt(a.sum(axis=2) / max(n - 1, 1))
-    for _ in range(max_iter):
-        # one power step on M = a + diag(c²) from the current c, then c = √λ·v (λ the Rayleigh quotient):
-        # cheaper than a full eigendecomposition per step, with the same fixed point
-        m = a.copy()
-        m[:, idx, idx] = c ** 2
-        mc = (m @ c[:, :, None])[:, :, 0]
-        norm = np.linalg.norm(mc, axis=1, keepdims=True)
-        v = np.divide(mc, norm, out=np.zeros_like(mc), where=norm > 0)
-        lam = np.einsum("yi,yij,yj->y", v, m, v)
-        new = np.sqrt(np.clip(lam, 0.0, None))[:, None] * np.abs(v)
-        done = np.max(np.abs(new - c)) <= tol if new.size else True
-        c = new
-        if done:
+    c = np.clip(np.sqrt(a.sum(axis=2) / max(n - 1, 1)), 0.0, 1.0)
+    for _ in range(max_sweeps):
+        old = c.copy()
+        sq = (c ** 2).sum(axis=1)
+        for i in range(n):  # Gauss–Seidel: each unit sees the others' latest values
+            num = (a[:, i, :] * c).sum(axis=1)  # a_ii = 0
+            den = sq - c[:, i] ** 2
+            ci = np.clip(np.divide(num, den, out=np.zeros(Y), where=den > 0), 0.0, 1.0)
+            sq += ci ** 2 - c[:, i] ** 2
+            c[:, i] = ci
+        if not c.size or np.max(np.abs(c - old)) <= tol:
             break
-    top = c.max(axis=1, keepdims=True) if n else np.ones((Y, 1))
-    core = np.nan_to_num(_ratio(c, np.broadcast_to(top, c.shape)))
+    core = c
     iu = np.triu_indices(n, 1)
     x, z = a[:, iu[0], iu[1]], (c[:, :, None] * c[:, None, :])[:, iu[0], iu[1]]
     xc, zc = x - x.mean(axis=1, keepdims=True), z - z.mean(axis=1, keepdims=True)

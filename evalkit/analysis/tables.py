@@ -116,7 +116,8 @@ def obstacles_table(result) -> pd.DataFrame:
     if stages:
         gi = np.array([stages.index(n.stage) if n.stage in stages else -1 for n in leaves])
         staged = gi >= 0  # leaves outside the stages (e.g. network indicators) have no stage row
-        frames.append(block("stage", stages, group_obstacle(O[:, :, staged], gi[staged], n_groups=len(stages))))
+        Os = O if staged.all() else O[:, :, staged]
+        frames.append(block("stage", stages, group_obstacle(Os, gi[staged], n_groups=len(stages))))
     domains = [d.id for d in tree.domains]
     di = np.array([domains.index(tree.domain_of(n.id)) for n in leaves])
     frames.append(block("domain", domains, group_obstacle(O, di, n_groups=len(domains))))
