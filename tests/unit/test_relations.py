@@ -278,3 +278,10 @@ def test_the_network_example_keeps_the_demo_domains():
     assert ex["children"][:-1] == demo["children"] and ex["variables"] == demo["variables"]
     assert ex["children"][-1]["name"]["zh"] == "跨域协同"
     assert all("from_network" in c for c in ex["children"][-1]["children"])
+
+
+def test_network_indicators_are_not_collected(tmp_path):
+    from evalkit.collect import collectable
+
+    items = collectable(load_inputs(_project(tmp_path)).tree)
+    assert [i.id for i in items] == ["x1", "x2"]
