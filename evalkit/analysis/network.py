@@ -177,8 +177,8 @@ def betweenness(w: np.ndarray, *, rtol: float = 1e-9) -> np.ndarray:
     b_v = Σ_{s≠v≠t} σ_st(v) / σ_st  /  ((n − 1)(n − 2)) over ordered pairs (s, t), which is
     networkx's normalisation for both directed and undirected graphs.  σ_st, the number of
     shortest s→t paths, solves σ_s = e_s + σ_s E_s with E_s[u, t] = 1 when the tie u→t lies on
-    a shortest path from s (d_su + l_ut = d_st) — Brandes' path counting written as one
-    linear system per source.  Path lengths that agree to ``rtol`` count as equal.
+    a shortest path from s (d_su + l_ut = d_st) — Brandes' path counting, by forward
+    substitution in order of distance from s.  Path lengths that agree to ``rtol`` count as equal.
     Source: docs/methods.md#network; Brandes (2001); Opsahl et al. (2010).
     """
     w = np.asarray(w, dtype=np.float64)
@@ -203,10 +203,16 @@ def _betweenness_chunk(w: np.ndarray, rtol: float) -> np.ndarray:
     target = d[:, :, None, :]
     e = (np.isfinite(via) & reach[:, :, None, :] & np.isclose(via, target, rtol=rtol, atol=0.0))
     eye = np.eye(n)
-    m = eye - e.astype(np.float64)  # (Y, s, u, t): σ_s (I − E_s) = e_s
-    rhs = np.broadcast_to(eye[None, :, :, None], m.shape[:3] + (1,))
-    sigma = np.linalg.solve(np.swapaxes(m, 2, 3), rhs)[..., 0]  # (Y, s, t)
-    sigma = np.where(reach, np.rint(sigma), 0.0)  # counts are whole numbers
+    # σ_s = e_s + σ_s E_s, solved by forward substitution in order of distance from s (a predecessor
+    # of t is strictly nearer to s): one step per rank, vectorised over years and sources
+    ef = e.astype(np.float64)
+    Y = w.shape[0]
+    sigma = np.broadcast_to(eye, (Y, n, n)).copy()
+    order = np.argsort(d, axis=2, kind="stable")  # order[..., 0] is s itself (distance 0)
+    for k in range(1, n):
+        t = order[:, :, k]
+        into_t = np.take_along_axis(ef, t[:, :, None, None], axis=3)[..., 0]  # (Y, s, u): E_s[u, t]
+        np.put_along_axis(sigma, t[:, :, None], (into_t * sigma).sum(axis=2)[:, :, None], axis=2)
     # on[y, s, v, t]: v lies on a shortest s -> t path
     through = d[:, :, :, None] + d[:, None, :, :]
     on = reach[:, :, :, None] & reach[:, None, :, :] & np.isclose(through, d[:, :, None, :], rtol=rtol, atol=0.0)
