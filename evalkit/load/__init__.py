@@ -14,7 +14,7 @@ from ..scheme import Scheme
 from ..tree import Tree
 from .data import Units, load_targets, load_units, load_values
 from .project import demo_project_path, load_project
-from .relations import Relations, check_network_leaves, load_relations, with_network_values
+from .relations import Relations, check_network_data, check_network_leaves, load_relations, with_network_values
 from .scheme import load_scheme
 from .tree import load_tree
 
@@ -55,6 +55,8 @@ def load_inputs(project_path: Path | None, problems: Problems | None = None) -> 
             tuple(range(project.years[0], project.years[1] + 1)) if project.years else None)
         if units is not None and years and project.relations is not None and project.relation_types:
             relations = load_relations(project.relations, project.relation_types, units, years, problems)
+            if relations is not None and tree is not None:
+                check_network_data(tree, relations, problems)
             if relations is not None and panel is not None and not problems.errors:
                 panel = with_network_values(panel, tree, relations)
     problems.raise_if_errors()

@@ -197,6 +197,15 @@ def check_network_leaves(tree: Tree, types: tuple[RelationType, ...], problems: 
                          f"declare{did_you_mean(src.relation, declared)}", "unknown-relation")
 
 
+def check_network_data(tree: Tree, relations: Relations, problems: Problems) -> None:
+    """A ``from_network`` leaf whose relation has no row at all would have no value in any year."""
+    for leaf in tree.networked:
+        src = leaf.from_network
+        if src.relation in relations.ids and not relations.observed[relations.ids.index(src.relation)].any():
+            problems.add(src.pos, f"indicator '{leaf.id}' takes its values from relation '{src.relation}', which has "
+                         "no row in the relations file: add its ties, or remove the indicator", "no-data")
+
+
 def with_network_values(panel: Panel, tree: Tree, relations: Relations) -> Panel:
     """The panel with each ``from_network`` leaf's column filled from its unit measure (NaN: year not observed)."""
     if not tree.networked:

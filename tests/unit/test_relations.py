@@ -285,3 +285,11 @@ def test_network_indicators_are_not_collected(tmp_path):
 
     items = collectable(load_inputs(_project(tmp_path)).tree)
     assert [i.id for i in items] == ["x1", "x2"]
+
+
+def test_a_network_indicator_of_a_relation_without_rows(tmp_path):
+    only_ds = "\n".join(ln for ln in GOOD.splitlines() if "agreements" not in ln) + "\n"
+    lines = _errors(_project(tmp_path, only_ds))
+    line = _line_of(tmp_path / "tree.yaml", "relation: agreements")
+    assert any(ln.startswith(f"tree.yaml:{line}:") and "which has no row in the relations file" in ln
+               for ln in lines), lines
