@@ -293,3 +293,24 @@ def test_a_network_indicator_of_a_relation_without_rows(tmp_path):
     line = _line_of(tmp_path / "tree.yaml", "relation: agreements")
     assert any(ln.startswith(f"tree.yaml:{line}:") and "which has no row in the relations file" in ln
                for ln in lines), lines
+
+
+def test_a_workbook_and_the_row_order_give_the_same_ties(tmp_path):
+    import pandas as pd
+
+    csv_inputs = load_inputs(_project(tmp_path / "csv"))
+    folder = tmp_path / "xlsx"
+    path = _project(folder)
+    rows = pd.read_csv(folder / "relations.csv", dtype=str).iloc[::-1]  # reversed row order
+    rows.to_excel(folder / "relations.xlsx", index=False)
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["data"]["relations"] = "relations.xlsx"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    xlsx_inputs = load_inputs(path)
+    np.testing.assert_array_equal(xlsx_inputs.relations.weights, csv_inputs.relations.weights)
+    np.testing.assert_array_equal(xlsx_inputs.panel.values, csv_inputs.panel.values)
+    # a broken cell in the workbook is located by its spreadsheet row
+    rows.iloc[2, 4] = "-1"
+    rows.to_excel(folder / "relations.xlsx", index=False)
+    lines = _errors(path)
+    assert any(ln.startswith("relations.xlsx:4:") and "negative" in ln for ln in lines), lines
