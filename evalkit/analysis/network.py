@@ -2,9 +2,11 @@
 
 Pure numpy on weight matrices ``w[t, i, j]`` (year × unit × unit): the tie weight
 from unit i to unit j in year t (0 = no tie; an undirected relation has a symmetric
-matrix).  Everything is vectorised across years; only the shortest-path step walks
-the intermediate unit of Floyd–Warshall, and years are taken in chunks so that the
-(year × unit³) arrays of betweenness stay small.
+matrix).  Everything is vectorised across years.  Python loops run over units only where
+the algorithm is sequential — Floyd–Warshall's intermediate unit, the rank of distance in
+the shortest-path counts, the unit updated by the core–periphery descent — each step a
+whole-array operation; betweenness takes years in chunks so that its (year × unit³)
+arrays stay small.
 
 Unit measures come back as ``(n_units, n_years)`` arrays (axis 0 unit, axis 1 year),
 whole-network measures as ``(n_years,)``.  A year that is not observed (no row of the
