@@ -359,9 +359,16 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
     tree = inputs.tree
     log: list[StepRecord] = []
 
+    # ---- network measures (only with a relations file): already in the panel's from_network columns
+    upstream: tuple = ()
+    if inputs.relations is not None:
+        net_params = network_params(inputs)
+        upstream = (_key("network", net_params, id(inputs.relations)),)
+        log.append(StepRecord("network", "*", net_params, inputs.project.pos.get("relations"), upstream[0]))
+
     # ---- prepare
     prep_params = settings.to_dict()["prepare"]
-    prep_key = _key("prepare", prep_params, _inputs_digest(inputs))
+    prep_key = _key("prepare", prep_params, _inputs_digest(inputs), *upstream)
     log.append(StepRecord("prepare", "*", prep_params, inputs.project.pos.get("prepare"), prep_key))
     prepared = cache.get(prep_key)
     if prepared is None:
@@ -576,6 +583,22 @@ def rescore(result: Result, changes: Mapping[str, Any] | None = None, *, scheme:
 
 
 # =========================================================================== prepare
+
+
+def network_params(inputs: Inputs) -> dict[str, Any]:
+    """What the network step computed: the relations, their observed years and the indicators drawn from them."""
+    from .analysis.network import DAMPING
+
+    rel = inputs.relations
+    return {
+        "relations": {t.id: {"directed": t.directed,
+                             "years": [y for y, o in zip(rel.years, rel.observed[r]) if o]}
+                      for r, t in enumerate(rel.types)},
+        "indicators": {n.id: {"relation": n.from_network.relation, "measure": n.from_network.measure}
+                       for n in inputs.tree.networked},
+        "betweenness_distance": "1/weight", "pagerank_damping": DAMPING,
+        "clustering": "onnela (undirected), fagiolo (directed)", "core": "borgatti-everett continuous",
+    }
 
 
 def prepare(inputs: Inputs, settings: Settings, problems: Problems) -> Prepared:

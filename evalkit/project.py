@@ -74,6 +74,18 @@ class Settings:
 
 
 @dataclass(frozen=True, slots=True)
+class RelationType:
+    """A kind of tie between units declared in the project file (``relations:``), e.g. data sharing."""
+
+    id: str
+    name: Names
+    directed: bool
+    unit: str = ""
+    unit_en: str | None = None
+    pos: Pos = field(default=Pos("<memory>"), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Project:
     file: Path  # absolute path of evalkit.yaml ("" for in-memory projects)
     title: Names
@@ -90,6 +102,8 @@ class Project:
     output: Path = Path("out")
     bundled_demo: bool = False
     pos: Mapping[str, Pos] = field(default_factory=dict)  # YAML position of each key, for messages
+    relations: Path | None = None  # data.relations: the city-pair ties file (optional)
+    relation_types: tuple[RelationType, ...] = ()
     data_columns: Mapping[str, str] = field(default_factory=dict)  # role -> the values file's own header
     data_sheet: str | None = None  # worksheet of an XLSX values file
     data_year: int | None = None  # the year of a values file without a year column
@@ -107,6 +121,8 @@ class Project:
             out["units"] = self.units
         if self.targets is not None:
             out["targets"] = self.targets
+        if self.relations is not None:
+            out["relations"] = self.relations
         return out
 
     def grade_of(self, score: float) -> str:

@@ -37,6 +37,15 @@ class Variable:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkSource:
+    """``from_network: {relation, measure}``: a leaf whose values are a network measure of each unit."""
+
+    relation: str
+    measure: str
+    pos: Pos = field(default=Pos("<memory>"), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     """One node of the tree; a leaf (indicator) has ``direction`` and no children.
 
@@ -60,6 +69,7 @@ class Node:
     unit_en: str | None = None  # the unit in English where it differs ("years" for 岁)
     geometric_shift: float | None = None  # zero handling of `aggregate: geometric` here (None: the project's)
     aggregate_options: tuple = ()  # (key, value) pairs of `aggregate: {method: topsis, normalize: minmax}`
+    from_network: NetworkSource | None = None  # the leaf's values come from the relations file
     pos: Pos = field(default=Pos("<memory>"), compare=False)
 
     @property
@@ -173,3 +183,8 @@ class Tree:
     @cached_property
     def derived(self) -> tuple[Node, ...]:
         return tuple(n for n in self.leaves if n.formula is not None)
+
+    @cached_property
+    def networked(self) -> tuple[Node, ...]:
+        """Leaves whose values are network measures (``from_network``)."""
+        return tuple(n for n in self.leaves if n.from_network is not None)

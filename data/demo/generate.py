@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Generate the SYNTHETIC demonstration data set of evalkit (41 YRD cities, 2019–2024).
 
-Writes ``units.csv``, ``values.csv`` (long form: unit, year, indicator, value) and
-``targets.csv`` (unit, year, indicator, target) into ``--out`` (default: this folder).
+Writes ``units.csv``, ``values.csv`` (long form: unit, year, indicator, value),
+``targets.csv`` (unit, year, indicator, target) and ``relations.csv`` (city-pair ties:
+from, to, year, relation, value; see ``generate_relations``) into ``--out`` (default: this folder).
 The output is deterministic: the same tree and calibration file give byte-identical files.
 
     python data/demo/generate.py [--out DIR] [--tree indicators/digital_governance.yaml]
@@ -421,6 +422,79 @@ def generate(tree_path: Path = TREE, calibration_path: Path = CALIBRATION):
     return units_rows, values_rows, targets_rows
 
 
+# ---------------------------------------------------------------------------- relations
+# Real city-centre coordinates (latitude, longitude; 2 decimals) for the gravity model's distances.
+COORDS = {
+    "310000": (31.23, 121.47), "320100": (32.06, 118.80), "320200": (31.49, 120.31), "320300": (34.26, 117.18),
+    "320400": (31.81, 119.97), "320500": (31.30, 120.59), "320600": (31.98, 120.89), "320700": (34.60, 119.22),
+    "320800": (33.61, 119.02), "320900": (33.35, 120.16), "321000": (32.39, 119.41), "321100": (32.19, 119.43),
+    "321200": (32.46, 119.92), "321300": (33.96, 118.28), "330100": (30.27, 120.16), "330200": (29.87, 121.54),
+    "330300": (28.00, 120.70), "330400": (30.75, 120.76), "330500": (30.87, 120.09), "330600": (30.00, 120.58),
+    "330700": (29.08, 119.65), "330800": (28.94, 118.87), "330900": (30.02, 122.11), "331000": (28.66, 121.42),
+    "331100": (28.45, 119.92), "340100": (31.82, 117.23), "340200": (31.35, 118.43), "340300": (32.92, 117.39),
+    "340400": (32.63, 117.00), "340500": (31.67, 118.51), "340600": (33.96, 116.80), "340700": (30.94, 117.81),
+    "340800": (30.54, 117.06), "341000": (29.71, 118.34), "341100": (32.30, 118.32), "341200": (32.89, 115.81),
+    "341300": (33.65, 116.96), "341500": (31.73, 116.52), "341600": (33.84, 115.78), "341700": (30.66, 117.49),
+    "341800": (30.94, 118.76),
+}
+# relation id -> (first year, directed)
+RELATIONS = {"data_sharing": (2019, True), "cross_province_services": (2020, True), "joint_agreements": (2019, False)}
+
+
+def distance_km(lat_lon: np.ndarray) -> np.ndarray:
+    """Great-circle distances (haversine, Earth radius 6371 km) between all pairs of (lat, lon) rows."""
+    la, lo = np.radians(lat_lon[:, 0]), np.radians(lat_lon[:, 1])
+    h = (np.sin((la[:, None] - la[None, :]) / 2) ** 2
+         + np.cos(la[:, None]) * np.cos(la[None, :]) * np.sin((lo[:, None] - lo[None, :]) / 2) ** 2)
+    return 2 * 6371.0 * np.arcsin(np.sqrt(h))
+
+
+def generate_relations(calibration_path: Path = CALIBRATION):
+    """SYNTHETIC city-pair ties, 2019–2024, as rows ``from, to, year, relation, value``.
+
+    A gravity model on the calibration's real sizes: the expected tie between cities i and j is
+    k · (GDP_i)^a · (GDP_j)^b / d_ij^γ (GDP = population × GDP per capita, d the great-circle
+    distance, at least 30 km), times a same-province bonus that shrinks over the years (the
+    administrative walls come down; Shanghai's ties all get it) and a yearly growth; the value drawn is Poisson.
+    data_sharing (数据共享交换, directed, exchanges a year) from 2019; cross_province_services
+    (跨省通办办件, directed, cases handled for residents of i in city j, other provinces only) from
+    2020, when the service started, so 2019 is not observed; joint_agreements (合作协议,
+    undirected, agreements signed in the year) from 2019.  Its own random stream, so the values
+    are unchanged by it.
+    """
+    cal = read_calibration(calibration_path)
+    rng = np.random.default_rng([SEED, 2])
+    codes = [r["adcode"] for r in cal]
+    prov = np.array([r["province_en"] for r in cal])
+    gdp = np.array([float(r["resident_pop_10k_2019"]) * float(r["gdp_per_capita_10k_cny_2019"]) for r in cal])
+    pop = np.array([float(r["resident_pop_10k_2019"]) for r in cal])
+    g = gdp / np.median(gdp)
+    d = np.maximum(distance_km(np.array([COORDS[c] for c in codes])), 30.0) / 100.0   # in 100 km
+    same = prov[:, None] == prov[None, :]
+    # Shanghai, the region's leading city, meets no administrative wall in the model
+    hub = prov == "Shanghai"
+    inside = same | hub[:, None] | hub[None, :]
+    off = ~np.eye(len(codes), dtype=bool)
+    rows = [["from", "to", "year", "relation", "value"]]
+    for rel, (first, directed) in RELATIONS.items():
+        for k, year in enumerate(YEARS):
+            if year < first:
+                continue
+            walls = np.exp((2.0 - 0.2 * k) * inside)           # same-province bonus, falling over time
+            if rel == "data_sharing":
+                mu = 0.8 * 1.22 ** k * g[:, None] ** 0.6 * g[None, :] ** 0.5 / d ** 2.0 * walls
+            elif rel == "cross_province_services":
+                mu = 15.0 * 1.35 ** (k - 1) * (pop[:, None] / 500) ** 0.8 * g[None, :] ** 0.7 / d ** 2.2 * ~same
+            else:
+                mu = 0.12 * 1.15 ** k * (g[:, None] * g[None, :]) ** 0.4 / d ** 1.3 * walls
+            v = rng.poisson(mu * off)
+            if not directed:
+                v = np.triu(v, 1)
+            for i, j in zip(*np.nonzero(v)):
+                rows.append([codes[i], codes[j], str(year), rel, str(int(v[i, j]))])
+    return rows
+
+
 def to_csv(rows) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -436,7 +510,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     units, values, targets = generate(args.tree, args.calibration)
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("units.csv", units), ("values.csv", values), ("targets.csv", targets)):
+    relations = generate_relations(args.calibration)
+    for name, rows in (("units.csv", units), ("values.csv", values), ("targets.csv", targets),
+                       ("relations.csv", relations)):
         (args.out / name).write_bytes(to_csv(rows))
     return 0
 

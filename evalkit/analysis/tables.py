@@ -39,6 +39,9 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
 
         tables["attainment"] = attainment_table(result, targets)
     tables["bod"] = bod_table(result)
+    if result.inputs.relations is not None:
+        tables["network"] = network_table(result)
+        tables["network-units"] = network_units_table(result)
     return {k: v for k, v in tables.items() if v is not None}
 
 
@@ -543,3 +546,46 @@ def spatial_tables(result) -> dict[str, pd.DataFrame]:
         "spatial-units": pd.DataFrame(local, columns=["unit", "year", "node", "z", "lag", "local_i", "p_sim",
                                                       "quadrant", "cluster", "cluster_zh"]),
     }
+
+
+# --------------------------------------------------------------------------- network
+
+
+def network_table(result) -> pd.DataFrame:
+    """network.csv: relation, year, then the whole-network measures (observed relation-years only).
+
+    Source: docs/methods.md#network.
+    """
+    from .network import GRAPH_MEASURES
+
+    rel = result.inputs.relations
+    frames = []
+    for r, t in enumerate(rel.types):
+        obs = rel.observed[r]
+        m = rel.measures[t.id].graph
+        frames.append(pd.DataFrame({"relation": t.id, "directed": t.directed,
+                                    "year": np.array(rel.years)[obs],
+                                    **{k: m[k][obs] for k in GRAPH_MEASURES}}))
+    df = pd.concat(frames, ignore_index=True)
+    for k in ("units", "ties", "components", "isolates"):
+        df[k] = df[k].astype(np.int64)
+    return df
+
+
+def network_units_table(result) -> pd.DataFrame:
+    """network-units.csv: unit, year, relation, then each unit measure (observed relation-years only)."""
+    from .network import UNIT_MEASURES
+
+    rel = result.inputs.relations
+    U = len(rel.units)
+    frames = []
+    for r, t in enumerate(rel.types):
+        obs = np.flatnonzero(rel.observed[r])
+        m = rel.measures[t.id].unit
+        yy, uu = np.meshgrid(obs, np.arange(U), indexing="ij")  # relation, then year, then unit in file order
+        frames.append(pd.DataFrame({"unit": np.array(rel.units, dtype=object)[uu.ravel()],
+                                    "year": np.array(rel.years)[yy.ravel()], "relation": t.id,
+                                    **{k: m[k][uu.ravel(), yy.ravel()] for k in UNIT_MEASURES}}))
+    df = pd.concat(frames, ignore_index=True)
+    df["degree"] = df["degree"].astype(np.int64)
+    return df

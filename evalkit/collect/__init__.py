@@ -117,7 +117,8 @@ def plausible_bounds(unit: str, goalposts: tuple[float, float] | None) -> tuple[
 
 
 def collectable(tree: Tree) -> tuple[Item, ...]:
-    """Items to collect, in the tree's leaf order then the variables' order; derived leaves are computed, not asked."""
+    """Items to collect, in the tree's leaf order then the variables' order; derived leaves are computed, not asked,
+    and network indicators (``from_network``) come from the relations file."""
     from ..prepare.derived import parse_formula
 
     out: list[Item] = []
@@ -126,6 +127,8 @@ def collectable(tree: Tree) -> tuple[Item, ...]:
         if leaf.formula is not None:
             for name in parse_formula(leaf.formula).names:
                 users.setdefault(name, []).append(leaf.id)
+            continue
+        if leaf.from_network is not None:
             continue
         out.append(Item(id=leaf.id, kind="indicator", name=leaf.name, unit=leaf.unit or "", source=leaf.source,
                         description=leaf.description, direction=leaf.direction, target=leaf.target,

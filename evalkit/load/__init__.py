@@ -14,6 +14,7 @@ from ..scheme import Scheme
 from ..tree import Tree
 from .data import Units, load_targets, load_units, load_values
 from .project import demo_project_path, load_project
+from .relations import Relations, check_network_data, check_network_leaves, load_relations, with_network_values
 from .scheme import load_scheme
 from .tree import load_tree
 
@@ -29,13 +30,14 @@ class Inputs:
     panel: Panel
     targets: pd.DataFrame | None
     warnings: tuple = ()
+    relations: Relations | None = None  # city-pair ties, when the project has data.relations
 
 
 def load_inputs(project_path: Path | None, problems: Problems | None = None) -> Inputs:
     """Read and cross-check every input; raises one UserError listing all problems."""
     problems = problems if problems is not None else Problems()
     project = load_project(project_path, problems)
-    tree = scheme = units = panel = targets = None
+    tree = scheme = units = panel = targets = relations = None
     if project is not None:
         tree = load_tree(project.framework, problems)
         scheme = load_scheme(project.weights, tree, problems)
@@ -53,8 +55,18 @@ def load_inputs(project_path: Path | None, problems: Problems | None = None) -> 
             _check_spatial(project, units, problems)
             if panel is not None and project.targets is not None:
                 targets = load_targets(project.targets, tree, units, panel.years, problems)
+        if tree is not None:
+            check_network_leaves(tree, project.relation_types, problems)
+        years = panel.years if panel is not None else (
+            tuple(range(project.years[0], project.years[1] + 1)) if project.years else None)
+        if units is not None and years and project.relations is not None and project.relation_types:
+            relations = load_relations(project.relations, project.relation_types, units, years, problems)
+            if relations is not None and tree is not None:
+                check_network_data(tree, relations, problems)
+            if relations is not None and panel is not None and not problems.errors:
+                panel = with_network_values(panel, tree, relations)
     problems.raise_if_errors()
-    return Inputs(project, tree, scheme, units, panel, targets, tuple(problems.warnings))
+    return Inputs(project, tree, scheme, units, panel, targets, tuple(problems.warnings), relations=relations)
 
 
 def _check_file_names(units: Units, project: Project, problems: Problems) -> None:
@@ -132,4 +144,4 @@ def _check_project_against_tree(project: Project, tree: Tree, problems: Problems
 
 
 __all__ = ["Inputs", "load_inputs", "load_project", "load_tree", "load_scheme", "load_units", "load_values",
-           "demo_project_path", "Units"]
+           "demo_project_path", "Units", "Relations"]

@@ -365,6 +365,7 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     leaf_ids = tree.leaf_ids
     ind_columns = leaf_ids + tuple(v.id for v in tree.variables)
     derived = {n.id for n in tree.derived}
+    networked = {n.id for n in tree.networked}
 
     df = _map_columns(df, file, columns or {}, year, problems)
     if df is None:
@@ -457,6 +458,8 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     for k, name in enumerate(itext):
         if name in derived:
             ind_pos[k] = -2
+        elif name in networked:
+            ind_pos[k] = -3
     j = ind_pos[icode] if len(itext) else np.zeros(0, np.int64)
     bad_j = np.flatnonzero(j == -1)
     if len(bad_j):
@@ -468,6 +471,11 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
         _report_rows(problems, file, rows[der_j],
                      lambda i: f"indicator {quote(ind_of(_idx(rows, i)))} is derived (it has a formula): give its "
                      "variables instead of its value", "derived-given")
+    net_j = np.flatnonzero(j == -3)
+    if len(net_j):
+        _report_rows(problems, file, rows[net_j],
+                     lambda i: f"indicator {quote(ind_of(_idx(rows, i)))} takes its values from the relations file "
+                     "(from_network): remove its rows from the values file", "network-given")
 
     # values
     raw = long["value"].to_numpy(dtype=object)
@@ -555,7 +563,7 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     row_of[u[ok], t[ok], j[ok]] = rows[ok] + 2
 
     # an indicator (or a variable a formula needs) with no data at all
-    needed = [c for c in ind_columns if c not in derived]
+    needed = [c for c in ind_columns if c not in derived and c not in networked]
     used_vars = set()
     from ..prepare.derived import FormulaError, parse_formula
 

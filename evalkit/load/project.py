@@ -40,6 +40,8 @@ PROJECT_KEYS = {
     "planning": Key(dict, False, "targets and plan settings"),
     "description": Key(dict, False, "{zh, en}: free text shown in the reports"),
     "audit": Key(dict, False, "{weak: 0.3, collinear: 0.9, alpha: 0.7, ratio: 2}: flag thresholds of the audit"),
+    "relations": Key(dict, False, "{data_sharing: {name: {zh, en}, directed: true, unit: {zh, en}}, ...}: the "
+                     "relation types of data.relations"),
 }
 DATA_KEYS = {
     "values": Key(str, True, "path of the values file (CSV or XLSX)"),
@@ -49,6 +51,7 @@ DATA_KEYS = {
                    "values file's own headers"),
     "sheet": Key(str, False, "the worksheet of an XLSX values file (default: the first)"),
     "year": Key(int, False, "the year of a values file without a year column"),
+    "relations": Key(str, False, "path of the relations file (from, to, year, relation, value)"),
 }
 DATA_COLUMN_ROLES = ("unit", "year", "indicator", "value", "status")
 NORMALIZE_KEYS = {"method": Key(str, False, "minmax | zscore | rank | goalpost | maxratio"),
@@ -281,8 +284,9 @@ def _read_project(root, path: Path, doc: Doc, base: Path, problems: Problems, *,
         read_names(doc, m["description"][1], "description", required_both=False)
     framework = path_of(m["framework"], "framework") if "framework" in m else None
     weights = path_of(m["weights"], "weights") if "weights" in m else None
-    values = units = None
+    values = units = relations = None
     units_ok = True
+    relations_given = False
     synthetic = False
     data_columns: dict[str, str] = {}
     data_sheet: str | None = None
@@ -316,10 +320,24 @@ def _read_project(root, path: Path, doc: Doc, base: Path, problems: Problems, *,
                 v = doc.bounded(dm["year"][1], "data.year", BOUNDS["years"])
                 if v is not None:
                     data_year = int(v)
-            for k in ("values", "units", "columns", "year"):
+            if "relations" in dm:
+                relations = path_of(dm["relations"], "relations file")
+                relations_given = True
+            for k in ("values", "units", "columns", "year", "relations"):
                 if k in dm:
                     pos[f"data.{k}"] = doc.pos(dm[k][1])
     targets = path_of(m["targets"], "targets file") if "targets" in m else None
+    relation_types: tuple = ()
+    if "relations" in m:
+        from .relations import read_relation_types
+
+        relation_types = read_relation_types(doc, m["relations"][1]) or ()
+        if not relations_given:
+            doc.error(m["relations"][0], "relations are declared but data has no relations file: add "
+                      "data: {relations: relations.csv}", "no-relations-file")
+    elif relations_given:
+        doc.error(m["data"][1], "data.relations is given but no relation is declared: add relations: "
+                  "{<id>: {name: {zh, en}, directed: true | false}}", "no-relation-types")
 
     years = None
     if "years" in m:
@@ -382,7 +400,8 @@ def _read_project(root, path: Path, doc: Doc, base: Path, problems: Problems, *,
     return Project(file=path.resolve() if check_paths else Path(""), title=title, framework=framework, weights=weights, values=values,
                    units=units, targets=targets, synthetic=synthetic, years=years, settings=s, grades=grades,
                    lang=lang, output=output, bundled_demo=bundled, pos=pos, data_columns=data_columns,
-                   data_sheet=data_sheet, data_year=data_year, min_coverage=min_coverage)
+                   data_sheet=data_sheet, data_year=data_year, min_coverage=min_coverage,
+                   relations=relations, relation_types=relation_types)
 
 
 def _read_settings(doc: Doc, m) -> Settings:

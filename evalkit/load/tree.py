@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import Problems, did_you_mean, quote
-from ..tree import DIRECTIONS, STAGES, Names, Node, Tree, Variable
+from ..tree import DIRECTIONS, STAGES, Names, NetworkSource, Node, Tree, Variable
 from .yamlnodes import Doc, Key, compose, display_path
 
 AGGREGATE_METHODS = ("arithmetic", "geometric", "topsis", "harmonic", "power", "copeland", "proportions")
@@ -33,6 +33,8 @@ NODE_KEYS: dict[str, Key] = {
     "formula": Key(str, False, "makes the leaf a derived indicator, e.g. 'beds / population * 10000'"),
     "plan_cost": Key(float, False, "relative cost of changing this indicator in `evalkit plan` (default 1)"),
     "max_change": Key(float, False, "largest relative change `evalkit plan` may propose (e.g. 0.2 = 20%)"),
+    "from_network": Key(dict, False, "{relation: <a relation of the project>, measure: strength | ...}: the "
+                        "leaf's values are a network measure of each unit (docs/methods.md#network)"),
 }
 
 
@@ -76,6 +78,8 @@ def read_node_aggregate(doc: Doc, node, label: str) -> tuple[str | None, tuple]:
     return (method if ok else None), tuple(options)
 
 
+FROM_NETWORK_KEYS = {"relation": Key(str, True, "a relation declared under relations: in the project file"),
+                     "measure": Key(str, True, "a unit measure: strength, pagerank, betweenness, ...")}
 ROOT_KEYS = {**NODE_KEYS, "variables": Key(list, False, "raw inputs of formulas")}
 VARIABLE_KEYS: dict[str, Key] = {
     "id": Key(str, True, "a unique id"),
@@ -199,7 +203,7 @@ def _read_node(doc: Doc, node: yaml.Node, m, parent_stage, seen, formula_nodes, 
         return None
 
     if has_children:
-        for key in ("target", "goalposts", "formula", "unit", "plan_cost", "max_change"):
+        for key in ("target", "goalposts", "formula", "unit", "plan_cost", "max_change", "from_network"):
             if key in m:
                 doc.error(m[key][0], f"'{key}' belongs on an indicator, but {label} has children", "leaf-key-on-group")
                 ok = False
@@ -274,15 +278,37 @@ def _read_node(doc: Doc, node: yaml.Node, m, parent_stage, seen, formula_nodes, 
     if max_change is not None and max_change < 0:
         doc.error(m["max_change"][1], f"max_change of {label} must be >= 0", "bad-max-change")
         ok = False
+    from_network = None
+    if "from_network" in m:
+        from_network = _read_from_network(doc, m["from_network"][1], label)
+        ok &= from_network is not None
+        if formula is not None:
+            doc.error(m["from_network"][0], f"{label} has both a formula and from_network: its values come from "
+                      "one of them", "formula-and-network")
+            ok = False
     if is_root:
         doc.error(node, "the root must have children (the tree's domains)", "root-is-leaf")
         ok = False
     if not ok:
         return None
-    return Node(id=nid, name=name, direction=direction, target=target, goalposts=goalposts, stage=stage,
+    return Node(from_network=from_network, id=nid, name=name, direction=direction, target=target, goalposts=goalposts, stage=stage,
                 aggregate=aggregate, unit=unit, unit_en=unit_en, source=_opt_names(doc, m, "source"),
                 description=_opt_names(doc, m, "description"), formula=formula, plan_cost=plan_cost,
                 max_change=max_change, pos=doc.pos(node))
+
+
+def _read_from_network(doc: Doc, node: yaml.Node, label: str) -> NetworkSource | None:
+    """``from_network: {relation, measure}``; the relation is checked against the project in load_inputs."""
+    from ..analysis.network import UNIT_MEASURES
+
+    fm = doc.mapping(node, FROM_NETWORK_KEYS, f"from_network of {label}")
+    if fm is None or "relation" not in fm or "measure" not in fm:
+        return None
+    relation = doc.ident(fm["relation"][1], f"relation of {label}")
+    measure = doc.choice(fm["measure"][1], f"network measure of {label}", tuple(UNIT_MEASURES))
+    if relation is None or measure is None:
+        return None
+    return NetworkSource(relation, measure, doc.pos(fm["relation"][1]))
 
 
 def read_unit(doc: Doc, node: yaml.Node) -> tuple[str, str | None]:

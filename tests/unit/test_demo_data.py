@@ -242,7 +242,7 @@ def test_targets_cover_last_two_years(targets, units, leaves):
 def test_generator_reproduces_committed_files(tmp_path):
     subprocess.run([sys.executable, str(DEMO / "generate.py"), "--out", str(tmp_path)],
                    check=True, capture_output=True)
-    for name in ("units.csv", "values.csv", "targets.csv"):
+    for name in ("units.csv", "values.csv", "targets.csv", "relations.csv"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
 
 
@@ -303,3 +303,28 @@ def test_demo_project_paths_resolve():
     for rel in (proj["framework"], proj["weights"], proj["data"]["values"], proj["data"]["units"], proj["targets"]):
         assert (base / rel).resolve().is_file(), rel
     assert proj["data"]["synthetic"] is True and proj["years"] == [2019, 2024]
+
+
+# ---------------------------------------------------------------- city-pair ties
+
+
+def test_relations_are_plausible_ties_between_demo_cities(units):
+    rel = pd.read_csv(DEMO / "relations.csv", dtype={"from": str, "to": str})
+    assert list(rel.columns) == ["from", "to", "year", "relation", "value"]
+    ids = set(units["id"])
+    assert set(rel["from"]) <= ids and set(rel["to"]) <= ids
+    assert (rel["from"] != rel["to"]).all() and (rel["value"] > 0).all()
+    assert not rel.duplicated(["from", "to", "year", "relation"]).any()
+    assert set(rel.relation) == {"data_sharing", "cross_province_services", "joint_agreements"}
+    assert sorted(rel.query("relation == 'cross_province_services'").year.unique()) == YEARS[1:]
+    group = dict(zip(units["id"], units["group"]))
+    cross = rel["from"].map(group) != rel["to"].map(group)
+    assert cross[rel.relation == "cross_province_services"].all()
+    # the walls come down: the cross-border share of data sharing rises from the first to the last year
+    ds = rel[rel.relation == "data_sharing"].assign(cross=cross)
+    share = ds.groupby("year").apply(lambda g: g.value[g.cross].sum() / g.value.sum(), include_groups=False)
+    assert share[YEARS[-1]] > share[YEARS[0]]
+    # undirected agreements: each pair once
+    ag = rel[rel.relation == "joint_agreements"]
+    pairs = ag.apply(lambda r: tuple(sorted((r["from"], r["to"]))) + (r["year"],), axis=1)
+    assert not pairs.duplicated().any()

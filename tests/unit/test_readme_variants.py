@@ -16,7 +16,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def _blocks() -> list[str]:
     text = README.read_text(encoding="utf-8")
-    section = text.split("### Method variants", 1)[1].split("\n## ", 1)[0]
+    section = re.split(r"\n##+ ", text.split("### Method variants", 1)[1], maxsplit=1)[0]
     return re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
 
 
