@@ -8,7 +8,20 @@ import yaml
 
 from ..errors import Problems, did_you_mean, quote
 from ..tree import DIRECTIONS, STAGES, Names, NetworkSource, Node, Tree, Variable
-from .yamlnodes import Doc, Key, compose, display_path
+from .yamlnodes import Doc, Key, Range, compose, display_path
+
+#: Plausible range of every number an indicator tree holds; checked where the value stands.  Values of
+#: an indicator (targets, goalposts) may be large counts, but not so large that a difference overflows.
+VALUE_LIMIT = 1e12
+BOUNDS: dict[str, Range] = {
+    "target": Range(-VALUE_LIMIT, VALUE_LIMIT, code="bad-target"),
+    "goalposts": Range(-VALUE_LIMIT, VALUE_LIMIT, code="bad-goalposts"),
+    "geometric_shift": Range(0, 1e6, code="bad-geometric-shift"),
+    "p": Range(-100, 100, code="bad-power-p"),
+    "plan_cost": Range(0, 1e6, lo_open=True, code="bad-plan-cost"),
+    "max_change": Range(0, VALUE_LIMIT, code="bad-max-change"),
+}
+
 
 AGGREGATE_METHODS = ("arithmetic", "geometric", "topsis", "harmonic", "power", "copeland", "proportions")
 #: Options an ``aggregate: {method: ..., ...}`` mapping may carry, by method.
@@ -68,8 +81,8 @@ def read_node_aggregate(doc: Doc, node, label: str) -> tuple[str | None, tuple]:
             ok &= v is not None
             options.append(("normalize", v))
         else:
-            v = doc.number(am[key][1], f"power mean p of {label}")
-            if v is not None and (v == 0 or v != v or abs(v) == float("inf")):
+            v = doc.bounded(am[key][1], f"power mean p of {label}", BOUNDS["p"])
+            if v == 0:
                 doc.error(am[key][1], f"p of the power mean must be a finite number other than 0 (p = 0 is the "
                           "geometric mean: write aggregate: geometric)", "bad-power-p")
                 v = None
@@ -184,11 +197,8 @@ def _read_node(doc: Doc, node: yaml.Node, m, parent_stage, seen, formula_nodes, 
         ok &= aggregate is not None
     geometric_shift = None
     if "geometric_shift" in m:
-        geometric_shift = doc.number(m["geometric_shift"][1], f"geometric_shift of {label}")
-        if geometric_shift is not None and not 0 <= geometric_shift < float("inf"):
-            doc.error(m["geometric_shift"][1], f"geometric_shift of {label} must be a number >= 0 (1: shifted, "
-                      f"0: plain geometric mean), found {geometric_shift:g}", "bad-geometric-shift")
-            geometric_shift = None
+        geometric_shift = doc.bounded(m["geometric_shift"][1], f"geometric_shift of {label} (1: shifted, 0: plain "
+                                      "geometric mean)", BOUNDS["geometric_shift"])
         ok &= geometric_shift is not None
 
     has_children = "children" in m
@@ -250,34 +260,37 @@ def _read_node(doc: Doc, node: yaml.Node, m, parent_stage, seen, formula_nodes, 
                       "use direction: target or remove target", "target-not-target")
             ok = False
         if isinstance(tnode, yaml.SequenceNode):
-            target = doc.pair(tnode, f"target of {label}")
+            target = doc.pair(tnode, f"target of {label}", BOUNDS["target"])
             if target is not None and target[0] > target[1]:
                 doc.error(tnode, f"target interval of {label} has lo {target[0]:g} > hi {target[1]:g}", "bad-interval")
                 target = None
         else:
-            t = doc.number(tnode, f"target of {label}")
+            t = doc.bounded(tnode, f"target of {label}", BOUNDS["target"])
             target = (t, t) if t is not None else None
         ok &= target is not None
     goalposts = None
     if "goalposts" in m:
-        goalposts = doc.pair(m["goalposts"][1], f"goalposts of {label}")
+        goalposts = doc.pair(m["goalposts"][1], f"goalposts of {label}", BOUNDS["goalposts"])
         if goalposts is not None and goalposts[0] >= goalposts[1]:
             doc.error(m["goalposts"][1], f"goalposts of {label} must have lo < hi, found [{goalposts[0]:g}, "
                       f"{goalposts[1]:g}]", "bad-goalposts")
+            goalposts = None
+        elif goalposts is not None and goalposts[1] - goalposts[0] < 1e-9 * max(1.0, *map(abs, goalposts)):
+            doc.error(m["goalposts"][1], f"goalposts of {label} are too close: hi - lo must be at least 1e-09 of "
+                      "the larger end (or of 1)", "bad-goalposts")
             goalposts = None
         ok &= goalposts is not None
     formula = doc.text(m["formula"][1], f"formula of {label}") if "formula" in m else None
     if formula is not None:
         formula_nodes[nid] = m["formula"][1]
     unit, unit_en = read_unit(doc, m["unit"][1]) if "unit" in m else ("", None)
-    plan_cost = doc.number(m["plan_cost"][1], "plan_cost") if "plan_cost" in m else None
-    if plan_cost is not None and plan_cost <= 0:
-        doc.error(m["plan_cost"][1], f"plan_cost of {label} must be > 0", "bad-plan-cost")
-        ok = False
-    max_change = doc.number(m["max_change"][1], "max_change") if "max_change" in m else None
-    if max_change is not None and max_change < 0:
-        doc.error(m["max_change"][1], f"max_change of {label} must be >= 0", "bad-max-change")
-        ok = False
+    plan_cost = max_change = None
+    if "plan_cost" in m:
+        plan_cost = doc.bounded(m["plan_cost"][1], f"plan_cost of {label}", BOUNDS["plan_cost"])
+        ok &= plan_cost is not None
+    if "max_change" in m:
+        max_change = doc.bounded(m["max_change"][1], f"max_change of {label}", BOUNDS["max_change"])
+        ok &= max_change is not None
     from_network = None
     if "from_network" in m:
         from_network = _read_from_network(doc, m["from_network"][1], label)

@@ -347,14 +347,15 @@ class Doc:
             return None
         return v
 
-    def pair(self, node: yaml.Node, what: str) -> tuple[float, float] | None:
+    def pair(self, node: yaml.Node, what: str, rng: "Range | None" = None) -> tuple[float, float] | None:
+        """A pair [lo, hi] of numbers (each within ``rng`` when given, located on its own)."""
         items = self.sequence(node, what)
         if items is None:
             return None
         if len(items) != 2:
             self.error(node, f"{what} must be a pair [lo, hi], found {len(items)} values", "bad-pair")
             return None
-        a, b = (self.number(i, what) for i in items)
+        a, b = (self.number(i, what) if rng is None else self.bounded(i, what, rng) for i in items)
         if a is None or b is None:
             return None
         return (a, b)

@@ -241,3 +241,26 @@ def test_path_through_a_file_is_located(proj, tmp_path):
     errs = _errors(proj)
     assert len(errs) == 1 and "cannot be opened: Not a directory" in errs[0].message
     assert errs[0].pos.line == _line_of(text, "afile/")
+
+
+# ----------------------------------------------------------------------- numbers in the indicator tree
+
+@pytest.mark.parametrize("old,new,needle", [
+    ("goalposts: [0, 6]", "goalposts: [-1e308, 1e308]", "goalposts of"),
+    ("goalposts: [0, 6]", "goalposts: [0, 1e-320]", "too close"),
+    ("target: [1.5, 3.0]", "target: [1.5, 1e300]", "target of"),
+])
+def test_tree_numbers_out_of_range_are_located(demo, tmp_path, old, new, needle):
+    from evalkit.load.tree import load_tree
+
+    src = demo.parent / "indicators" / "digital_governance.yaml"
+    text = src.read_text(encoding="utf-8")
+    assert old in text
+    line = _line_of(text, old)
+    path = tmp_path / "tree.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    problems = Problems()
+    load_tree(path, problems)
+    hits = [p for p in problems.errors if needle in p.message]
+    assert hits and len(hits) == len(problems.errors), [str(p) for p in problems.errors]
+    assert {p.pos.line for p in hits} == {line}  # each end out of range is located on its own
