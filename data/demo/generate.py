@@ -33,7 +33,10 @@ counts, non-decreasing over the years); cost indicators move the other way. PM2.
 share of good-air days follow a regional pattern and a falling trend instead.
 Then ~3 % of cells are deleted (more often in Anhui, in 2019 and for new indicators), six rows
 are written with an empty value, and six deliberate outliers are planted (see OUTLIERS).
-Targets (2023, 2024) extend each city's own clean trend (before missing cells and outliers,
+The 跨域协同 domain's values-file leaves come from ``collab_values`` (COLLAB_SPECS) on their own
+random stream, so that the other domains' values stayed as they were; its network leaves
+(``from_network``) have no rows, they are measures of relations.csv.
+Targets (2023, 2024, not for 跨域协同) extend each city's own clean trend (before missing cells and outliers,
 as a planning office would from its own records) by at least 0.6 × the indicator's typical
 yearly improvement; target-direction indicators move halfway into their optimal interval.
 """
