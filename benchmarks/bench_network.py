@@ -2,7 +2,7 @@
 
 Times ``network_measures`` (every unit and whole-network measure, betweenness included) on random
 weighted networks of 41 (the YRD demo), 100 and 200 units × 6 years, directed and undirected,
-density ≈ 0.3, and ``load_inputs`` of examples/network (three relations, 41 cities, ≈ 9,000 ties).
+density ≈ 0.3, and ``load_inputs`` of the demo (three relations, 41 cities, ≈ 9,000 ties).
 Betweenness dominates: it builds (years × n³) arrays, processed in chunks of years.
 
     python benchmarks/bench_network.py [--seed 0] [--units 41 100 200]
@@ -46,8 +46,8 @@ def main(argv=None) -> int:
             print(f"network_measures  {n:4d} units x 6 years  {'directed  ' if directed else 'undirected'}  "
                   f"{time.perf_counter() - t:7.3f} s")
     t = time.perf_counter()
-    load_inputs(ROOT / "examples" / "network" / "evalkit.yaml")
-    print(f"load_inputs examples/network (values + 3 relations, measures included)  {time.perf_counter() - t:7.3f} s")
+    load_inputs(ROOT / "examples" / "demo" / "evalkit.yaml")
+    print(f"load_inputs demo (values + 3 relations, measures included)  {time.perf_counter() - t:7.3f} s")
     return 0
 
 

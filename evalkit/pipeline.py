@@ -345,6 +345,15 @@ def _inputs_digest(inputs: Inputs) -> str:
     return h.hexdigest()[:32]
 
 
+def _relations_digest(rel) -> str:
+    """The ties by content (not by object identity), so that a run's step keys are reproducible."""
+    h = hashlib.sha256()
+    for a in (rel.weights, rel.observed, rel.groups):
+        h.update(np.ascontiguousarray(a).tobytes())
+    h.update(_key(rel.units, rel.years, [(t.id, t.directed) for t in rel.types]).encode())
+    return h.hexdigest()[:32]
+
+
 # =========================================================================== scoring
 
 
@@ -363,7 +372,7 @@ def score(inputs: Inputs, *, scheme: Scheme | None = None, settings: Settings | 
     upstream: tuple = ()
     if inputs.relations is not None:
         net_params = network_params(inputs)
-        upstream = (_key("network", net_params, id(inputs.relations)),)
+        upstream = (_key("network", net_params, _relations_digest(inputs.relations)),)
         log.append(StepRecord("network", "*", net_params, inputs.project.pos.get("relations"), upstream[0]))
 
     # ---- prepare

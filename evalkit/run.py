@@ -393,6 +393,8 @@ def init_project(folder: Path) -> Path:
     }
     if doc.get("targets"):
         copies["targets"] = ((base / doc["targets"]).resolve(), "data")
+    if doc["data"].get("relations"):
+        copies["relations"] = ((base / doc["data"]["relations"]).resolve(), "data")
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
@@ -402,7 +404,7 @@ def init_project(folder: Path) -> Path:
         for key, (path, sub) in copies.items():
             (tmp / sub).mkdir(exist_ok=True)
             shutil.copy2(path, tmp / sub / path.name)
-            text = re.sub(rf"(^\s*{key}:\s*)\S+", rf"\g<1>{sub}/{path.name}", text, count=1, flags=re.M)
+            text = re.sub(rf"(^[ \t]*{key}:[ \t]*)\S+", rf"\g<1>{sub}/{path.name}", text, count=1, flags=re.M)
         # every shipped weight scheme too, so that switching schemes is a one-line edit
         for p in sorted((bundled_root() / "weights").glob("*.yaml")):
             if not (tmp / "weights" / p.name).exists():

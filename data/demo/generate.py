@@ -33,7 +33,10 @@ counts, non-decreasing over the years); cost indicators move the other way. PM2.
 share of good-air days follow a regional pattern and a falling trend instead.
 Then ~3 % of cells are deleted (more often in Anhui, in 2019 and for new indicators), six rows
 are written with an empty value, and six deliberate outliers are planted (see OUTLIERS).
-Targets (2023, 2024) extend each city's own clean trend (before missing cells and outliers,
+The 跨域协同 domain's values-file leaves come from ``collab_values`` (COLLAB_SPECS) on their own
+random stream, so that the other domains' values stayed as they were; its network leaves
+(``from_network``) have no rows, they are measures of relations.csv.
+Targets (2023, 2024, not for 跨域协同) extend each city's own clean trend (before missing cells and outliers,
 as a planning office would from its own records) by at least 0.6 × the indicator's typical
 yearly improvement; target-direction indicators move halfway into their optimal interval.
 """
@@ -166,6 +169,28 @@ OUTLIERS = (
     ("320300", 2020, "tr_commute_min", 2.3),         # round-trip reported instead of one-way
     ("341200", 2024, "gov_proc_days", 6.0),          # calendar days of the statutory limit
 )
+# 跨域协同 (cross-city collaboration): values-file leaves, made by collab_values on their own
+# random stream. Same parameters as SPECS plus ``sh``: the effect of nearness to Shanghai (per sd of
+# log distance; the YRD's services, transport cards and medical settlement spread out from it) and
+# ``border``: the effect of a city of another province lying close (cross-border water sections).
+COLLAB_DOMAINS = {"collab"}
+COLLAB_SPECS: dict[str, dict] = {
+    # 跨界断面联合监测断面数: cumulative count, more where another province is near
+    "collab_joint_sections": dict(kind="count", m0=3.0, b=0.25, r=0.18, ep=0.3, border=0.9),
+    # 一网通办跨省通办事项数: the regional list grew from 51 items (2019) to ~150 (2023), cities
+    # catch up with it at different speeds
+    "collab_cross_prov_items": dict(kind="items", cap=175, p0=55, b=0.35, r=0.55, sh=0.25, dp=0,
+                                    prov={"Shanghai": 0.6, "Zhejiang": 0.2, "Anhui": -0.3}),
+    # 交通一卡通互联互通线路比例
+    "collab_transit_card_share": dict(kind="logit", p0=35, b=0.55, r=0.55, sh=0.35, dp=1,
+                                      prov={"Anhui": -0.2}),
+    # 异地就医门诊直接结算人次 (万人次): big hospitals draw patients; COVID dip in 2020
+    "collab_medical_settlement": dict(kind="log", m0=2.0, b=0.45, r=0.42, ep=1.0, sh=0.3, dp=2,
+                                      shock2020=-0.35, prov={"Shanghai": 0.6}),
+    # 跨界断面水质达标率
+    "collab_water_section_rate": dict(kind="logit", p0=72, b=0.3, r=0.22, dp=1,
+                                      prov={"Zhejiang": 0.7, "Anhui": -0.3, "Shanghai": -0.4}),
+}
 EMPTY_ROWS = 6          # rows kept in the file with an empty value
 MISSING_BASE = 0.024    # base probability that a cell is not reported
 
@@ -209,6 +234,54 @@ def read_calibration(path: Path):
     return rows
 
 
+def collab_values(leaves, cap, catch_up, eff_city, codes, prov, pop_rel):
+    """SYNTHETIC values of the collaboration domain's values-file leaves: ({id: (n, ny)}, {id: present}).
+
+    Same latent model as the other domains (domain factor around the city's capacity, stage
+    factors, catch-up), on its own stream ``default_rng([SEED, 3])`` so that the other domains'
+    values do not move; plus nearness to Shanghai (z of log great-circle distance) and the
+    nearness of a city of another province (e^(−d/100 km) to the nearest one).
+    """
+    rng = np.random.default_rng([SEED, 3])
+    n, ny = len(codes), len(YEARS)
+    t = np.arange(ny, dtype=float)
+    d = distance_km(np.array([CITY_CENTRES[c] for c in codes]))
+    prov_a = np.array(prov)
+    near_sh = -zscore(np.log(np.maximum(d[codes.index("310000")], 30.0)))   # + = close to Shanghai
+    other = np.where(prov_a[:, None] != prov_a[None, :], d, np.inf)
+    border = np.exp(-other.min(axis=1) / 100.0)
+    stage_k = dict(zip(("input", "process", "output", "outcome"), (-0.35, -0.12, 0.12, 0.35)))
+    f_d = cap + 0.45 * rng.standard_normal(n)
+    e_d = 0.6 * eff_city + 0.5 * rng.standard_normal(n)
+    F = {s: f_d + k * e_d + 0.3 * rng.standard_normal(n) for s, k in stage_k.items()}
+    out, present = {}, {}
+    for leaf in leaves:
+        iid, spec = leaf["id"], COLLAB_SPECS[leaf["id"]]
+        L = (F[leaf["stage"]][:, None] + catch_up[:, None] * t[None, :]
+             + 0.45 * rng.standard_normal(n)[:, None] + 0.12 * rng.standard_normal((n, ny)))
+        pv = np.array([spec.get("prov", {}).get(p, 0.0) for p in prov])[:, None]
+        extra = pv + spec.get("sh", 0.0) * near_sh[:, None] + spec.get("border", 0.0) * border[:, None]
+        covid = (np.array(YEARS) == 2020).astype(float)[None, :] * spec.get("shock2020", 0.0)
+        kind = spec["kind"]
+        if kind in ("logit", "items"):
+            c = spec.get("cap", 100.0)
+            v = c * logistic(logit(spec["p0"] / c) + spec["b"] * L + spec["r"] * t + extra + covid)
+            if kind == "items":   # a list of items only grows
+                v = np.maximum.accumulate(np.round(v), axis=1)
+        elif kind == "log":
+            v = np.exp(np.log(spec["m0"]) + spec["b"] * L + spec["r"] * t
+                       + spec.get("ep", 0.0) * np.log(pop_rel)[:, None] + extra + covid)
+        else:  # count
+            lam = spec["m0"] * np.exp(spec["b"] * L + spec["r"] * t + extra) * pop_rel[:, None] ** spec["ep"]
+            v = np.maximum.accumulate(np.round(lam * np.exp(0.1 * rng.standard_normal((n, ny)))), axis=1)
+        out[iid] = np.round(v, spec.get("dp", 0))
+        # gaps as elsewhere: more in Anhui and in 2019
+        p = MISSING_BASE * np.array([1.6 if q == "Anhui" else 1.0 for q in prov])[:, None] \
+            * np.array([1.5, 1.0, 0.9, 0.8, 0.9, 1.2])[None, :]
+        present[iid] = rng.random((n, ny)) >= p
+    return out, present
+
+
 def fmt(v: float, dp: int) -> str:
     s = f"{v:.{dp}f}"
     return "0" + s[2:] if s.startswith("-0") and float(s) == 0 else s
@@ -220,8 +293,12 @@ def generate(tree_path: Path = TREE, calibration_path: Path = CALIBRATION):
     cal = read_calibration(calibration_path)
     rng = np.random.default_rng(SEED)
 
-    raw_leaves = [l for l in leaves if "formula" not in l]
+    # The collaboration domain has its own random stream (collab_values), so adding it left the
+    # other domains' values unchanged; its network leaves come from relations.csv, not values.csv.
+    raw_leaves = [l for l in leaves if "formula" not in l and l["domain"] not in COLLAB_DOMAINS]
+    collab_leaves = [l for l in leaves if l["domain"] in COLLAB_DOMAINS and "from_network" not in l]
     missing_specs = [l["id"] for l in raw_leaves if l["id"] not in SPECS]
+    missing_specs += [l["id"] for l in collab_leaves if l["id"] not in COLLAB_SPECS]
     if missing_specs:
         raise SystemExit(f"generate.py has no spec for indicator(s): {', '.join(missing_specs)}")
     var_ids = [v["id"] for v in variables]
@@ -245,7 +322,7 @@ def generate(tree_path: Path = TREE, calibration_path: Path = CALIBRATION):
     prov_eff = np.array([PROVINCE_EFFECT[p] for p in prov])
     cap = 0.5 * z_gdp + 0.2 * z_pop + prov_eff + 0.35 * rng.standard_normal(n)
     catch_up = -0.04 * zscore(cap) + 0.03 * rng.standard_normal(n)      # per year
-    domains = sorted({l["domain"] for l in leaves}, key=[l["domain"] for l in leaves].index)
+    domains = sorted({l["domain"] for l in raw_leaves}, key=[l["domain"] for l in raw_leaves].index)
     stages = ("input", "process", "output", "outcome")
     stage_k = dict(zip(stages, (-0.35, -0.12, 0.12, 0.35)))
     eff_city = rng.standard_normal(n)
@@ -356,6 +433,17 @@ def generate(tree_path: Path = TREE, calibration_path: Path = CALIBRATION):
         iid = ids[j]
         if present[iid][k, y] and (k, y, iid) not in outlier_cells:
             empty.add((k, y, iid))
+
+    # ---- the collaboration domain (own stream; rows go after the other leaves) ----------
+    cvals, cpresent = collab_values(collab_leaves, cap, catch_up, eff_city, codes, prov, pop_rel)
+    var_values = {v: values.pop(v) for v in var_ids}
+    var_present = {v: present.pop(v) for v in var_ids}
+    values.update(cvals)
+    values.update(var_values)
+    present.update(cpresent)
+    present.update(var_present)
+    dp.update({i: COLLAB_SPECS[i].get("dp", 0) for i in cvals})
+    ids = [l["id"] for l in raw_leaves] + list(cvals) + var_ids
 
     # ---- targets: extend each city's clean trend ---------------------------------------
     targets = {}

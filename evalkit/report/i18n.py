@@ -108,7 +108,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "all_avg": {"zh": "长三角平均", "en": "YRD average"},
     "all_avg_generic": {"zh": "全部城市平均", "en": "All-units average"},
     "vs_avg": {"zh": "与平均差", "en": "vs average"},
-    "radar_title": {"zh": "{city}：五大领域得分雷达图", "en": "{city}: domain scores (radar)"},
+    "radar_title": {"zh": "{city}：各领域得分雷达图", "en": "{city}: domain scores (radar)"},
     "radar_desc": {"zh": "{city}{year}年各领域得分与平均水平比较。", "en": "Domain scores of {city} in {year} compared with averages."},
     "bars_title": {"zh": "{city}：分领域得分与平均比较", "en": "{city}: domain scores versus averages"},
     # chain

@@ -176,7 +176,7 @@ def test_validate_demo_prints_coverage_summary(tmp_path):
     assert "data coverage" in r.stdout
     for domain in ("gov", "transport", "health", "education", "environment"):
         assert re.search(rf"^{domain}\s+\d+%", r.stdout, re.M)
-    assert "ok: 41 units, 6 years (2019-2024), 49 indicators" in r.stdout
+    assert "ok: 41 units, 6 years (2019-2024), 59 indicators" in r.stdout
     assert "Traceback" not in r.stderr
     assert list(tmp_path.iterdir()) == []  # validate writes nothing
 

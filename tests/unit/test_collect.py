@@ -130,13 +130,17 @@ def test_collectable_skips_derived_leaves_and_adds_formula_variables(proj):
     ids = [i.id for i in collectable(inputs.tree)]
     assert "hospital_beds_per_10k" not in ids  # derived: computed, not asked
     assert ids[-2:] == ["hospital_beds", "population"]
-    assert len(ids) == len(inputs.tree.leaves) - len(inputs.tree.derived) + len(inputs.tree.variables)
+    network = [leaf.id for leaf in inputs.tree.leaves if leaf.from_network is not None]
+    assert len(network) == 5 and not set(network) & set(ids)  # network measures: computed from the ties
+    assert "collab_cross_prov_items" in ids
+    assert len(ids) == (len(inputs.tree.leaves) - len(inputs.tree.derived) - len(network)
+                        + len(inputs.tree.variables))
     by_key = {d.key: [i.id for i in d.items] for d in departments(inputs.tree)}
     assert by_key["municipal-statistics-bureau"] == ["population"]
     assert "hospital_beds" in by_key["municipal-health-commission"]
     assert by_key["municipal-finance-bureau"] == ["gov_it_spend_share"]
     domains = {d.key: [i.id for i in d.items] for d in departments(inputs.tree, by="domain")}
-    assert set(domains) == {"gov", "transport", "health", "education", "environment"}
+    assert set(domains) == {"gov", "transport", "health", "education", "environment", "collab"}
     assert "population" in domains["health"]  # a variable goes with the domain of the formula using it
 
 

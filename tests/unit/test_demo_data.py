@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
 TREE_FILE = ROOT / "indicators" / "digital_governance.yaml"
 YEARS = list(range(2019, 2025))
-DOMAINS = ["gov", "transport", "health", "education", "environment"]
+DOMAINS = ["gov", "transport", "health", "education", "environment", "collab"]
 STAGES = ["input", "process", "output", "outcome"]
-RI = {3: 0.58, 4: 0.90, 5: 1.12}
+RI = {3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24}
 
 
 def _nodes(node):
@@ -43,8 +43,9 @@ def leaves(tree):
 
 @pytest.fixture(scope="module")
 def raw_ids(tree, leaves):
-    """Ids expected in values.csv: non-derived leaves (tree order), then the variables."""
-    return [l["id"] for l in leaves if "formula" not in l] + [v["id"] for v in tree["variables"]]
+    """Ids expected in values.csv: leaves neither derived nor network measures (tree order), then the variables."""
+    return ([l["id"] for l in leaves if "formula" not in l and "from_network" not in l]
+            + [v["id"] for v in tree["variables"]])
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,8 @@ def test_all_ids_unique_and_snake_case(tree, leaves):
 def test_leaves_are_fully_described(leaves):
     for leaf in leaves:
         assert leaf["direction"] in ("benefit", "cost", "target"), leaf["id"]
-        assert leaf["unit"], leaf["id"]
+        # network measures such as PageRank are pure numbers; every other leaf has a unit
+        assert leaf.get("unit") or "from_network" in leaf, leaf["id"]
         for key in ("name", "source", "description"):
             assert leaf[key]["zh"] and leaf[key]["en"], (leaf["id"], key)
         if "goalposts" in leaf:
@@ -188,7 +190,7 @@ def test_missing_share(values, raw_ids):
 
 
 def test_physical_bounds(values, targets, leaves):
-    unit_of = {l["id"]: l["unit"] for l in leaves}
+    unit_of = {l["id"]: l.get("unit") for l in leaves}
     pct = [i for i, u in unit_of.items() if u == "%"]
     v = values.dropna(subset=["value"])
     assert (v["value"] >= 0).all()
@@ -227,8 +229,9 @@ def test_provinces_differ_as_designed(values, units):
 # ---------------------------------------------------------------- targets
 
 
-def test_targets_cover_last_two_years(targets, units, leaves):
-    ids = [l["id"] for l in leaves if "formula" not in l]
+def test_targets_cover_last_two_years(targets, units, tree):
+    # every non-derived leaf of the five original domains; 跨域协同 has no targets
+    ids = [l["id"] for d in tree["children"][:5] for l in _nodes(d) if "children" not in l and "formula" not in l]
     assert list(targets.columns) == ["unit", "year", "indicator", "target"]
     assert sorted(targets["year"].unique()) == [2023, 2024]
     assert len(targets) == 41 * 2 * len(ids)
@@ -244,6 +247,40 @@ def test_generator_reproduces_committed_files(tmp_path):
                    check=True, capture_output=True)
     for name in ("units.csv", "values.csv", "targets.csv", "relations.csv"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
+
+
+def test_collaboration_domain_leaves_the_other_values_unchanged(tmp_path, tree):
+    """The 跨域协同 values have their own random stream: without the domain, the generator writes
+    exactly today's files minus the domain's rows."""
+    five = dict(tree, children=[d for d in tree["children"] if d["id"] != "collab"])
+    (tmp_path / "tree.yaml").write_text(yaml.safe_dump(five, allow_unicode=True), encoding="utf-8")
+    subprocess.run([sys.executable, str(DEMO / "generate.py"), "--out", str(tmp_path), "--tree",
+                    str(tmp_path / "tree.yaml")], check=True, capture_output=True)
+    for name in ("units.csv", "targets.csv", "relations.csv"):
+        assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
+    now = (DEMO / "values.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert (tmp_path / "values.csv").read_text(encoding="utf-8") == "".join(
+        ln for ln in now if ",collab_" not in ln)
+
+
+def test_collaboration_values_as_designed(values, units):
+    grp = dict(zip(units["id"], units["group"]))
+    v = values.dropna(subset=["value"])
+    v = v.assign(group=v["unit"].map(grp))
+    last = v[v["year"] == 2024]
+    for iid in ("collab_cross_prov_items", "collab_transit_card_share", "collab_medical_settlement"):
+        by = last[last["indicator"] == iid].groupby("group")["value"].mean()
+        assert by["Anhui"] < min(by["Jiangsu"], by["Zhejiang"]) < by["Shanghai"], iid
+    # cumulative counts never fall; the regional list of items stays under its cap of 175
+    for iid in ("collab_cross_prov_items", "collab_joint_sections"):
+        wide = v[v["indicator"] == iid].pivot(index="unit", columns="year", values="value")
+        steps = wide.diff(axis=1).to_numpy()
+        steps = steps[~np.isnan(steps)]
+        assert (steps >= 0).all(), iid
+    assert v[v["indicator"] == "collab_cross_prov_items"]["value"].max() <= 175
+    med = v[v["indicator"] == "collab_medical_settlement"].groupby("year")["value"].median()
+    # growth slowed by COVID in 2020, then resumed
+    assert med[2020] / med[2019] < med[2021] / med[2020] and med[2024] > 5 * med[2019]
 
 
 # ---------------------------------------------------------------- weight schemes
@@ -292,7 +329,7 @@ def test_weight_schemes_consistent(name, tree):
             assert set(spec["weights"]) == set(items)
             assert abs(sum(spec["weights"].values()) - 1) <= 1e-6
             checked += 1
-    assert checked == {"equal": 0, "entropy": 0, "expert_ahp": 6, "combined": 6}[name]
+    assert checked == {"equal": 0, "entropy": 0, "expert_ahp": 7, "combined": 7}[name]
 
 
 def test_demo_project_paths_resolve():

@@ -253,12 +253,11 @@ def test_a_network_indicator_in_the_values_file_is_refused(tmp_path):
                for ln in lines), lines
 
 
-# --------------------------------------------------------------------------- the example project
+# --------------------------------------------------------------------------- the demo's 跨域协同 domain
 
 
-def test_the_network_example_scores():
-    inputs = evalkit.load_project(ROOT / "examples" / "network" / "evalkit.yaml")
-    result = evalkit.score(inputs)
+def test_the_demo_scores_the_collaboration_domain():
+    result = evalkit.score(evalkit.load_project(None))
     collab = result.node_scores("collab")
     assert collab.shape == (41, 6) and np.isfinite(collab).all()
     root = result.node_scores("dgpi")
@@ -270,14 +269,25 @@ def test_the_network_example_scores():
     tables = all_tables(result)
     assert set(tables["network"].relation) == {"data_sharing", "cross_province_services", "joint_agreements"}
     assert 2019 not in set(tables["network"].query("relation == 'cross_province_services'").year)
+    # the synthetic calibration: Shanghai, the hub, leads; Anhui's cities trail on average (2024)
+    units = list(result.units)
+    assert int(np.argmax(collab[:, -1])) == units.index("310000")
+    groups = np.array([u[:2] for u in units])
+    assert collab[groups == "34", -1].mean() < min(collab[groups == g, -1].mean() for g in ("32", "33"))
 
 
-def test_the_network_example_keeps_the_demo_domains():
-    demo = yaml.safe_load((ROOT / "indicators" / "digital_governance.yaml").read_text(encoding="utf-8"))
-    ex = yaml.safe_load((ROOT / "examples" / "network" / "tree.yaml").read_text(encoding="utf-8"))
-    assert ex["children"][:-1] == demo["children"] and ex["variables"] == demo["variables"]
-    assert ex["children"][-1]["name"]["zh"] == "跨域协同"
-    assert all("from_network" in c for c in ex["children"][-1]["children"])
+def test_the_demo_collaboration_domain_mixes_values_and_network_leaves():
+    tree = yaml.safe_load((ROOT / "indicators" / "digital_governance.yaml").read_text(encoding="utf-8"))
+    collab = tree["children"][-1]
+    assert collab["id"] == "collab" and collab["name"]["zh"] == "跨域协同"
+    assert [s["stage"] for s in collab["children"]] == ["input", "process", "output", "outcome"]
+    leaves = [leaf for s in collab["children"] for leaf in s["children"]]
+    network = {leaf["id"] for leaf in leaves if "from_network" in leaf}
+    valued = {leaf["id"] for leaf in leaves} - network
+    assert len(network) == 5 and len(valued) == 5
+    with open(ROOT / "data" / "demo" / "values.csv", encoding="utf-8") as f:
+        in_file = {line.split(",")[2] for line in f}
+    assert valued <= in_file and not network & in_file
 
 
 def test_network_indicators_are_not_collected(tmp_path):
@@ -314,3 +324,14 @@ def test_a_workbook_and_the_row_order_give_the_same_ties(tmp_path):
     rows.to_excel(folder / "relations.xlsx", index=False)
     lines = _errors(path)
     assert any(ln.startswith("relations.xlsx:4:") and "negative" in ln for ln in lines), lines
+
+
+def test_init_copies_the_demo_relations_file(tmp_path):
+    from evalkit.run import init_project
+
+    proj = init_project(tmp_path / "p")
+    copied = tmp_path / "p" / "data" / "relations.csv"
+    assert copied.read_bytes() == (ROOT / "data" / "demo" / "relations.csv").read_bytes()
+    assert "  relations: data/relations.csv" in proj.read_text(encoding="utf-8").splitlines()
+    inputs = evalkit.load_project(proj)  # the copy loads on its own, network leaves included
+    assert "collab_data_exchange" in inputs.tree.leaf_ids

@@ -31,7 +31,7 @@ def proj(demo, tmp_path) -> Path:
     """A writable copy of the demo project file, its inputs shared (never modified)."""
     text = demo.read_text(encoding="utf-8")
     base = demo.parent
-    for key in ("framework: ", "weights: ", "values: ", "units: ", "targets: "):
+    for key in ("framework: ", "weights: ", "values: ", "units: ", "targets: ", "relations: "):
         text = text.replace(key, f"{key}{base}/", 1)
     p = tmp_path / "evalkit.yaml"
     p.write_text(text, encoding="utf-8")

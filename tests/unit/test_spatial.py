@@ -153,7 +153,7 @@ def test_demo_spatial_tables():
     r = score(load_inputs(None))
     t = spatial_tables(r)
     g, u = t["spatial"], t["spatial-units"]
-    assert len(g) == 6 * len(r.years) and set(g["weights"]) == {"knn"}
+    assert len(g) == (1 + len(r.tree.domains)) * len(r.years) and set(g["weights"]) == {"knn"}  # root + domains
     one = u[(u.node == r.tree.root.id) & (u.year == r.years[-1])]
     assert len(one) == 41
     assert_allclose(one["local_i"].mean(), g[(g.node == r.tree.root.id) & (g.year == r.years[-1])]["moran_i"].iloc[0],

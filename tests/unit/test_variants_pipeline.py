@@ -217,17 +217,48 @@ def test_bod_node_scores_and_per_unit_weights(tmp_path):
 
 
 def test_demo_weights_and_scores_are_those_before_per_year_weights():
-    """The demo's weights and root scores as the engine computed them before per-year weights existed."""
+    """The demo's five original domains are weighted and scored as before per-year weights existed.
+
+    The fixture pins the five-domain demo (before the 跨域协同 domain was added). The new domain
+    changes only the root's weights, so the check is restricted to the five domains: every weight
+    below the root outside ``collab`` is compared bit for bit, and the fixture's root scores are
+    recomputed from today's domain scores with the fixture's own root weights (arithmetic mean,
+    docs/methods.md#arithmetic: score = Σ_d w_d · score_d), independently of today's root weighting.
+    """
     fixture = json.loads((Path(__file__).resolve().parents[1] / "fixtures"
                           / "demo_prechange_weights_scores.json").read_text(encoding="utf-8"))
     r = evalkit.score(evalkit.load_project(None))
     wf = r.weights_frame()
     assert (wf["year"] == "").all()
+    domains = [d for d, (local, _) in fixture["weights"].items() if d != "dgpi"
+               and d in {"gov", "transport", "health", "education", "environment"}]
+    assert len(domains) == 5
+    root_w = {d: float(fixture["weights"][d][0]) for d in domains}
+    assert sum(root_w.values()) == pytest.approx(1.0, abs=1e-12)
+    glob_now = dict(zip(wf["node"], wf["global_weight"]))
+    checked = 0
     for row in wf.itertuples():
-        assert [repr(row.local_weight), repr(row.global_weight)] == fixture["weights"][row.node], row.node
+        if row.node == "dgpi" or row.parent == "dgpi" or row.node.startswith("collab"):
+            continue
+        local, glob = fixture["weights"][row.node]
+        assert repr(row.local_weight) == local, row.node
+        # below a domain, global weights scale with the domain's root weight
+        d = _domain_of(wf, row.node)
+        assert row.global_weight / glob_now[d] == pytest.approx(float(glob) / root_w[d], rel=1e-12), row.node
+        checked += 1
+    assert checked == len(fixture["weights"]) - 6
     assert list(r.units) == fixture["units"]
     for t, y in enumerate(r.years):
-        assert [repr(float(v)) for v in r.node_scores("dgpi")[:, t]] == fixture["scores"][str(y)]
+        recombined = sum(root_w[d] * r.node_scores(d)[:, t] for d in domains)
+        assert_allclose(recombined, [float(v) for v in fixture["scores"][str(y)]], rtol=0, atol=1e-10)
+
+
+def _domain_of(wf: pd.DataFrame, node: str) -> str:
+    """The root's child above ``node``."""
+    parents = dict(zip(wf["node"], wf["parent"]))
+    while parents[node] != "dgpi":
+        node = parents[node]
+    return node
 
 
 def test_what_if_method_change_drops_the_old_methods_options(tmp_path):
