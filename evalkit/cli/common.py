@@ -17,7 +17,7 @@ __all__ = ["Command", "CommandError", "debug_parent", "err", "positive_int", "pr
 
 @dataclass(frozen=True)
 class Command:
-    """One command: its word, one-line help, ``configure(parser)`` adding its arguments, and ``run(args) -> exit code``."""
+    """One command: its word, one-line help, ``configure(parser)`` adding its arguments, ``run(args)`` -> exit code."""
 
     name: str
     help: str
