@@ -62,8 +62,9 @@ def cmd_plan(args) -> int:
 
 
 def _plan_table(p, lang: str, fmt) -> str:
-    head = ("indicator", "name", "current", "needed", "change", "measure") if lang == "en" else \
-        ("指标", "名称", "现值", "所需值", "变化", "单位")
+    from ..report.i18n import t
+
+    head = tuple(t(f"cli_plan_{k}", lang) for k in ("indicator", "name", "current", "needed", "change", "measure"))
     rows = [(i.indicator, i.name.get(lang), fmt(i.current), fmt(i.needed),
              ("+" if i.change > 0 else "") + fmt(i.change) + f" ({i.relative:.1%})", i.measure_for(lang))
             for i in p.items]

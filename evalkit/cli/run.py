@@ -93,13 +93,13 @@ def _configure_audit(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_audit(args) -> int:
+    from ..report.i18n import t
     from ..run import audit_project
 
     summary = audit_project(project_path(args), out=args.out)
     print_warnings(summary["warnings"])
     found = summary["findings"]
-    head = ("审计发现（全部年份合并）：" if summary["lang"] == "zh" else "findings (all years pooled):")
-    print(head if found else ("审计未发现问题" if summary["lang"] == "zh" else "no findings"))
+    print(t("cli_audit_findings" if found else "cli_audit_none", summary["lang"]))
     for line in found:
         print(f"  {line}")
     print(f"wrote {summary['output']}: {', '.join(summary['files'])}")
