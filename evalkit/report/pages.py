@@ -23,7 +23,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from . import charts
-from .context import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_score, fmt_signed, ok
+from .context import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_score, fmt_signed, ok, to_float
 from .i18n import catalogue, t
 from .templates import environment, templates_dir
 
@@ -88,13 +88,6 @@ def _s(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     return str(v)
-
-
-def _num(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def _fmt_median(v: Any) -> str:
@@ -253,12 +246,12 @@ def sobol_chart(rows: Sequence[dict], *, title: str, desc: str, lang: str, width
         p.append(_text(label_w, y + bar_h + 5, charts.wrap(r["label"], label_w - 8, size, 1)[0], size=size,
                        anchor="end", cls="axis-label"))
         for j, (key, color) in enumerate((("S1", light), ("ST", dark))):
-            v = _num(r[key])
+            v = to_float(r[key])
             yy = y + j * bar_h
             if ok(v):
                 p.append(f'<rect class="bar {key}" data-value="{v:.6g}" x="{_f(x0)}" y="{_f(yy)}" '
                          f'width="{_f(px(v) - x0)}" height="{bar_h - 1}" fill="{color}"/>')
-                lo_, hi_ = _num(r[f"{key}_low"]), _num(r[f"{key}_high"])
+                lo_, hi_ = to_float(r[f"{key}_low"]), to_float(r[f"{key}_high"])
                 if ok(lo_) and ok(hi_):
                     cy = yy + (bar_h - 1) / 2
                     p.append(f'<line class="ci" x1="{_f(px(lo_))}" y1="{_f(cy)}" x2="{_f(px(hi_))}" y2="{_f(cy)}" '
@@ -290,7 +283,7 @@ def _factor_options(name: str, options: Any, sens: Mapping[str, Any], lang: str)
     """The options of a factor in plain words."""
     if name == "weights":
         if sens.get("noise_kind") == "dirichlet":
-            return t("factor_weights_dir", lang, c=f"{_num(sens.get('concentration')):g}")
+            return t("factor_weights_dir", lang, c=f"{to_float(sens.get('concentration')):g}")
         noise = sens.get("noise")
         if isinstance(noise, Mapping):
             share = " / ".join(f"{100 * float(v):g}%" for _, v in sorted(noise.items()))
@@ -340,7 +333,7 @@ def robustness_context(year: int, robustness_df: pd.DataFrame, sobol_df: pd.Data
     rows = []
     for r in rob.to_dict("records"):
         uid = str(r["unit"])
-        nom, med, lo, hi = (_num(r.get(k)) for k in ("nominal_rank", "median_rank", "rank_p05", "rank_p95"))
+        nom, med, lo, hi = (to_float(r.get(k)) for k in ("nominal_rank", "median_rank", "rank_p05", "rank_p95"))
         # ranks are whole places: widen fractional percentiles outwards so "at least 90 %" stays true
         lo = float(math.floor(lo + 1e-9)) if ok(lo) else lo
         hi = float(math.ceil(hi - 1e-9)) if ok(hi) else hi
@@ -353,7 +346,7 @@ def robustness_context(year: int, robustness_df: pd.DataFrame, sobol_df: pd.Data
             "interval_s": f"{fmt_rank(lo)}–{fmt_rank(hi)}" if ok(lo) and ok(hi) else DASH,
             "width": width, "width_s": str(width) if width is not None else DASH,
             "p_top5": fmt_pct(r.get("p_top5"), 0), "p_bottom5": fmt_pct(r.get("p_bottom5"), 0),
-            "p_top5_v": _num(r.get("p_top5")),
+            "p_top5_v": to_float(r.get("p_top5")),
             "numbers": f"{fmt_rank(nom)} ({fmt_rank(lo)}–{fmt_rank(hi)})" if ok(lo) and ok(hi) else fmt_rank(nom),
             "sentence": t("rb_city_sentence", lang, city=label, rank=fmt_rank(nom), lo=fmt_rank(lo),
                            hi=fmt_rank(hi), median=_fmt_median(med)) if ok(lo) and ok(hi) else "",
@@ -377,8 +370,8 @@ def robustness_context(year: int, robustness_df: pd.DataFrame, sobol_df: pd.Data
             opts = _factor_options(name, r.get("options"), sens, lang)
             factors.append({"name": name, "label": label, "options": opts})
             sob_rows.append({"name": name, "label": label, "options": opts,
-                             "S1": _num(r["S1"]), "S1_low": _num(r["S1_low"]), "S1_high": _num(r["S1_high"]),
-                             "ST": _num(r["ST"]), "ST_low": _num(r["ST_low"]), "ST_high": _num(r["ST_high"])})
+                             "S1": to_float(r["S1"]), "S1_low": to_float(r["S1_low"]), "S1_high": to_float(r["S1_high"]),
+                             "ST": to_float(r["ST"]), "ST_low": to_float(r["ST_low"]), "ST_high": to_float(r["ST_high"])})
     ctx["factors"] = factors
     for s in sob_rows:
         s["S1_s"] = _fmt_index(s["S1"])
@@ -536,7 +529,7 @@ def compare_context(a, b, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,
         cells = []
         for y in years:
             r = cmap.get((y, n.id), {})
-            rho, tau = _num(r.get("spearman")), _num(r.get("kendall"))
+            rho, tau = to_float(r.get("spearman")), to_float(r.get("kendall"))
             cells.append({"rho": f"{rho:.3f}" if ok(rho) else DASH, "tau": f"{tau:.3f}" if ok(tau) else DASH,
                           "low": ok(rho) and rho < 0.9})
         corr_rows.append({"name": n.name.get(lang), "root": n is root, "cells": cells})
@@ -549,7 +542,7 @@ def compare_context(a, b, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,
     shift_rows = []
     for uid in units:
         r = by.get((uid, root.id), {})
-        rs = _num(r.get("rank_shift"))
+        rs = to_float(r.get("rank_shift"))
         doms = []
         for d in domains:
             rd = by.get((uid, d.id), {})
@@ -563,7 +556,7 @@ def compare_context(a, b, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,
             "d_rank": delta_rank(r.get("rank_b"), r.get("rank_a"), lang),
             "d_score": delta_score(r.get("score_b"), r.get("score_a")),
             "domains": doms,
-            "_abs": abs(rs) if ok(rs) else -1.0, "_ra": _num(r.get("rank_a")),
+            "_abs": abs(rs) if ok(rs) else -1.0, "_ra": to_float(r.get("rank_a")),
         })
     shift_rows.sort(key=lambda x: (-x["_abs"], x["_ra"] if ok(x["_ra"]) else math.inf, x["id"]))
     ctx["shift_rows"] = shift_rows
@@ -572,7 +565,7 @@ def compare_context(a, b, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,
     # reading
     reading = []
     c = cmap.get((last, root.id), {})
-    rho = _num(c.get("spearman"))
+    rho = to_float(c.get("spearman"))
     if ok(rho):
         reading.append(t("cp_agree" if rho >= 0.9 else "cp_differ", lang, year=last, rho=f"{rho:.3f}"))
     moved = [x for x in shift_rows if x["_abs"] > 0]
@@ -583,7 +576,7 @@ def compare_context(a, b, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,
         reading.append(t("cp_moved", lang, k=len(moved), n=len(units), m=m, cities=sep.join(top)))
     else:
         reading.append(t("cp_none_moved", lang))
-    dom_rho = [(_num(cmap.get((last, d.id), {}).get("spearman")), d) for d in domains]
+    dom_rho = [(to_float(cmap.get((last, d.id), {}).get("spearman")), d) for d in domains]
     dom_rho = [(v, d) for v, d in dom_rho if ok(v)]
     if dom_rho and moved:
         v, d = min(dom_rho, key=lambda x: x[0])

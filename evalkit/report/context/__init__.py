@@ -13,7 +13,7 @@ numbers are shown.  The names the other report modules use are re-exported here.
 from ..i18n import t
 from .common import common_context, coverage_banner
 from .formatting import (DASH, MINUS, css_markup, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_raw, fmt_score,
-                         fmt_signed, ok)
+                         fmt_signed, ok, to_float)
 from .methods import method_context
 from .overview import HEATMAP_MAX_UNITS, MOVERS, SLOPE_MAX_UNITS, overview
 from .prepared import (IMPUTE_STEPS, OPTIONAL_TABLES, PROV_LIST_MAX, RI_TABLES, Prepared, UnitInfo, impute_chain,
@@ -25,4 +25,4 @@ __all__ = ["DASH", "HEATMAP_MAX_UNITS", "IMPUTE_STEPS", "MINUS", "MOVERS", "OPTI
            "RI_TABLES", "SLOPE_MAX_UNITS", "Prepared", "UnitInfo", "common_context", "coverage_banner", "css_markup",
            "delta_rank", "delta_score", "diagnose_chain", "fmt_pct", "fmt_rank", "fmt_raw", "fmt_score", "fmt_signed",
            "impute_chain", "impute_how", "insufficient_context", "method_context", "ok", "overview", "prepared",
-           "scorecard", "screened", "status_of", "t", "treat_methods", "unit_quality"]
+           "scorecard", "screened", "status_of", "t", "to_float", "treat_methods", "unit_quality"]

@@ -16,6 +16,8 @@ def coverage_banner(p: Prepared, year: int, lang: str) -> str:
         return ""
     return t("low_year_banner", lang, year=year, median=fmt_pct(p.median_cov[y], 0), k=int(p.n_insufficient[y]),
              n=len(p.units))
+
+
 def common_context(p: Prepared, lang: str, year: int) -> dict:
     man = p.inp.meta.get("manifest") or {}
     version = str(man.get("engine_version") or man.get("version") or man.get("evalkit") or __version__)

@@ -16,6 +16,8 @@ from .sections import status_of
 
 
 HEATMAP_MAX_UNITS = 150
+
+
 def overview(p: Prepared, year: int, lang: str) -> dict:
     """The year's index page: league table, heat map, province averages, data quality."""
     y = p.yidx[year]
@@ -119,12 +121,18 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
     ctx["screen"] = screened(p, lang)
     ctx["synthetic_note"] = p.synthetic
     return ctx
+
+
 def _quality_row(name: str, cells: float, miss: float, imp: float, trt: float, prv: float) -> dict:
     c = max(cells, 1)
     return {"name": name, "cells": f"{int(cells):,}", "missing": fmt_pct(miss / c), "imputed": fmt_pct(imp / c),
             "treated": fmt_pct(trt / c), "provisional": fmt_pct(prv / c), "n_provisional": str(int(prv))}
+
+
 MOVERS = 5
 SLOPE_MAX_UNITS = 150
+
+
 def _movers(p: Prepared, y: int, lang: str) -> dict:
     """The overview's "most improved" lists and the rank-change slope chart.
 

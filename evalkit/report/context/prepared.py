@@ -27,8 +27,12 @@ RI_TABLES: dict[str, tuple[float, ...]] = {
     "alonso_lamata2006": (0, 0, 0.5245, 0.8815, 1.1086, 1.2479, 1.3417, 1.4056, 1.4499, 1.4854, 1.5141,
                           1.5365, 1.5551, 1.5713, 1.5838),
 }
+
 PROV_LIST_MAX = 30          # provisional values listed in the appendix before "… and N more"
+
 OPTIONAL_TABLES = ("coordination", "obstacles", "efficiency", "attainment", "robustness", "bod")
+
+
 @dataclass
 class UnitInfo:
     id: str
@@ -48,13 +52,32 @@ class UnitInfo:
 
     def group_name(self, lang: str) -> str:
         return self.group_zh if lang == "zh" else self.group_en
+
+
 _PREPARED: "weakref.WeakKeyDictionary[ReportInput, Prepared]" = weakref.WeakKeyDictionary()
+
+
 def prepared(inp: ReportInput) -> "Prepared":
     """The :class:`Prepared` arrays of ``inp``, built once per input (pages and results.xlsx share them)."""
     p = _PREPARED.get(inp)
     if p is None:
         p = _PREPARED[inp] = Prepared(inp)
     return p
+
+
+def _positions(table: pd.DataFrame, *keys: tuple[str, type, Mapping]) -> tuple[pd.Series, tuple[np.ndarray, ...]]:
+    """The rows of a long table whose keys all have a place in the arrays, and those places.
+
+    ``keys``: (column, type its values are read as, value -> index along one axis); rows with a
+    value an index does not know (a unit or year outside the report) are left out.
+    """
+    at = [table[col].astype(kind).map(index) for col, kind, index in keys]
+    keep = at[0].notna()
+    for a in at[1:]:
+        keep = keep & a.notna()
+    return keep, tuple(a[keep].astype(int).to_numpy() for a in at)
+
+
 class Prepared:
     """The ReportInput pivoted once into arrays ``[unit, year, node]``."""
 
@@ -88,11 +111,8 @@ class Prepared:
         self.nidx = tree.index
         U, Y, N = len(self.units), len(self.years), len(self.nodes)
 
-        ui = res["unit"].astype(str).map(self.uidx)
-        yi = res["year"].astype(int).map(self.yidx)
-        ni = res["node"].astype(str).map(self.nidx)
-        keep = ui.notna() & yi.notna() & ni.notna()
-        ui, yi, ni = (s[keep].astype(int).to_numpy() for s in (ui, yi, ni))
+        keep, (ui, yi, ni) = _positions(res, ("unit", str, self.uidx), ("year", int, self.yidx),
+                                        ("node", str, self.nidx))
         sub = res[keep]
 
         def cube(col: str) -> np.ndarray:
@@ -148,11 +168,8 @@ class Prepared:
         self.f_prov = np.zeros((U, Y, L), bool)
         rw = inp.raw
         if rw is not None and len(rw):
-            ru = rw["unit"].astype(str).map(self.uidx)
-            ry = rw["year"].astype(int).map(self.yidx)
-            rl = rw["indicator"].astype(str).map(self.lidx)
-            k = ru.notna() & ry.notna() & rl.notna()
-            a, b, c = (s[k].astype(int).to_numpy() for s in (ru, ry, rl))
+            k, (a, b, c) = _positions(rw, ("unit", str, self.uidx), ("year", int, self.yidx),
+                                      ("indicator", str, self.lidx))
             rs = rw[k]
             self.raw[a, b, c] = pd.to_numeric(rs["value"], errors="coerce").to_numpy(dtype=float)
             for col, arr in (("imputed", self.f_imp), ("treated", self.f_trt), ("provisional", self.f_prov)):
@@ -228,11 +245,15 @@ class Prepared:
     def dgap(self) -> float:
         """The 15-point gap of the chain rules, on this project's scale."""
         return 15.0 * self.span / 100.0
+
+
 def _nanmean(a: np.ndarray, axis: int) -> np.ndarray:
     cnt = np.sum(~np.isnan(a), axis=axis)
     tot = np.nansum(a, axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
+
+
 def _prep_records(prep: Any) -> dict[str, Mapping]:
     """Preparation records by step name, from either form the pipeline or a caller may give:
     ``{step: {params, ...}}`` (as evalkit records it) or ``[{"step": name, "params": {...}}, "name", ...]``."""
@@ -250,8 +271,12 @@ def _prep_records(prep: Any) -> dict[str, Mapping]:
             elif st:
                 out[str(st)] = {}
     return out
+
+
 IMPUTE_STEPS = ("interpolate", "carry", "group_mean", "group_median", "mean", "median", "panel_mean",
                 "panel_median")
+
+
 def impute_chain(p: "Prepared", indicator: str) -> tuple[str, ...]:
     """The imputation chain that ran for ``indicator`` (per-indicator override first), or ()."""
     rec = p.records.get("impute")
@@ -263,6 +288,8 @@ def impute_chain(p: "Prepared", indicator: str) -> tuple[str, ...]:
     if isinstance(chain, str):
         chain = (chain,)
     return tuple(str(x) for x in chain)
+
+
 def impute_how(p: "Prepared", u: int, y: int, j: int) -> str:
     """Which imputation step filled cell (u, y, j): the first step of the chain with a
     candidate, judged on the values as given (each step reads the data as given,
@@ -294,6 +321,8 @@ def impute_how(p: "Prepared", u: int, y: int, j: int) -> str:
         if hit:
             return step
     return ""
+
+
 def treat_methods(p: "Prepared") -> dict[str, str]:
     """indicator id -> treatment method ("winsorise", "log_ct") from the treat record."""
     rec = p.records.get("treat")
@@ -303,6 +332,8 @@ def treat_methods(p: "Prepared") -> dict[str, str]:
             if isinstance(c, Mapping) and c.get("indicator"):
                 out[str(c["indicator"])] = str(c.get("method") or "")
     return out
+
+
 def screened(p: "Prepared", lang: str, unit_id: str | None = None) -> dict:
     """What screening set aside: indicators and units dropped, unit-years blanked
     (only ``unit_id``'s when given).  ``ran`` is False without a screen record."""

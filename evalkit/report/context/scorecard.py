@@ -79,10 +79,14 @@ def diagnose_chain(stages: Mapping[str, float], averages: Mapping[str, float], *
     elif has_avg and not out[0].startswith((t("dx_all_above", lang)[:6], t("dx_all_below", lang)[:6])):
         out.append(t("dx_above_avg", lang, k=above, n=len(present)))
     return " ".join(out) if lang == "en" else "".join(out)
+
+
 def _domain_stages(domain: Node) -> list[Node]:
     """The domain's children that carry a stage, in input → outcome order."""
     kids = [c for c in domain.children if c.stage in STAGES]
     return sorted(kids, key=lambda c: STAGES.index(c.stage))
+
+
 def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     """Everything one city's page shows, formatted."""
     assert unit_id in p.uidx, unit_id
@@ -250,6 +254,8 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     ctx["attainment"] = _attainment(p, unit_id, year, lang)
     ctx["robustness"] = _robustness(p, unit_id, year, lang, city, n_all)
     return ctx
+
+
 def insufficient_context(p: Prepared, u: int, y: int, lang: str, city: str) -> dict:
     """What the top of an insufficient-data scorecard says: the coverage, by domain, and what is missing."""
     doms = p.tree.domains
@@ -269,6 +275,8 @@ def insufficient_context(p: Prepared, u: int, y: int, lang: str, city: str) -> d
         if missing else "",
         "coverage": fmt_pct(cov[p.root]),
     }
+
+
 def unit_quality(p: Prepared, u: int, y: int, lang: str) -> dict:
     """The scorecard's data-quality section for unit ``u`` up to year index ``y``.
 
@@ -320,8 +328,12 @@ def unit_quality(p: Prepared, u: int, y: int, lang: str) -> dict:
             "provisional": prov, "screen": screened(p, lang, p.unit_ids[u]), "has_used": p.used is not None,
             "legend": t("q_unit_legend", lang), "t_imputed": t("q_imputed_cells", lang, year=p.years[y]),
             "t_treated": t("q_treated_cells", lang, year=p.years[y]), "t_prov": t("q_prov_cells", lang, year=p.years[y])}
+
+
 def _safe(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", s)
+
+
 def _indicator_groups(p: Prepared, u: int, y: int, lang: str) -> list[dict]:
     tree = p.tree
     S, R = p.score[u, y], p.rank[u, y]

@@ -12,7 +12,7 @@ import numpy as np
 from ...tree import STAGES
 from .. import charts
 from ..i18n import t
-from .formatting import DASH, fmt_pct, fmt_rank, fmt_raw, fmt_score, _num, ok
+from .formatting import DASH, fmt_pct, fmt_rank, fmt_raw, fmt_score, ok, to_float
 from .prepared import Prepared
 
 
@@ -20,14 +20,16 @@ def _one(p: Prepared, name: str, unit_id: str, year: int) -> list[dict] | None:
     if name not in p.tables:
         return None
     return p.tables[name].get((unit_id, year), [])
+
+
 def _coordination(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     rows = _one(p, "coordination", unit_id, year)
     if rows is None:
         return None
     r = rows[0] if rows else {}
-    all_d = [_num(x.get("D")) for x in p.table_years["coordination"].get(year, [])]
+    all_d = [to_float(x.get("D")) for x in p.table_years["coordination"].get(year, [])]
     all_d = [v for v in all_d if ok(v)]
-    dv = _num(r.get("D"))
+    dv = to_float(r.get("D"))
     rank = 1 + sum(1 for v in all_d if v > dv) if ok(dv) else None
     lag = r.get("lagging")
     lag_s = "" if lag is None or (isinstance(lag, float) and math.isnan(lag)) else str(lag)
@@ -42,6 +44,8 @@ def _coordination(p: Prepared, unit_id: str, year: int, lang: str) -> dict | Non
         "avg_D": fmt_score(sum(all_d) / len(all_d), 3) if all_d else DASH,
         "rank": fmt_rank(rank), "n": len(all_d),
     }
+
+
 def _obstacles(p: Prepared, unit_id: str, year: int, lang: str, city: str) -> dict | None:
     rows = _one(p, "obstacles", unit_id, year)
     if rows is None:
@@ -49,7 +53,7 @@ def _obstacles(p: Prepared, unit_id: str, year: int, lang: str, city: str) -> di
     by_level: dict[str, list[dict]] = {}
     for r in rows:
         by_level.setdefault(str(r.get("level", "")).lower(), []).append(r)
-    ind = sorted(by_level.get("indicator", []), key=lambda r: -_num(r.get("obstacle")) if ok(r.get("obstacle")) else 1)
+    ind = sorted(by_level.get("indicator", []), key=lambda r: -to_float(r.get("obstacle")) if ok(r.get("obstacle")) else 1)
     u, y = p.uidx[unit_id], p.yidx[year]
     top = []
     for r in ind[:5]:
@@ -63,7 +67,7 @@ def _obstacles(p: Prepared, unit_id: str, year: int, lang: str, city: str) -> di
                     "measure": n.unit_for(lang) if n else "",
                     "score": fmt_score(p.score[u, y, p.nidx[nid]]) if nid in p.nidx else DASH})
     # domain shares in tree order
-    dom_share = {str(r.get("node")): _num(r.get("obstacle")) for r in by_level.get("domain", [])}
+    dom_share = {str(r.get("node")): to_float(r.get("obstacle")) for r in by_level.get("domain", [])}
     doms = [d for d in p.tree.domains if d.id in dom_share]
     dlabels = [d.name.get(lang) for d in doms]
     dvals = [dom_share[d.id] for d in doms]
@@ -72,7 +76,7 @@ def _obstacles(p: Prepared, unit_id: str, year: int, lang: str, city: str) -> di
     stage_nodes: dict[str, float] = {}
     for r in by_level.get("stage", []):
         nid = str(r.get("node"))
-        v = _num(r.get("obstacle"))
+        v = to_float(r.get("obstacle"))
         if not ok(v):
             continue
         n = p.tree.by_id.get(nid)
@@ -113,10 +117,14 @@ def _obstacles(p: Prepared, unit_id: str, year: int, lang: str, city: str) -> di
         "stages": [{"name": a, "share": fmt_pct(b)} for a, b in zip(slabels, svals)],
         "reading": reading,
     }
+
+
 def _split_peers(v: Any) -> list[str]:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return []
     return [x for x in re.split(r"[;,|\s]+", str(v)) if x]
+
+
 def _bod(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     """This unit's own benefit-of-the-doubt weights, per bod node (None when no node has them)."""
     rows = _one(p, "bod", unit_id, year)
@@ -125,9 +133,11 @@ def _bod(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     nodes: dict[str, list[dict]] = {}
     for r in rows:
         nodes.setdefault(str(r.get("node")), []).append(
-            {"child": p.node_name(str(r.get("child")), lang), "weight": fmt_pct(_num(r.get("weight"))),
-             "share": fmt_pct(_num(r.get("share")))})
+            {"child": p.node_name(str(r.get("child")), lang), "weight": fmt_pct(to_float(r.get("weight"))),
+             "share": fmt_pct(to_float(r.get("share")))})
     return {"nodes": [{"name": p.node_name(n, lang), "rows": rs} for n, rs in nodes.items()]}
+
+
 def _efficiency(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     rows = _one(p, "efficiency", unit_id, year)
     if rows is None:
@@ -136,16 +146,20 @@ def _efficiency(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     rows = sorted(rows, key=lambda r: order.get(str(r.get("domain")), 99))
     out = []
     for r in rows:
-        e = _num(r.get("efficiency"))
+        e = to_float(r.get("efficiency"))
         out.append({"domain": p.node_name(str(r.get("domain")), lang), "efficiency": fmt_score(e, 3),
                     "efficient": ok(e) and e >= 1 - 1e-9, "ratio": fmt_score(r.get("ratio"), 2),
                     "peers": ", ".join(p.unit_label(x, lang) for x in _split_peers(r.get("peers")))})
     return {"present": bool(rows), "rows": out}
+
+
 _STATUS = {
     "met": ("met", "achieved", "done", "ok", "green", "reached", "达标", "完成", "已完成"),
     "near": ("near", "close", "amber", "yellow", "partial", "at_risk", "接近", "基本完成"),
     "missed": ("missed", "miss", "not_met", "red", "behind", "fail", "failed", "未完成", "未达标"),
 }
+
+
 def status_of(status: Any, attainment: Any) -> str:
     """Traffic-light class: met | near | missed | unknown (status text first, else attainment ≥ 1 / ≥ 0.9)."""
     s = "" if status is None or (isinstance(status, float) and math.isnan(status)) else str(status).strip().lower()
@@ -156,6 +170,8 @@ def status_of(status: Any, attainment: Any) -> str:
         a = float(attainment)
         return "met" if a >= 1 else ("near" if a >= 0.9 else "missed")
     return "unknown"
+
+
 def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     rows = _one(p, "attainment", unit_id, year)
     if rows is None:
@@ -166,7 +182,7 @@ def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
         st = status_of(r.get("status"), r.get("attainment"))
         nid = str(r.get("node"))
         n = p.tree.by_id.get(nid)
-        a = _num(r.get("attainment"))
+        a = to_float(r.get("attainment"))
         name = p.node_name(nid, lang)
         dom = p.tree.domain_of(nid) if n is not None else None
         if n is not None and not n.is_leaf and dom and dom != nid:
@@ -182,12 +198,14 @@ def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     n_missed = sum(1 for r in rows_out if r["status"] == "missed")
     return {"present": bool(rows), "rows": rows_out,
             "summary": t("a_summary", lang, n=len(rows_out), met=n_met, missed=n_missed)}
+
+
 def _robustness(p: Prepared, unit_id: str, year: int, lang: str, city: str, n_all: int) -> dict | None:
     rows = _one(p, "robustness", unit_id, year)
     if rows is None:
         return None
     r = rows[0] if rows else {}
-    nom, med, lo, hi = (_num(r.get(k)) for k in ("nominal_rank", "median_rank", "rank_p05", "rank_p95"))
+    nom, med, lo, hi = (to_float(r.get(k)) for k in ("nominal_rank", "median_rank", "rank_p05", "rank_p95"))
     n = max(n_all, len(p.table_years["robustness"].get(year, [])), 2)
     # ranks are whole places: widen a fractional percentile outwards, so that "at least 90 %" stays true
     lo_i = float(math.floor(lo + 1e-9)) if ok(lo) else lo
