@@ -40,237 +40,6 @@ WITHIN = "#56b4e9"      # within provinces: light blue
 BETWEEN = "#1f4e79"     # between provinces: dark blue
 TRANS = "#e69f00"       # transvariation (overlap): orange
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "rg_title": {"zh": "区域差异与收敛分析", "en": "Regional disparity and convergence"},
-    "rg_lead": {"zh": "各城市之间的差距有多大？差距主要来自省份之间还是省份内部？差距是在缩小还是扩大？",
-                "en": "How far apart are the cities? Do the gaps lie between provinces or within them? "
-                      "Are they narrowing or widening?"},
-    "rg_period": {"zh": "时期", "en": "Period"},
-    "rg_n_groups": {"zh": "省份数", "en": "Provinces"},
-    "rg_sec_reading": {"zh": "主要结论", "en": "Main findings"},
-    "rg_r_moran_pos": {"zh": "{year} 年综合得分存在正的空间自相关（Moran's I = {i}，伪 p {p}）：相邻城市得分相近，高分与低分各自成片。",
-                       "en": "In {year} the composite shows positive spatial autocorrelation (Moran's I = {i}, pseudo p {p}): "
-                             "neighbouring cities score alike, high and low scorers cluster."},
-    "rg_r_moran_neg": {"zh": "{year} 年综合得分存在负的空间自相关（Moran's I = {i}，伪 p {p}）：相邻城市高低交错。",
-                       "en": "In {year} the composite shows negative spatial autocorrelation (Moran's I = {i}, pseudo p {p}): "
-                             "high and low scorers alternate."},
-    "rg_r_moran_none": {"zh": "{year} 年综合得分没有显著的空间自相关（Moran's I = {i}，伪 p {p}）。",
-                        "en": "In {year} the composite shows no significant spatial autocorrelation (Moran's I = {i}, "
-                              "pseudo p {p})."},
-    "rg_beta_models": {"zh": "综合得分的 β 收敛：绝对、条件与俱乐部收敛（{y0}—{y1}）",
-                       "en": "β-convergence of the composite: absolute, conditional and club ({y0}–{y1})"},
-    "rg_beta_models_note": {"zh": "条件 β 加入省份固定效应；面板 β 为逐年增长率对上年得分（对数）的回归，含城市与年份双向固定效应；俱乐部收敛为各省内部的绝对 β。σ 检验：变异系数对年份的线性趋势，斜率 {slope}/年，p {p}（各年 CV 序列相关，p 值仅供参考）。数据见 convergence.csv。",
-                            "en": "Conditional β adds province fixed effects; panel β regresses year-on-year growth on the "
-                                  "previous year's (log) score with city and year fixed effects; club β is the absolute "
-                                  "β within each province. σ test: linear trend of the CV on the year, slope {slope} per "
-                                  "year, p {p} (yearly CVs are serially correlated: read p as indicative). Data: "
-                                  "convergence.csv."},
-    "rg_model": {"zh": "模型", "en": "Model"},
-    "rg_m_beta_absolute": {"zh": "绝对 β", "en": "Absolute β"},
-    "rg_m_beta_conditional": {"zh": "条件 β（省份固定效应）", "en": "Conditional β (province fixed effects)"},
-    "rg_m_beta_panel": {"zh": "面板 β（城市与年份固定效应）", "en": "Panel β (city and year fixed effects)"},
-    "rg_m_beta_club": {"zh": "俱乐部 β：{group}", "en": "Club β: {group}"},
-    "rg_pairs": {"zh": "{year} 年省际 Gini 系数 G_jh 与相对经济影响 D_jh（Dagum 分解）",
-                 "en": "Between-province Gini G_jh and relative affluence D_jh in {year} (Dagum)"},
-    "rg_pairs_note": {"zh": "G_jh 为两省城市两两之间的 Gini 系数；D_jh 越接近 1，两省得分分布重叠越少。贡献为该省份对在省际净差异 G_nb 中所占的比重。数据见 dagum-pairs.csv。",
-                      "en": "G_jh: the Gini coefficient between the cities of two provinces; D_jh near 1: their score "
-                            "distributions hardly overlap. Contribution: the pair's share of the net between-province "
-                            "Gini G_nb. Data: dagum-pairs.csv."},
-    "rg_pair": {"zh": "省份对", "en": "Provinces"},
-    "rg_obs": {"zh": "样本数", "en": "Obs."},
-    "rg_contrib_nb": {"zh": "对 G_nb 的贡献", "en": "Share of G_nb"},
-    "rg_sec_spatial": {"zh": "空间自相关：高分城市是否相邻", "en": "Spatial autocorrelation: do high scorers neighbour each other?"},
-    "rg_spatial_note": {"zh": "全局 Moran's I > 0 表示相邻城市得分相近（集聚），< 0 表示相邻城市高低交错；伪 p 值来自 {perm} 次随机置换（种子 {seed}）。空间权重：{weights}，按行标准化。数据见 spatial.csv 与 spatial-units.csv。",
-                        "en": "Global Moran's I > 0: neighbouring cities score alike (clustering); < 0: high and low "
-                              "alternate. Pseudo p-values from {perm} random permutations (seed {seed}). Spatial "
-                              "weights: {weights}, row-standardised. Data: spatial.csv and spatial-units.csv."},
-    "rg_w_knn": {"zh": "{k} 个最近邻城市（按球面距离）", "en": "the {k} nearest cities (great-circle distance)"},
-    "rg_w_inverse_distance": {"zh": "距离倒数", "en": "inverse distance"},
-    "rg_w_contiguity": {"zh": "相邻关系（单位表 neighbours 列）", "en": "contiguity (the units file's neighbours column)"},
-    "rg_moran_i": {"zh": "Moran's I", "en": "Moran's I"},
-    "rg_moran_z": {"zh": "z 值（正态）", "en": "z (normal)"},
-    "rg_moran_p": {"zh": "伪 p 值", "en": "Pseudo p"},
-    "rg_map_chart": {"zh": "{year} 年综合得分的局部空间集聚（LISA，p < {alpha}）",
-                     "en": "Local clusters of the composite score in {year} (LISA, p < {alpha})"},
-    "rg_map_desc": {"zh": "每个点为一个城市，按经纬度放置，颜色为 LISA 集聚类型。",
-                    "en": "One point per city, placed by longitude and latitude, coloured by LISA cluster."},
-    "rg_hh": {"zh": "高-高集聚", "en": "High-high"},
-    "rg_ll": {"zh": "低-低集聚", "en": "Low-low"},
-    "rg_hl": {"zh": "高-低（高值被低值包围）", "en": "High-low (outlier)"},
-    "rg_lh": {"zh": "低-高（低值被高值包围）", "en": "Low-high (outlier)"},
-    "rg_ns": {"zh": "不显著", "en": "Not significant"},
-    "rg_sec_density": {"zh": "得分分布的演变（核密度估计）", "en": "How the distribution of scores moved (kernel density)"},
-    "rg_density_note": {"zh": "高斯核，带宽按 Scott 规则 h = σ̂·n^(−1/5)（与 scipy 的 gaussian_kde 相同），{year} 年综合得分 h = {h}；曲线右移表示整体水平提高，变窄表示差距缩小，出现多个峰表示两极或多极分化。数据见 density.csv。",
-                        "en": "Gaussian kernel, bandwidth by Scott's rule h = σ̂·n^(−1/5) (as scipy's gaussian_kde), "
-                              "h = {h} for the composite in {year}. A curve moving right means higher scores, a "
-                              "narrower one smaller gaps, several peaks polarisation. Data: density.csv."},
-    "rg_density_chart": {"zh": "综合得分的核密度（按年份，颜色越深年份越近）",
-                         "en": "Kernel density of the composite score by year (darker = later)"},
-    "rg_density_desc": {"zh": "横轴为得分，纵轴为密度，每条曲线为一年。", "en": "x: score, y: density; one curve per year."},
-    "rg_density_domains": {"zh": "各领域得分的核密度", "en": "Kernel density of each domain's score"},
-    "rg_sec_overall": {"zh": "综合得分的总体差异（历年）", "en": "Overall disparity of the composite score, by year"},
-    "rg_sec_theil": {"zh": "泰尔指数分解：省内差异与省际差异", "en": "Theil index: within and between provinces"},
-    "rg_sec_gini": {"zh": "Dagum 基尼系数分解", "en": "Dagum Gini decomposition"},
-    "rg_sec_sigma": {"zh": "σ 收敛：离散程度是否随时间下降", "en": "σ-convergence: is the dispersion falling over time?"},
-    "rg_sec_beta": {"zh": "β 收敛：起点低的城市是否增长更快", "en": "β-convergence: did cities that started lower grow faster?"},
-    "rg_sec_domains": {"zh": "分领域差异（{year}年）", "en": "Disparity by domain, {year}"},
-    "rg_sec_provinces": {"zh": "分省平均得分（历年）", "en": "Province averages over the years"},
-    "rg_sec_within": {"zh": "各省内部差异（{year}年）", "en": "Disparity within each province, {year}"},
-    "rg_sec_within_years": {"zh": "各省内部泰尔指数（历年）", "en": "Theil index within each province, by year"},
-    "rg_sec_method": {"zh": "方法说明", "en": "How this was computed"},
-    # column heads
-    "rg_mean": {"zh": "平均得分", "en": "Mean score"},
-    "rg_sd": {"zh": "标准差", "en": "Std. dev."},
-    "rg_cv": {"zh": "变异系数", "en": "CV"},
-    "rg_theil": {"zh": "泰尔指数 T", "en": "Theil T"},
-    "rg_tw": {"zh": "省内 T_w", "en": "Within T_w"},
-    "rg_tb": {"zh": "省际 T_b", "en": "Between T_b"},
-    "rg_tb_share": {"zh": "泰尔省际占比", "en": "Theil between share"},
-    "rg_gini": {"zh": "基尼系数 G", "en": "Gini G"},
-    "rg_gw": {"zh": "省内 G_w", "en": "Within G_w"},
-    "rg_gnb": {"zh": "省际净差 G_nb", "en": "Net between G_nb"},
-    "rg_gt": {"zh": "超变密度 G_t", "en": "Transvariation G_t"},
-    "rg_node": {"zh": "对象", "en": "Score"},
-    "rg_beta": {"zh": "β 系数", "en": "β"},
-    "rg_se": {"zh": "标准误", "en": "Std. error"},
-    "rg_p": {"zh": "p 值", "en": "p-value"},
-    "rg_speed": {"zh": "收敛速度（每年）", "en": "Speed (per year)"},
-    "rg_half": {"zh": "半衰期（年）", "en": "Half-life (years)"},
-    "rg_n": {"zh": "城市数", "en": "Cities"},
-    "rg_verdict": {"zh": "结论", "en": "Reading"},
-    "rg_beta_short": {"zh": "β 收敛", "en": "β-convergence"},
-    "rg_cv_first": {"zh": "{year}年变异系数", "en": "CV {year}"},
-    "rg_cv_change": {"zh": "变化", "en": "Change"},
-    "rg_lowest": {"zh": "得分最低的城市", "en": "Lowest city"},
-    "rg_highest": {"zh": "得分最高的城市", "en": "Highest city"},
-    "rg_range": {"zh": "极差", "en": "Range"},
-    "rg_tg": {"zh": "省内泰尔指数 T_g", "en": "Theil within T_g"},
-    "rg_contrib": {"zh": "占省内差异比重", "en": "Share of within-province part"},
-    "rg_gjj": {"zh": "省内基尼 G_jj", "en": "Gini within G_jj"},
-    # notes under charts and tables
-    "rg_theil_note": {"zh": "泰尔指数 T 衡量城市得分偏离平均水平的程度（0 = 各城市完全相同，越大差距越大），可精确分解为省内差异 T_w 与省际差异 T_b 之和。",
-                      "en": "The Theil index T measures how far the cities' scores are from equal (0 = all equal; "
-                            "larger = wider gaps). It splits exactly into a within-province part T_w and a "
-                            "between-province part T_b."},
-    "rg_theil_chart": {"zh": "综合得分泰尔指数分解（堆积：省内 + 省际 = 总体）",
-                       "en": "Theil index of the composite, stacked: within + between = total"},
-    "rg_theil_desc": {"zh": "每年一根柱：浅色为省内差异，深色为省际差异，柱高为泰尔指数 T。",
-                      "en": "One bar per year: light = within provinces, dark = between provinces; bar height = Theil T."},
-    "rg_gini_note": {"zh": "Dagum 基尼系数分解为三部分：省内差异 G_w；省际净差异 G_nb（得分高的省份整体领先的部分）；超变密度 G_t（不同省份城市得分交叉重叠造成的部分）。图中为各部分占基尼系数的比重。",
-                     "en": "Dagum's Gini splits into three parts: within provinces G_w; net between provinces G_nb "
-                           "(the higher-scoring province simply ahead); and transvariation G_t (cities of "
-                           "different provinces overlapping). The chart shows each part's share of G."},
-    "rg_gini_chart": {"zh": "综合得分基尼系数的构成（占比）", "en": "Composition of the Gini of the composite (shares)"},
-    "rg_gini_desc": {"zh": "每年一根柱，三段分别为省内、省际净差、超变密度占基尼系数的百分比。",
-                     "en": "One bar per year; segments: within, net between and transvariation as % of G."},
-    "rg_within": {"zh": "省内", "en": "Within provinces"},
-    "rg_between": {"zh": "省际", "en": "Between provinces"},
-    "rg_net_between": {"zh": "省际净差", "en": "Net between"},
-    "rg_trans": {"zh": "超变密度（交叉重叠）", "en": "Transvariation (overlap)"},
-    "rg_cv_chart": {"zh": "变异系数（相对离散程度）", "en": "Coefficient of variation (relative dispersion)"},
-    "rg_cv_desc": {"zh": "综合得分与各领域得分的变异系数（标准差 ÷ 平均值）。下降表示相对差距缩小。",
-                   "en": "CV (sd ÷ mean) of the composite and of each domain. Falling = relative gaps narrowing."},
-    "rg_sd_chart": {"zh": "标准差（绝对离散程度，得分点）", "en": "Standard deviation (absolute dispersion, score points)"},
-    "rg_sd_desc": {"zh": "综合得分与各领域得分的标准差。", "en": "Standard deviation of the composite and of each domain."},
-    "rg_prov_chart": {"zh": "各省综合得分平均值", "en": "Composite score, province averages"},
-    "rg_prov_desc": {"zh": "每条线为一个省份内各城市综合得分的平均值。",
-                     "en": "Each line is the average composite score of one province's cities."},
-    "rg_prov_one": {"zh": "{group}：综合及各领域平均得分", "en": "{group}: composite and domain averages"},
-    "rg_prov_one_desc": {"zh": "{group}内 {n} 个城市的平均得分，黑色粗线为综合得分。各省图表纵轴相同。",
-                         "en": "Average scores of the {n} cities of {group}; the thick black line is the composite. "
-                               "All province charts share one vertical axis."},
-    "rg_prov_axis_note": {"zh": "下列各省图表：黑色粗线为综合得分，彩色线为各领域得分（省内城市平均）；各图纵轴相同，可直接比较。",
-                          "en": "Below, one chart per province: the thick black line is the composite, the coloured "
-                                "lines the domains (averages of the province's cities); all share one vertical axis."},
-    "rg_n_cities": {"zh": "{n} 个城市", "en": "{n} cities"},
-    "rg_n_city": {"zh": "{n} 个城市", "en": "{n} city"},
-    "rg_single": {"zh": "{group}只有 1 个城市（{city}），按定义其省内差异为 0。",
-                  "en": "{group} has one city only ({city}): its within-province disparity is 0 by construction."},
-    "rg_beta_note": {"zh": "回归：各城市 {y0}—{y1} 年得分的年均增长率（对数）对 {y0} 年得分（对数）回归。β < 0 且显著表示起点低的城市增长更快（绝对 β 收敛）。",
-                     "en": "Regression of each city's average annual growth rate (log) over {y0}–{y1} on its {y0} "
-                           "score (log). β < 0 and significant means cities that started lower grew faster "
-                           "(absolute β-convergence)."},
-    "rg_sigma_which": {"zh": "这里的 σ 指变异系数（总体标准差 ÷ 平均值），衡量相对差距；标准差衡量绝对差距，两者可能走向相反。",
-                       "en": "σ here is the coefficient of variation (population standard deviation ÷ mean), a measure "
-                             "of relative gaps; the standard deviation measures absolute gaps, and the two can move "
-                             "in opposite directions."},
-    # readings
-    "rg_r_theil": {"zh": "{year}年综合得分的泰尔指数为 {T}：省际差异占 {b}，省内差异占 {w}。",
-                   "en": "In {year} the Theil index of the composite is {T}: {b} of it lies between provinces, {w} "
-                         "within them."},
-    "rg_r_theil_change": {"zh": "与 {y0} 年（{T0}）相比，总体差异{dir}。", "en": "Compared with {y0} ({T0}), overall "
-                                                                                "disparity has {dir}."},
-    "rg_down": {"zh": "缩小", "en": "narrowed"},
-    "rg_up": {"zh": "扩大", "en": "widened"},
-    "rg_flat": {"zh": "基本不变", "en": "hardly changed"},
-    "rg_r_gini": {"zh": "Dagum 基尼系数为 {G}，其中省内 {w}、省际净差 {nb}、超变密度 {t}。",
-                  "en": "Dagum's Gini is {G}: within provinces {w}, net between {nb}, transvariation {t}."},
-    "rg_r_sigma_rel_yes": {"zh": "存在相对 σ 收敛：综合得分的变异系数由 {y0} 年的 {c0} 降至 {y1} 年的 {c1}。",
-                           "en": "Relative σ-convergence: the CV of the composite fell from {c0} in {y0} to {c1} "
-                                 "in {y1}."},
-    "rg_r_sigma_rel_no": {"zh": "不存在相对 σ 收敛：综合得分的变异系数由 {y0} 年的 {c0} 升至 {y1} 年的 {c1}。",
-                          "en": "No relative σ-convergence: the CV of the composite rose from {c0} in {y0} to {c1} "
-                                "in {y1}."},
-    "rg_r_sigma_abs_yes": {"zh": "标准差（绝对差距）也由 {s0} 降至 {s1}，绝对 σ 收敛同样成立。",
-                           "en": "The standard deviation (absolute gap) also fell, from {s0} to {s1}: absolute "
-                                 "σ-convergence holds too."},
-    "rg_r_sigma_abs_no": {"zh": "但标准差（绝对差距）由 {s0} 升至 {s1}，绝对 σ 收敛不成立。",
-                          "en": "But the standard deviation (absolute gap) rose from {s0} to {s1}: absolute "
-                                "σ-convergence does not hold."},
-    "rg_r_sigma_years": {"zh": "{k} / {n} 个年度间隔中变异系数下降。", "en": "The CV fell in {k} of {n} year-on-year steps."},
-    "rg_r_beta_conv": {"zh": "起点低的城市增长更快（β = {beta}，p {p}）：存在绝对 β 收敛，隐含收敛速度每年 {speed}，半衰期 {half} 年。",
-                       "en": "Cities that started lower grew faster (β = {beta}, p {p}): absolute β-convergence, "
-                             "with an implied speed of {speed} a year and a half-life of {half} years."},
-    "rg_r_beta_conv_nospeed": {"zh": "起点低的城市增长更快（β = {beta}，p {p}）：存在绝对 β 收敛。",
-                               "en": "Cities that started lower grew faster (β = {beta}, p {p}): absolute "
-                                     "β-convergence."},
-    "rg_r_beta_div": {"zh": "起点高的城市增长更快（β = {beta}，p {p}）：差距呈发散趋势。",
-                      "en": "Cities that started higher grew faster (β = {beta}, p {p}): the gaps are diverging."},
-    "rg_r_beta_none": {"zh": "增长快慢与起点高低没有显著关系（β = {beta}，p {p}）：不能认为存在 β 收敛。",
-                       "en": "Growth is not significantly related to the starting level (β = {beta}, p {p}): no "
-                             "evidence of β-convergence."},
-    "rg_v_conv": {"zh": "收敛", "en": "converging"},
-    "rg_v_div": {"zh": "发散", "en": "diverging"},
-    "rg_v_none": {"zh": "不显著", "en": "not significant"},
-    "rg_r_extremes": {"zh": "{year}年综合得分最高的是 {hi}（{hs}），最低的是 {lo}（{ls}），相差 {gap} 分。",
-                      "en": "In {year} the highest composite score is {hi} ({hs}), the lowest {lo} ({ls}): a gap of "
-                            "{gap} points."},
-    "rg_r_provinces": {"zh": "省份平均得分最高为{hi}（{hs}），最低为{lo}（{ls}）。",
-                       "en": "Highest province average: {hi} ({hs}); lowest: {lo} ({ls})."},
-    "rg_one_city": {"zh": "，仅 1 个城市", "en": "; a single city"},
-    "rg_r_domain_widest": {"zh": "各领域中相对差距最大的是「{dom}」（变异系数 {cv}），最小的是「{dom2}」（{cv2}）。",
-                           "en": "Among the domains, relative gaps are widest in \"{dom}\" (CV {cv}) and narrowest in "
-                                 "\"{dom2}\" ({cv2})."},
-    "rg_one_year": {"zh": "只有一个年份的数据，无法判断收敛。", "en": "Only one year of data: convergence cannot be assessed."},
-    "rg_scope_warn": {"zh": "注意：本项目按年份分别标准化（scope: year）或使用排序/Z 分数标准化，各年得分不在同一标尺上，σ 与 β 收敛的结论不可靠。请使用面板标准化（scope: panel）或目标值法。",
-                      "en": "Caution: this project normalises each year separately (scope: year) or by ranks / "
-                            "z-scores, so scores are not on one scale over time and the σ- and β-convergence "
-                            "readings are not reliable. Use panel normalisation (scope: panel) or goalposts."},
-    "rg_method_text": {"zh": "差异指标的计算详见 evalkit 方法文档（docs/methods.md）“泰尔指数”“Dagum 基尼系数”“收敛”各节，每个城市权重相同：泰尔指数 T = (1/n) Σ (y/μ) ln(y/μ)，省内 T_w = Σ s_g T_g、省际 T_b = Σ s_g ln(μ_g/μ)，s_g 为省份得分份额（得分为 0 的城市不计入泰尔指数）；Dagum (1997) 基尼系数分解 G = G_w + G_nb + G_t；变异系数 = 总体标准差 ÷ 平均值。σ 收敛比较各年变异系数；绝对 β 收敛为 g_i = α + β ln y_i0 的最小二乘回归（g_i 为年均对数增长率），收敛速度 λ = −ln(1 + βT)/T，半衰期 = ln 2 / λ（Barro 与 Sala-i-Martin, 1992）。收敛分析要求各年得分可比（面板标准化或目标值法）。",
-                       "en": "Disparity measures as in the evalkit methods documentation (docs/methods.md, sections Theil, Dagum and convergence), each city counting once: Theil T = (1/n) Σ (y/μ) "
-                             "ln(y/μ), within T_w = Σ s_g T_g and between T_b = Σ s_g ln(μ_g/μ) with s_g the "
-                             "province's share of the total score (cities scoring 0 are left out of Theil); Dagum "
-                             "(1997) Gini decomposition G = G_w + G_nb + G_t; CV = population sd ÷ mean. "
-                             "σ-convergence compares the yearly CVs; absolute β-convergence is the OLS regression "
-                             "g_i = α + β ln y_i0 (g_i the average annual log growth), speed λ = −ln(1 + βT)/T, "
-                             "half-life ln 2 / λ (Barro and Sala-i-Martin 1992). Convergence needs scores "
-                             "comparable over time (panel normalisation or goalposts)."},
-    "rg_no_tables": {"zh": "本次运行没有区域差异分析结果。", "en": "This run has no disparity tables."},
-}
-
-
-def catalogue_region(lang: str) -> dict[str, str]:
-    """The report catalogue with this page's strings merged in (``L.key`` in the template)."""
-    out = dict(catalogue(lang))
-    out.update({k: v["zh" if lang == "zh" else "en"] for k, v in MESSAGES.items()})
-    return out
-
-
-def tr(key: str, lang: str, **kw: Any) -> str:
-    msg = catalogue_region(lang)[key]
-    return msg.format(**kw) if kw else msg
-
-
 # ---------------------------------------------------------------- formatting
 
 def _ok(v: Any) -> bool:
@@ -446,12 +215,12 @@ def _beta_reading(b: Mapping[str, Any], lang: str) -> tuple[str, str]:
     kw = {"beta": _fx(beta, 3), "p": _p(p)}
     if _ok(p) and float(p) < 0.05 and float(beta) < 0:
         if _ok(b.get("beta_speed")) and _ok(b.get("beta_half_life")):
-            return tr("rg_r_beta_conv", lang, speed=_pct(b["beta_speed"], 1), half=_fx(b["beta_half_life"], 1),
-                      **kw), tr("rg_v_conv", lang)
-        return tr("rg_r_beta_conv_nospeed", lang, **kw), tr("rg_v_conv", lang)
+            return t("rg_r_beta_conv", lang, speed=_pct(b["beta_speed"], 1), half=_fx(b["beta_half_life"], 1),
+                      **kw), t("rg_v_conv", lang)
+        return t("rg_r_beta_conv_nospeed", lang, **kw), t("rg_v_conv", lang)
     if _ok(p) and float(p) < 0.05 and float(beta) > 0:
-        return tr("rg_r_beta_div", lang, **kw), tr("rg_v_div", lang)
-    return tr("rg_r_beta_none", lang, **kw), tr("rg_v_none", lang)
+        return t("rg_r_beta_div", lang, **kw), t("rg_v_div", lang)
+    return t("rg_r_beta_none", lang, **kw), t("rg_v_none", lang)
 
 
 def _beta_for(inp: ReportInput, node: str, years: Sequence[int], conv_rows: Mapping[int, Mapping]) -> dict:
@@ -500,7 +269,7 @@ def _density_context(inp: ReportInput, nodes: Sequence[str], node_name: Mapping[
                              for i, n in enumerate(nodes[1:])]
     out["density_charts"] = [c for c in out["density_charts"] if c["chart"] is not None]
     h = dens[(dens["node"].astype(str) == root) & (dens["year"].astype(int) == int(year))]["bandwidth"]
-    out["density_note"] = tr("rg_density_note", lang, year=year, h=_fx(float(h.iloc[0]), 2) if len(h) else DASH)
+    out["density_note"] = t("rg_density_note", lang, year=year, h=_fx(float(h.iloc[0]), 2) if len(h) else DASH)
     return out
 
 
@@ -518,7 +287,7 @@ def _depth_tables(inp: ReportInput, root: str, years: Sequence[int], year: int, 
             for _, r in c[c["analysis"].astype(str).str.startswith("beta_")].iterrows():
                 kind = str(r["analysis"])
                 g = "" if pd.isna(r.get("group")) else str(r.get("group"))
-                label = tr(f"rg_m_{kind}", lang, group=names.group(g, lang)) if kind == "beta_club" \
+                label = t(f"rg_m_{kind}", lang, group=names.group(g, lang)) if kind == "beta_club" \
                     else L.get(f"rg_m_{kind}", kind)
                 rows.append({"kind": kind, "name": label, "cells": [cell(r["beta"], 4), cell(r["beta_se"], 4),
                                                                     pcell(r["beta_p"])],
@@ -526,9 +295,9 @@ def _depth_tables(inp: ReportInput, root: str, years: Sequence[int], year: int, 
                              "verdict": _beta_reading(r, lang)[1]})
             st = c[c["analysis"] == "sigma_trend"]
             out["beta_models"] = rows
-            out["beta_models_title"] = tr("rg_beta_models", lang, y0=years[0], y1=years[-1])
+            out["beta_models_title"] = t("rg_beta_models", lang, y0=years[0], y1=years[-1])
             if len(st):
-                out["beta_models_note"] = tr("rg_beta_models_note", lang, slope=_fx(st["sigma_trend"].iloc[0], 4),
+                out["beta_models_note"] = t("rg_beta_models_note", lang, slope=_fx(st["sigma_trend"].iloc[0], 4),
                                              p=_p(st["sigma_trend_p"].iloc[0]))
     pairs = inp.tables.get("dagum-pairs")
     if pairs is not None and len(pairs):
@@ -538,7 +307,7 @@ def _depth_tables(inp: ReportInput, root: str, years: Sequence[int], year: int, 
                              "cells": [cell(r["G_jh"], 4), cell(r["D_jh"], 4),
                                        cell(r["contribution_nb"] / gnb if gnb > 0 else None, 1, pct=True)]}
                             for _, r in d.iterrows()]
-        out["pairs_title"] = tr("rg_pairs", lang, year=year)
+        out["pairs_title"] = t("rg_pairs", lang, year=year)
     return out
 
 
@@ -559,8 +328,8 @@ def _spatial_context(inp: ReportInput, root: str, years: Sequence[int], year: in
              "cells": [cell(r["moran_i"], 4), cell(r["z_norm"], 2), pcell(r["p_sim"])]} for _, r in g.iterrows()]
     last = g.iloc[-1]
     kind = str(last["weights"])
-    wtext = tr(f"rg_w_{kind}", lang, k=int(last["k"]) if _ok(last["k"]) else "")
-    note = tr("rg_spatial_note", lang, perm=int(last["permutations"]), seed=int(last["seed"]), weights=wtext)
+    wtext = t(f"rg_w_{kind}", lang, k=int(last["k"]) if _ok(last["k"]) else "")
+    note = t("rg_spatial_note", lang, perm=int(last["permutations"]), seed=int(last["seed"]), weights=wtext)
     loc = u[(u["node"].astype(str) == root) & (u["year"].astype(int) == int(year))]
     cluster = {str(r["unit"]): str(r["cluster"]) for _, r in loc.iterrows()}
     pts = []
@@ -572,7 +341,7 @@ def _spatial_context(inp: ReportInput, root: str, years: Sequence[int], year: in
                         f"{uid}.html"))
     legend = [(L[f"rg_{k.lower()}"], CLUSTER_COLORS[k]) for k in ("HH", "LL", "HL", "LH", "ns")]
     alpha = 0.05
-    title = tr("rg_map_chart", lang, year=year, alpha=alpha)
+    title = t("rg_map_chart", lang, year=year, alpha=alpha)
     chart = charts.point_map(pts, title=title, desc=L["rg_map_desc"], legend=legend, uid="rg-map") if pts else None
     return {"map_chart": chart, "moran_rows": rows, "spatial_note": note, "map_title": title}
 
@@ -581,7 +350,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     """Everything region.html.j2 shows for ``year`` (series over the years up to it)."""
     from ..version import __version__
 
-    L = catalogue_region(lang)
+    L = catalogue(lang)
     meta = inp.meta
     tree = inp.tree
     root = tree.root
@@ -624,7 +393,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     ctx["scope_warning"] = ""
     norm = ((meta.get("method") or {}).get("normalize") or {})
     if norm.get("scope") == "year" or norm.get("method") in ("rank", "zscore"):
-        ctx["scope_warning"] = tr("rg_scope_warn", lang)
+        ctx["scope_warning"] = t("rg_scope_warn", lang)
     if not nodes:
         ctx.update(beta_models=[], beta_models_title="", beta_models_note="", pair_rows=[], pairs_title="")
         ctx.update(density_chart=None, density_charts=[], density_note="", map_chart=None, moran_rows=[],
@@ -632,7 +401,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
         ctx.update(reading=[], overall_rows=[], theil_chart=None, gini_chart=None, cv_chart=None, sd_chart=None,
                    sigma_reading=[], beta_rows=[], beta_note="", domain_rows=[], prov_chart=None, prov_charts=[],
                    within_rows=[], within_years=[], within_year_rows=[], single_notes=[], years=years,
-                   method_text=tr("rg_method_text", lang), cv_first_head="")
+                   method_text=t("rg_method_text", lang), cv_first_head="")
         return ctx
     R = nodes[0]
     D = {n: _rows(disp, n, years) for n in nodes}
@@ -692,17 +461,17 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
         cv0, cv1, sd0, sd1 = c0.get("cv"), c1.get("cv"), c0.get("sd"), c1.get("sd")
         if _ok(cv0) and _ok(cv1):
             key = "rg_r_sigma_rel_yes" if float(cv1) < float(cv0) else "rg_r_sigma_rel_no"
-            sigma.append(tr(key, lang, y0=y0, y1=y1, c0=_fx(cv0, 2), c1=_fx(cv1, 2)))
+            sigma.append(t(key, lang, y0=y0, y1=y1, c0=_fx(cv0, 2), c1=_fx(cv1, 2)))
         if _ok(sd0) and _ok(sd1):
             key = "rg_r_sigma_abs_yes" if float(sd1) < float(sd0) else "rg_r_sigma_abs_no"
-            sigma.append(tr(key, lang, s0=_fx(sd0, 1), s1=_fx(sd1, 1)))
+            sigma.append(t(key, lang, s0=_fx(sd0, 1), s1=_fx(sd1, 1)))
         cvs = [C[R].get(y, {}).get("cv") for y in years]
         steps = [(a, b) for a, b in zip(cvs[:-1], cvs[1:]) if _ok(a) and _ok(b)]
         if steps:
-            sigma.append(tr("rg_r_sigma_years", lang, k=sum(1 for a, b in steps if float(b) < float(a)),
+            sigma.append(t("rg_r_sigma_years", lang, k=sum(1 for a, b in steps if float(b) < float(a)),
                             n=len(steps)))
     else:
-        sigma.append(tr("rg_one_year", lang))
+        sigma.append(t("rg_one_year", lang))
     ctx["sigma_reading"] = sigma
 
     # ---- β per node
@@ -719,7 +488,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
                                         cell(b.get("beta_speed"), 1, pct=True), cell(b.get("beta_half_life"), 1)],
                               "n": int(b["beta_n"]) if _ok(b.get("beta_n")) else DASH})
     ctx["beta_rows"] = beta_rows
-    ctx["beta_note"] = tr("rg_beta_note", lang, y0=y0, y1=y1) if len(years) > 1 else tr("rg_one_year", lang)
+    ctx["beta_note"] = t("rg_beta_note", lang, y0=y0, y1=y1) if len(years) > 1 else t("rg_one_year", lang)
 
     # ---- domains in the report year
     dom_rows = []
@@ -739,8 +508,8 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
                                     cell(d.get("gini"), 4)],
                          "verdict": _beta_reading(betas[n], lang)[1] if n in betas else DASH})
     ctx["domain_rows"] = dom_rows
-    ctx["cv_first_head"] = tr("rg_cv_first", lang, year=y0)
-    ctx["cv_now_head"] = tr("rg_cv_first", lang, year=year)
+    ctx["cv_first_head"] = t("rg_cv_first", lang, year=y0)
+    ctx["cv_now_head"] = t("rg_cv_first", lang, year=year)
 
     # ---- provinces: averages over the years (from region_groups), per-province charts
     G = grp if grp is not None and len(grp) else None
@@ -772,10 +541,10 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
             ser = [Series(node_name[n], [gval(n, g, y, "mean") for y in years], **node_style(i))
                    for i, n in enumerate(nodes)]
             n_g = sum(1 for u in units if group_of[u] == g)
-            prov_charts.append({"name": gname, "n_label": tr("rg_n_city" if n_g == 1 else "rg_n_cities", lang, n=n_g),
+            prov_charts.append({"name": gname, "n_label": t("rg_n_city" if n_g == 1 else "rg_n_cities", lang, n=n_g),
                                 "chart": charts.lines(
-                years, ser, lo=plo, hi=phi, title=tr("rg_prov_one", lang, group=gname),
-                desc=tr("rg_prov_one_desc", lang, group=gname, n=n_g), width=520, height=220, fit=False,
+                years, ser, lo=plo, hi=phi, title=t("rg_prov_one", lang, group=gname),
+                desc=t("rg_prov_one_desc", lang, group=gname, n=n_g), width=520, height=220, fit=False,
                 uid=f"rg-prov-{k}")})
     ctx["prov_charts"] = prov_charts
 
@@ -804,7 +573,7 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
             "gjj": cell(gval(R, g, year, "gini_group"), 4),
         })
         if len(members) == 1:
-            single.append(tr("rg_single", lang, group=names.group(g, lang), city=names.label(members[0], lang)))
+            single.append(t("rg_single", lang, group=names.group(g, lang), city=names.label(members[0], lang)))
     ctx["within_rows"] = within_rows
     ctx["single_notes"] = single
     ctx["within_year_rows"] = [{"name": names.group(g, lang),
@@ -816,17 +585,17 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     d_now = D[R].get(year, {})
     T, Tw, Tb = d_now.get("theil"), d_now.get("theil_within"), d_now.get("theil_between")
     if _ok(T) and float(T) > 0:
-        reading.append(tr("rg_r_theil", lang, year=year, T=_fx(T, 4), b=_pct(float(Tb) / float(T), 0),
+        reading.append(t("rg_r_theil", lang, year=year, T=_fx(T, 4), b=_pct(float(Tb) / float(T), 0),
                           w=_pct(float(Tw) / float(T), 0)))
         T0 = D[R].get(y0, {}).get("theil")
         if y1 > y0 and _ok(T0):
             rel = (float(T) - float(T0)) / float(T0) if float(T0) > 0 else 0.0
             dirk = "rg_down" if rel < -0.05 else ("rg_up" if rel > 0.05 else "rg_flat")
-            reading[-1] += (" " if lang == "en" else "") + tr("rg_r_theil_change", lang, y0=y0, T0=_fx(T0, 4),
-                                                             dir=tr(dirk, lang))
+            reading[-1] += (" " if lang == "en" else "") + t("rg_r_theil_change", lang, y0=y0, T0=_fx(T0, 4),
+                                                             dir=t(dirk, lang))
     Gi = d_now.get("gini")
     if _ok(Gi) and float(Gi) > 0:
-        reading.append(tr("rg_r_gini", lang, G=_fx(Gi, 4), w=_pct(float(d_now["gini_within"]) / float(Gi), 0),
+        reading.append(t("rg_r_gini", lang, G=_fx(Gi, 4), w=_pct(float(d_now["gini_within"]) / float(Gi), 0),
                           nb=_pct(float(d_now["gini_between"]) / float(Gi), 0),
                           t=_pct(float(d_now["gini_trans"]) / float(Gi), 0)))
     reading.extend(sigma[:2] if len(years) > 1 else [])
@@ -837,20 +606,20 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     if score_of:
         hi_u = max(units, key=lambda u: (score_of.get(u, -math.inf), -units.index(u)))
         lo_u = min(units, key=lambda u: (score_of.get(u, math.inf), units.index(u)))
-        reading.append(tr("rg_r_extremes", lang, year=year, hi=names.label(hi_u, lang), hs=_fx(score_of[hi_u], 1),
+        reading.append(t("rg_r_extremes", lang, year=year, hi=names.label(hi_u, lang), hs=_fx(score_of[hi_u], 1),
                           lo=names.label(lo_u, lang), ls=_fx(score_of[lo_u], 1),
                           gap=_fx(score_of[hi_u] - score_of[lo_u], 1)))
     if within_rows and len(within_rows) > 1:
         hr = max(within_rows, key=lambda r: float(r["mean"]["v"] or "-inf"))
         lr = min(within_rows, key=lambda r: float(r["mean"]["v"] or "inf"))
-        one = tr("rg_one_city", lang)
-        reading.append(tr("rg_r_provinces", lang, hi=hr["name"], hs=hr["mean"]["s"] + (one if hr["n"] == 1 else ""),
+        one = t("rg_one_city", lang)
+        reading.append(t("rg_r_provinces", lang, hi=hr["name"], hs=hr["mean"]["s"] + (one if hr["n"] == 1 else ""),
                           lo=lr["name"], ls=lr["mean"]["s"] + (one if lr["n"] == 1 else "")))
     doms = [r for r in dom_rows if not r["root"] and r["cells"][2]["v"]]
     if len(doms) > 1:
         w_ = max(doms, key=lambda r: float(r["cells"][2]["v"]))
         n_ = min(doms, key=lambda r: float(r["cells"][2]["v"]))
-        reading.append(tr("rg_r_domain_widest", lang, dom=w_["name"], cv=w_["cells"][2]["s"], dom2=n_["name"],
+        reading.append(t("rg_r_domain_widest", lang, dom=w_["name"], cv=w_["cells"][2]["s"], dom2=n_["name"],
                           cv2=n_["cells"][2]["s"]))
     g = inp.tables.get("spatial")
     if g is not None and len(g):
@@ -859,9 +628,9 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
             i_, p_ = float(gr["moran_i"].iloc[0]), gr["p_sim"].iloc[0]
             key = "rg_r_moran_pos" if i_ > 0 and _ok(p_) and float(p_) < 0.05 else \
                 "rg_r_moran_neg" if i_ < 0 and _ok(p_) and float(p_) < 0.05 else "rg_r_moran_none"
-            reading.append(tr(key, lang, year=year, i=_fx(i_, 3), p=_p(p_)))
+            reading.append(t(key, lang, year=year, i=_fx(i_, 3), p=_p(p_)))
     ctx["reading"] = reading
-    ctx["method_text"] = tr("rg_method_text", lang)
+    ctx["method_text"] = t("rg_method_text", lang)
     return ctx
 
 
@@ -883,4 +652,4 @@ def render_region_page(out_dir: Path, year: int, inp: ReportInput, lang: str) ->
     return path
 
 
-__all__ = ["MESSAGES", "region_context", "render_region_page", "stacked_bars"]
+__all__ = ["region_context", "render_region_page", "stacked_bars"]

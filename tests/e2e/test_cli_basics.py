@@ -15,7 +15,6 @@ from evalkit.cli import main
 
 
 def _commands() -> list[str]:
-    cli._load_extra_commands()
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return sorted(sub.choices)
@@ -91,7 +90,7 @@ def _boom(args):
 
 
 def test_internal_error_is_one_line_and_exit_3(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "cmd_validate", _boom)
+    monkeypatch.setattr("evalkit.load.load_inputs", _boom)   # validate's first step raises
     assert main(["validate"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -101,7 +100,7 @@ def test_internal_error_is_one_line_and_exit_3(monkeypatch, capsys):
 
 
 def test_internal_error_with_debug_shows_the_traceback(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "cmd_validate", _boom)
+    monkeypatch.setattr("evalkit.load.load_inputs", _boom)   # validate's first step raises
     assert main(["validate", "--debug"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" in err and "kaboom" in err

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("scoring", ("evalkit.pipeline", "evalkit.summary")),
     ("analyses", ("evalkit.analysis", "evalkit.plan")),
     ("reports", ("evalkit.report",)),
-    ("command line", ("evalkit", "evalkit.cli", "evalkit.commands", "evalkit.run", "evalkit.__main__")),
+    ("command line", ("evalkit", "evalkit.cli", "evalkit.run", "evalkit.__main__")),
 )
 RANK = {layer: i for i, (layer, _) in enumerate(LAYERS)}
 

@@ -1,0 +1,86 @@
+"""The command line: the only package that prints or exits.
+
+Exit codes: 0 done; 1 the input has problems (each on its own line on stderr);
+2 bad command line (argparse); 3 an internal error (a bug of ours).
+
+Each command is a :class:`~evalkit.cli.common.Command` defined in the module of its group
+(``run.py``, ``inspect.py``, ``init.py``, ``collect.py``, ``imports.py``, ``plan.py``) and listed
+once in :func:`commands`, in the order ``evalkit --help`` shows them.  The command modules import
+the library inside their command functions, so ``evalkit --help`` stays light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from typing import Sequence
+
+from ..errors import CommandError, UserError
+from ..version import __version__
+from .common import Command, debug_parent, err, route_notes
+
+
+def commands() -> tuple[Command, ...]:
+    """Every command, in the order of ``evalkit --help``: the one registry of the command line."""
+    from . import collect, imports, init, inspect, plan, run
+
+    return (run.RUN, inspect.VALIDATE, inspect.WEIGHTS, run.SENSITIVITY, run.COMPARE, init.INIT, collect.COLLECT,
+            imports.IMPORT, plan.PLAN, run.AUDIT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    debug = debug_parent()
+    p = argparse.ArgumentParser(
+        prog="evalkit", parents=[debug],
+        description="Score indicator data for many units and years into weighted composite scores and "
+                    "per-unit performance reports.",
+        epilog="PROJECT defaults to the bundled demo (which writes ./out). Exit codes: 0 done, 1 input problems, "
+               "2 bad command line, 3 internal error.")
+    p.add_argument("--version", action="version", version=f"evalkit {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in commands():
+        sp = sub.add_parser(command.name, help=command.help, description=command.help, parents=[debug])
+        sp.set_defaults(func=command.run)
+        command.configure(sp)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    route_notes()
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        return int(args.func(args) or 0)
+    except UserError as e:
+        for line in e.lines():
+            err(line)
+        n = e.n_errors
+        err(f"evalkit: {n} problem{'s' if n != 1 else ''} found; nothing was written")
+        return 1
+    except CommandError as e:
+        err(f"evalkit: {e}")
+        return 1
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        sys.stderr.close()
+        return 0
+    except OSError as e:  # a path the user gave cannot be read or written (permissions, a file in the way ...)
+        if debug:
+            traceback.print_exc()
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        err(f"{where}cannot read or write here: {e.strerror or e} (check the path and its permissions)")
+        err("evalkit: nothing was written")
+        return 1
+    except KeyboardInterrupt:
+        err("evalkit: interrupted; nothing was changed in the output folder")
+        return 130
+    except SystemExit as e:  # argparse
+        return int(e.code or 0) if not isinstance(e.code, str) else 2
+    except Exception as e:  # a bug of ours
+        if debug:
+            traceback.print_exc()
+        err(f"evalkit: internal error ({type(e).__name__}: {str(e)[:200]}); this is a bug in evalkit — rerun with "
+            "--debug for the traceback and report it")
+        return 3

@@ -1,0 +1,84 @@
+"""What every command shares: printing warnings and progress, the project argument, the ``Command`` record."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import CommandError, Problem  # CommandError: re-exported for the commands
+
+__all__ = ["Command", "CommandError", "debug_parent", "err", "positive_int", "print_warnings", "progress_printer",
+           "project_path", "route_notes"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command: its word, one-line help, ``configure(parser)`` adding its arguments, ``run(args)`` -> exit code."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+class _NoteHandler(logging.Handler):
+    """Notes of the library (the ``evalkit`` logger: e.g. an interrupted swap recovered) as stderr lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err(f"evalkit: note: {record.getMessage()}")
+
+
+def route_notes() -> None:
+    logger = logging.getLogger("evalkit")
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        logger.addHandler(_NoteHandler())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def print_warnings(problems) -> None:
+    for p in sorted(problems, key=Problem.sort_key):
+        err(str(p))
+
+
+def progress_printer(label: str) -> Callable[[int, int], None]:
+    """A one-line progress counter on a terminal; silent when stderr is not a terminal."""
+    tty = sys.stderr.isatty()
+
+    def report(done: int, total: int) -> None:
+        if tty:
+            end = "\n" if done >= total else ""
+            print(f"\r{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+def debug_parent() -> argparse.ArgumentParser:
+    """A parent parser accepting ``--debug`` at any level (main reads it from argv)."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show the traceback of an internal error")
+    return p
+
+
+def positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number")
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def project_path(args) -> Path | None:
+    """The PROJECT argument, None for the bundled demo."""
+    return Path(args.project) if getattr(args, "project", None) else None

@@ -1,0 +1,147 @@
+"""The methods appendix: how the scores of a year were computed, in words and tables."""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import numpy as np
+
+from ...version import __version__
+from ..i18n import t
+from .formatting import DASH, _fmt_w, ok, _plain
+from .prepared import Prepared, PROV_LIST_MAX, RI_TABLES
+
+
+def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
+    """The methodology appendix (the same on every page of a run; cached)."""
+    if lang in p._method_cache:
+        return p._method_cache[lang]
+    meta = p.inp.meta
+    m = dict(meta.get("method") or {})
+    norm = dict(m.pop("normalize", None) or m.pop("normalise", None) or {})
+    agg = dict(m.pop("aggregate", None) or {})
+    scheme = m.pop("weights", None) or m.pop("weights_file", None) or m.pop("scheme", None)
+    prep = m.pop("preparation", None) or m.pop("prepare", None) or []
+    weighting = m.pop("weighting", None) or m.pop("nodes", None) or {}
+    scope = str(norm.pop("scope", "panel")) if norm else ""
+    scope_text = {"panel": t("m_scope_panel", lang), "year": t("m_scope_year", lang)}.get(scope, scope)
+    overrides = [f"{n.name.get(lang)}: {n.aggregate}" for n in p.tree.nodes if n.aggregate]
+
+    def kv(d: Mapping) -> str:
+        return "; ".join(f"{k}={_plain(v)}" for k, v in d.items() if v not in (None, "", [], {}))
+
+    prep_rows = []
+    if isinstance(prep, Mapping):      # {step: {params: {...}, cells: n, ...}} as the pipeline records it
+        for name, rec in prep.items():
+            if isinstance(rec, Mapping):
+                rec = dict(rec)
+                params = rec.pop("params", {})
+                facts = {k: v for k, v in rec.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
+                text = "; ".join(x for x in (kv(params) if isinstance(params, Mapping) else _plain(params), kv(facts))
+                                 if x)
+            else:
+                text = _plain(rec)
+            prep_rows.append({"step": str(name), "target": "", "params": text})
+        prep = []
+    for st in prep if isinstance(prep, (list, tuple)) else [prep]:
+        if isinstance(st, Mapping):
+            d = dict(st)
+            name = str(d.pop("step", d.pop("name", "")))
+            target = d.pop("target", "")
+            params = d.pop("params", d)
+            prep_rows.append({"step": name, "target": str(target or ""),
+                              "params": kv(params) if isinstance(params, Mapping) else str(params)})
+        else:
+            prep_rows.append({"step": str(st), "target": "", "params": ""})
+
+    weights = []
+    ri_used: list[str] = []
+    year_weights = p.weights_by_year.get(int(year), p.weights) if year is not None else p.weights
+    for n in p.tree.root.walk():
+        w = year_weights.get(n.id, {})
+        ri = w.get("ri_table")
+        ri = "" if ri is None or (isinstance(ri, float) and math.isnan(ri)) else str(ri)
+        if ri and ri not in ri_used:
+            ri_used.append(ri)
+        parent = p.tree.parent.get(n.id)
+        method = w.get("method")
+        weights.append({
+            "id": n.id, "name": n.name.get(lang), "depth": p.tree.depth[n.id], "leaf": n.is_leaf,
+            "parent": p.node_name(parent, lang) if parent else "",
+            "method": "" if method is None or (isinstance(method, float) and math.isnan(method)) else str(method),
+            "local": _fmt_w(w.get("local_weight")), "global": _fmt_w(w.get("global_weight")),
+            "cr": _fmt_w(w.get("cr")), "ri": ri,
+        })
+    ahp = []
+    if isinstance(weighting, Mapping):
+        for nid, w in weighting.items():
+            if not isinstance(w, Mapping) or not ok(w.get("cr")):
+                continue
+            node = p.tree.by_id.get(str(nid))
+            n_children = len(node.children) if node is not None else 0
+            ri = str(w.get("ri_table") or "")
+            if ri and ri not in ri_used:
+                ri_used.append(ri)
+            ri_n = RI_TABLES.get(ri, ())
+            ahp.append({"name": p.node_name(str(nid), lang), "method": str(w.get("method") or ""),
+                        "n": str(n_children) if n_children else "",
+                        "lambda_max": f"{float(w['lambda_max']):.4f}" if ok(w.get("lambda_max")) else "",
+                        "cr": f"{float(w['cr']):.4f}", "ri_table": ri,
+                        "ri": f"{ri_n[n_children - 1]:g}" if ri_n and 0 < n_children <= len(ri_n) else ""})
+    ri_tables = [{"name": name, "title": t("m_ri_table", lang, name=name),
+                  "values": [f"{v:g}" for v in RI_TABLES[name]]} for name in ri_used if name in RI_TABLES]
+
+    sources: dict[str, list[str]] = {}
+    for n in p.tree.leaves:
+        src = n.source.get(lang) if n.source else DASH
+        sources.setdefault(src, []).append(n.name.get(lang))
+    man = dict(meta.get("manifest") or {})
+    version = str(man.get("engine_version") or man.get("version") or man.get("evalkit") or __version__)
+    files = man.get("inputs") or man.get("sha256") or man.get("files") or {}
+    hashes = []
+    if isinstance(files, Mapping):
+        for k, v in files.items():
+            h = v.get("sha256", "") if isinstance(v, Mapping) else v
+            hashes.append({"file": str(k), "sha256": str(h)})
+    elif isinstance(files, (list, tuple)):
+        for it in files:
+            if isinstance(it, Mapping):
+                hashes.append({"file": str(it.get("file") or it.get("path") or ""), "sha256": str(it.get("sha256", ""))})
+    extra = [{"key": str(k), "value": kv(v) if isinstance(v, Mapping) else _plain(v)} for k, v in m.items()
+             if v not in (None, "", [], {})]
+    # provisional values used: latest year first, then units-file and tree order
+    cells = np.argwhere(p.leaf_prov)
+    cells = sorted(cells.tolist(), key=lambda c: (-c[1], c[0], c[2]))
+    provisional = [{"unit": p.units[a].label(lang), "year": str(p.years[b]), "indicator": p.leaves[c].name.get(lang)}
+                   for a, b, c in cells[:PROV_LIST_MAX]]
+    out = {
+        "provisional": provisional,
+        "provisional_more": t("and_more", lang, n=len(cells) - PROV_LIST_MAX) if len(cells) > PROV_LIST_MAX else "",
+        "provisional_total": t("m_prov_total", lang, n=len(cells)) if cells else "",
+        "norm_method": str(norm.pop("method", "")) if norm else "",
+        "norm_scope": scope_text,
+        "norm_extra": kv(norm) if norm else "",
+        "agg_method": str(agg.pop("method", "")) if agg else "",
+        "agg_extra": kv(agg) if agg else "",
+        "agg_overrides": overrides,
+        "scheme": str(scheme or ""),
+        "scale": f"{p.scale[0]:g}–{p.scale[1]:g}",
+        "grades": ", ".join(f"{k} ≥ {v:g}" if isinstance(v, (int, float)) else f"{k} ≥ {v}"
+                            for k, v in p.grades.items()) or t("m_none", lang),
+        "preparation": prep_rows,
+        "weights": weights,
+        "weights_year": t("m_weights_year", lang, year=int(year)) if (year is not None and p.weights_by_year) else "",
+        "ahp": ahp,
+        "ri_tables": ri_tables,
+        "ri_n": [str(i) for i in range(1, 16)],
+        "sources": [{"source": k, "indicators": "、".join(v) if lang == "zh" else "; ".join(v)}
+                    for k, v in sources.items()],
+        "years": f"{p.years[0]}–{p.years[-1]}" if p.years else "",
+        "version": version,
+        "hashes": hashes,
+        "notes": list(p.inp.notes),
+        "extra": extra,
+    }
+    p._method_cache[lang] = out
+    return out
