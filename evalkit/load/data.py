@@ -195,29 +195,64 @@ def _header_ok(header: list[str], file: str, problems: Problems) -> bool:
 
 
 def _encoding(path: Path, problems: Problems) -> str | None:
-    """utf-8-sig when the bytes decode as UTF-8, else GB18030 (Excel on Chinese Windows)."""
+    """utf-8-sig when the bytes decode as UTF-8, else GB18030 (Excel on Chinese Windows).
+
+    The file is decoded in blocks and the text thrown away: a check of a large file costs
+    one block of memory, not the file and its decoded copy.
+    """
     file = display_path(path)
     try:
-        data = path.read_bytes()
+        bad = _first_undecodable(path, "utf-8")
     except OSError as e:
         problems.add(Pos(file), f"cannot read the file: {e.strerror}", "file-unreadable")
         return None
-    if not data.strip():
+    if bad == -2:
         problems.add(Pos(file, 1), "the file is empty: it needs a header row and data rows", "empty-file")
         return None
-    try:
-        data.decode("utf-8")
+    if bad == -1:
         return "utf-8-sig"
-    except UnicodeDecodeError as e:
-        first_bad = e.start
-    try:
-        data.decode("gb18030")
+    if _first_undecodable(path, "gb18030") == -1:
         return "gb18030"
-    except UnicodeDecodeError:
-        line = data[:first_bad].count(b"\n") + 1
-        problems.add(Pos(file, line), "the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8",
-                     "undecodable")
-        return None
+    line = _count_newlines(path, bad) + 1
+    problems.add(Pos(file, line), "the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8", "undecodable")
+    return None
+
+
+_BLOCK = 1 << 24
+
+
+def _first_undecodable(path: Path, encoding: str) -> int:
+    """Byte offset of the first byte that does not decode; -1 when all decode, -2 when the file
+    holds only white space."""
+    import codecs
+
+    dec = codecs.getincrementaldecoder(encoding)()
+    offset, blank = 0, True
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(_BLOCK)
+            final = not block
+            try:
+                dec.decode(block, final)
+            except UnicodeDecodeError as e:
+                # the decoder may hold back the bytes of an unfinished character from the previous block
+                return offset - len(dec.getstate()[0]) + e.start
+            if final:
+                return -2 if blank else -1
+            blank = blank and not block.strip()
+            offset += len(block)
+
+
+def _count_newlines(path: Path, upto: int) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        while upto > 0:
+            block = f.read(min(_BLOCK, upto))
+            if not block:
+                break
+            n += block.count(b"\n")
+            upto -= len(block)
+    return n
 
 
 def _report_rows(problems: Problems, file: str, rows: np.ndarray, message: Callable[[int], str], code: str) -> None:
@@ -338,6 +373,77 @@ def _check_places(df: pd.DataFrame, file: str, row_of: list[int], problems: Prob
 # --------------------------------------------------------------------------- values
 
 
+# year texts the typed reader knows as categories: any other spelling ("2020.0", " 2020 ", 1850 ...)
+# sends the file down the text path, which reads it as today
+_YEAR_TEXTS = tuple(str(y) for y in range(1900, 2201))
+
+
+def _read_long_typed(path: Path, ind_columns: tuple[str, ...], units: "Units | None",
+                     columns: Mapping[str, str] | None, year: int | None) -> pd.DataFrame | None:
+    """A clean long CSV read with types, or None: the caller then reads it as text, as always.
+
+    Values are parsed as float64 by the CSV parser (missing tokens -> NaN), indicators
+    (and units, when a units file gives them) as categoricals over the known ids, years over
+    the texts 1900..2200, any other column as text.  No Python object per value cell and no
+    per-row Python: about the time and memory of a bare ``pandas.read_csv``.  None whenever
+    anything would need the text path's checks or messages: a cell the parser cannot read as
+    a number (or an infinite one), an id or year spelled other than as known (unknown,
+    padded, empty), a blank row, a parser warning, a wide file, a mapped year.  So the
+    typed path only ever accepts files the text path accepts, with the same numbers
+    (the parser's floats are Python's, which the tests check), and every message
+    comes from the text path.
+    """
+    if year is not None or path.suffix.lower() not in (".csv", ".txt", ""):
+        return None
+    scratch = Problems()
+    enc = _encoding(path, scratch)
+    head = _csv_header(path, enc, display_path(path), scratch) if enc else None
+    if not head:
+        return None
+    names = [str(h).strip() for h in head]
+    if any(not n for n in names):
+        return None
+    mapped = _map_columns(pd.DataFrame(columns=names), "", columns or {}, None, scratch)
+    if mapped is None or scratch.items:  # a column not read, a mapping that fails ...
+        return None
+    role = dict(zip(names, mapped.columns))
+    if not {"unit", "year", "indicator", "value"} <= set(role.values()):
+        return None
+    dtypes: dict[str, object] = {}
+    for name, r in role.items():
+        if r == "value":
+            dtypes[name] = "float64"
+        elif r == "indicator":
+            dtypes[name] = pd.CategoricalDtype(pd.Index(list(ind_columns), dtype=object))
+        elif r == "year":
+            dtypes[name] = pd.CategoricalDtype(pd.Index(list(_YEAR_TEXTS), dtype=object))
+        elif r == "unit" and units is not None:
+            dtypes[name] = pd.CategoricalDtype(pd.Index(list(units.ids), dtype=object))
+        else:
+            dtypes[name] = str
+    value_header = next(n for n, r in role.items() if r == "value")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            df = pd.read_csv(path, header=0, names=names, dtype=dtypes, encoding=enc, index_col=False,
+                             skipinitialspace=True, keep_default_na=False,
+                             na_values={value_header: list(MISSING_TOKENS)})
+    except (ValueError, TypeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None  # a cell that is not a number, a malformed line ...: the text path says which
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught) or len(df) == 0:
+        return None
+    df.columns = list(mapped.columns)
+    if np.isinf(df["value"].to_numpy()).any():
+        return None
+    # an id or year not among the categories (unknown, padded, empty: a blank row has an empty
+    # indicator) is code -1
+    if any((df[c].cat.codes.to_numpy() < 0).any() for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)):
+        return None
+    return df
+
+
+
+
 def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, years: tuple[int, ...] | None,
                 problems: Problems, *, years_pos: Pos | None = None, columns: Mapping[str, str] | None = None,
                 sheet: str | None = None, year: int | None = None, file: str | None = None) -> Panel | None:
@@ -353,23 +459,26 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     warning per year.  ``path`` may be a DataFrame (``file`` names it in messages;
     row numbers are then the frame's own positions).
     """
-    if isinstance(path, pd.DataFrame):
-        df = path
-        file = file or "values"
-    else:
-        df = read_table(path, problems, sheet=sheet)
-        file = display_path(path)
-    if df is None:
-        return None
-    n_before = len(problems.errors)
     leaf_ids = tree.leaf_ids
     ind_columns = leaf_ids + tuple(v.id for v in tree.variables)
     derived = {n.id for n in tree.derived}
     networked = {n.id for n in tree.networked}
-
-    df = _map_columns(df, file, columns or {}, year, problems)
+    typed = None
+    if isinstance(path, pd.DataFrame):
+        df = path
+        file = file or "values"
+    else:
+        file = display_path(path)
+        typed = _read_long_typed(path, ind_columns, units, columns, year)
+        df = typed if typed is not None else read_table(path, problems, sheet=sheet)
     if df is None:
         return None
+    n_before = len(problems.errors)
+
+    if typed is None:
+        df = _map_columns(df, file, columns or {}, year, problems)
+        if df is None:
+            return None
     if "indicator" in df.columns and "value" in df.columns:
         long = df
         status = long["status"] if "status" in long.columns else None
@@ -446,7 +555,7 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     else:
         label = units.label
         where = "the units file"
-    u = pd.Index(units.ids).get_indexer(utext)[ucode] if len(utext) else np.zeros(0, np.int64)
+    u = pd.Index(units.ids).get_indexer(utext).astype(np.int32)[ucode] if len(utext) else np.zeros(0, np.int32)
     bad_u = np.flatnonzero(u < 0)
     if len(bad_u):
         _report_rows(problems, file, rows[bad_u],
@@ -460,7 +569,7 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
             ind_pos[k] = -2
         elif name in networked:
             ind_pos[k] = -3
-    j = ind_pos[icode] if len(itext) else np.zeros(0, np.int64)
+    j = ind_pos.astype(np.int32)[icode] if len(itext) else np.zeros(0, np.int32)
     bad_j = np.flatnonzero(j == -1)
     if len(bad_j):
         _report_rows(problems, file, rows[bad_j],
@@ -478,8 +587,13 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
                      "(from_network): remove its rows from the values file", "network-given")
 
     # values
-    raw = long["value"].to_numpy(dtype=object)
-    val, is_missing = _parse_values(raw)
+    if long["value"].dtype == np.float64:  # read typed: every NaN was a missing token, nothing infinite
+        val = long["value"].to_numpy()
+        is_missing = np.isnan(val)
+        raw = val
+    else:
+        raw = long["value"].to_numpy(dtype=object)
+        val, is_missing = _parse_values(raw)
     bad_v = np.flatnonzero(~is_missing & ~np.isfinite(val))
     if len(bad_v):
         def msg(i: int) -> str:
@@ -512,7 +626,13 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
                           f"{'that year is not a panel year' if len(empty) == 1 else 'those years are not panel years'} "
                           "(no scores, nothing imputed)", "year-without-data")
         year_list = tuple(with_data)
-    t = pd.Index(year_list).get_indexer(np.where(good_year, np.nan_to_num(year_num), -1).astype(np.int64))
+    # the panel year of each distinct year text, then one gather (not a hash lookup per row)
+    ynum_t = pd.to_numeric(pd.Series(ytext, dtype=object), errors="coerce").to_numpy(dtype=np.float64) \
+        if len(ytext) else np.zeros(0)
+    yok_t = np.isfinite(ynum_t) & (np.mod(np.nan_to_num(ynum_t), 1) == 0)
+    t_t = pd.Index(year_list).get_indexer(np.where(yok_t, np.nan_to_num(ynum_t), -1).astype(np.int64))
+    t = t_t.astype(np.int32)[ycode] if len(ytext) else np.zeros(0, np.int32)
+    del year_num, has_value
 
     # status
     prov = np.zeros(len(long), bool)
@@ -528,10 +648,16 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
         prov = (stext == "provisional")[scode] if len(stext) else prov
 
     ok = (u >= 0) & (j >= 0) & (t >= 0)
-    # duplicates among rows that otherwise parse
+    all_ok = bool(ok.all())  # the usual case: no masked copies of the per-row arrays
+    # duplicates among rows that otherwise parse; key = the cell's flat position in the panel
     n_y, n_c = len(year_list), len(ind_columns)
-    key = (u.astype(np.int64) * n_y + t) * n_c + j
-    has_dup = bool((np.bincount(key[ok], minlength=len(units.ids) * n_y * n_c) > 1).any()) if ok.any() else False
+    key = u.astype(np.int64)
+    key *= n_y
+    key += t
+    key *= n_c
+    key += j
+    key_in = key if all_ok else key[ok]
+    has_dup = bool((np.bincount(key_in, minlength=len(units.ids) * n_y * n_c) > 1).any()) if len(key_in) else False
     if has_dup:  # sort only when there is something to report (a sort of millions of rows costs)
         key_ok = np.where(ok, key, -1)
         order = np.argsort(key_ok, kind="stable")
@@ -558,9 +684,12 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     values = np.full((len(units.ids), n_y, n_c), np.nan)
     flags = np.zeros(values.shape, np.uint8)
     row_of = np.full(values.shape, -1, np.int64)
-    values[u[ok], t[ok], j[ok]] = val[ok]
-    flags[u[ok], t[ok], j[ok]] = np.where(prov[ok], PROVISIONAL, 0)
-    row_of[u[ok], t[ok], j[ok]] = rows[ok] + 2
+    # one scatter per array through the flat positions (the arrays are C-contiguous: ravel is a view)
+    pick = slice(None) if all_ok else ok
+    values.ravel()[key_in] = val[pick]
+    if prov.any():
+        flags.ravel()[key_in] = np.where(prov[pick], PROVISIONAL, 0)
+    row_of.ravel()[key_in] = rows[pick] + 2
 
     # an indicator (or a variable a formula needs) with no data at all
     needed = [c for c in ind_columns if c not in derived and c not in networked]
@@ -682,6 +811,9 @@ def _factorize_stripped(col) -> tuple[np.ndarray, np.ndarray]:
     Each distinct value is stripped once; two spellings that strip to the same
     text keep separate codes (harmless: callers map texts, not codes).
     """
+    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype) and not col.hasnans:
+        # read typed: the categories are the texts, the codes (int8/int16) index them; no copy per row
+        return col.cat.codes.to_numpy(), np.array([str(x).strip() for x in col.cat.categories], dtype=object)
     # a Series factorizes faster than its object array (pandas knows its cells are strings)
     values = col if isinstance(col, pd.Series) else np.asarray(col, dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
