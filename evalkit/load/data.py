@@ -504,32 +504,34 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
                   if "status" in df.columns else None)
         rows = np.repeat(df.index.to_numpy(), len(value_cols))
 
-    # years first: rows outside the project's years are left out before anything else is checked
+    # years first: rows outside the project's years are left out before anything else is checked.
+    # Each distinct year text is read once (ynum_t, yok_t); rows take theirs through ycode.
     ycode, ytext = _factorize_stripped(long["year"])
-    year_num = pd.to_numeric(pd.Series(ytext, dtype=object), errors="coerce").to_numpy(dtype=np.float64)[ycode] \
-        if len(ytext) else np.zeros(0)
-    bad_y = np.flatnonzero(~np.isfinite(year_num) | (np.mod(year_num, 1) != 0))
+    ynum_t, yok_t = _year_numbers(ytext)
+    bad_y = np.flatnonzero(~yok_t[ycode]) if len(ytext) else np.zeros(0, np.int64)
     if len(bad_y):
         _report_rows(problems, file, rows[bad_y],
                      lambda i: f"year {quote(ytext[ycode[_idx(rows, i)]])} is not a whole number", "bad-year")
-    good_year = np.isfinite(year_num) & (np.mod(np.nan_to_num(year_num), 1) == 0)
     editions = years is not None and len(years) >= 3
-    if years is not None:
-        inside = np.isin(year_num, years) if editions else (year_num >= years[0]) & (year_num <= years[-1])
-        outside = good_year & ~inside
-        if outside.any():
+    if years is not None and len(ytext):
+        inside_t = np.isin(ynum_t, years) if editions else (ynum_t >= years[0]) & (ynum_t <= years[-1])
+        # texts present in the rows only (a typed read's categories name every year it knows)
+        out_t = yok_t & ~inside_t & (np.bincount(ycode, minlength=len(ytext)) > 0)
+        if out_t.any():
+            outside = out_t[ycode]
             what = ("editions " + ", ".join(map(str, years))) if editions else f"years [{years[0]}, {years[-1]}]"
-            for yv in np.unique(year_num[outside].astype(np.int64)):
-                in_year = rows[outside & (year_num == yv)]
+            for yv in np.unique(ynum_t[out_t].astype(np.int64)):
+                in_year = rows[np.isin(ycode, np.flatnonzero(out_t & (ynum_t == yv)))]
                 c = len(np.unique(in_year))  # file rows (a wide row holds several cells)
                 problems.warn(Pos(file, int(in_year.min()) + 2),
                               f"{c} row{'s' if c != 1 else ''} for {yv} {'are' if c != 1 else 'is'} outside the "
                               f"project's {what} and left out (add {yv} to years to score it)", "year-outside")
             keep = ~outside
             long = long[keep]
-            rows, year_num, good_year = rows[keep], year_num[keep], good_year[keep]
+            rows = rows[keep]
             status = status[keep] if status is not None else None
             ycode, ytext = _factorize_stripped(long["year"])
+            ynum_t, yok_t = _year_numbers(ytext)
 
     # Distinct texts are stripped once each (a large file repeats a few thousand ids millions of times);
     # ucode[k] indexes utext for long-table row k, and so on.
@@ -604,8 +606,10 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
         _report_rows(problems, file, rows[bad_v], msg, "not-a-number")
 
     # the panel's years: those with at least one value (a range's empty years are left out, named once)
-    has_value = good_year & (u >= 0) & (j >= 0) & np.isfinite(val)
-    with_data = sorted(set(np.unique(year_num[has_value]).astype(np.int64).tolist()))
+    has_value = (u >= 0) & (j >= 0) & np.isfinite(val)
+    seen_t = np.bincount(ycode[has_value], minlength=len(ytext)) > 0 if len(ytext) else np.zeros(0, bool)
+    with_data = sorted(set(ynum_t[seen_t & yok_t].astype(np.int64).tolist()))
+    del has_value
     if editions:
         empty = [y for y in years if y not in with_data]
         if empty:
@@ -627,12 +631,8 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
                           "(no scores, nothing imputed)", "year-without-data")
         year_list = tuple(with_data)
     # the panel year of each distinct year text, then one gather (not a hash lookup per row)
-    ynum_t = pd.to_numeric(pd.Series(ytext, dtype=object), errors="coerce").to_numpy(dtype=np.float64) \
-        if len(ytext) else np.zeros(0)
-    yok_t = np.isfinite(ynum_t) & (np.mod(np.nan_to_num(ynum_t), 1) == 0)
     t_t = pd.Index(year_list).get_indexer(np.where(yok_t, np.nan_to_num(ynum_t), -1).astype(np.int64))
     t = t_t.astype(np.int32)[ycode] if len(ytext) else np.zeros(0, np.int32)
-    del year_num, has_value
 
     # status
     prov = np.zeros(len(long), bool)
@@ -715,6 +715,13 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     if len(problems.errors) > n_before:
         return None
     return Panel(values=values, units=units.ids, years=year_list, columns=ind_columns, flags=flags, rows=row_of)
+
+
+def _year_numbers(ytext: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(number, is_whole)`` of each distinct year text (NaN, False for text that is not a number)."""
+    num = pd.to_numeric(pd.Series(ytext, dtype=object), errors="coerce").to_numpy(dtype=np.float64) \
+        if len(ytext) else np.zeros(0)
+    return num, np.isfinite(num) & (np.mod(np.nan_to_num(num), 1) == 0)
 
 
 def _year_list(ys: list[int]) -> str:
