@@ -137,8 +137,9 @@ def measure(folder: Path, n_units: int, n_years: int, n_ind: int, seed: int, reu
                     ("typed pandas.read_csv (na_values)", typed)):
         print(f"  {name:34s} {r['load_s']:7.2f} {r['cpu_s']:7.2f} {r['maxrss_mb']:13.0f}")
     for name, r in (("bare", bare), ("typed", typed)):
-        rt, rm = load["load_s"] / r["load_s"], load["maxrss_mb"] / r["maxrss_mb"]
-        print(f"  load / {name} read: time {rt:.2f}x{'' if rt <= 2 else ' (over 2x)'}, "
+        rt, rc = load["load_s"] / r["load_s"], load["cpu_s"] / r["cpu_s"]
+        rm = load["maxrss_mb"] / r["maxrss_mb"]
+        print(f"  load / {name} read: wall {rt:.2f}x{'' if rt <= 2 else ' (over 2x)'}, CPU {rc:.2f}x, "
               f"peak RSS {rm:.2f}x{'' if rm <= 1.5 else ' (over 1.5x)'}")
     print(f"  panel {tuple(load['shape'])}, {load['present']:,} values present; "
           f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")

@@ -395,9 +395,30 @@ def _read_long_typed(path: Path, ind_columns: tuple[str, ...], units: "Units | N
     """
     if year is not None or path.suffix.lower() not in (".csv", ".txt", ""):
         return None
+    # UTF-8 first, without a separate pass over the file: the reader decodes every cell strictly
+    # (a value cell's bytes must parse as a number), so a file that is not UTF-8 raises; only then
+    # is the encoding looked for (GB18030: read again with it)
+    try:
+        return _read_long_typed_as(path, "utf-8-sig", ind_columns, units, columns)
+    except UnicodeDecodeError:
+        pass
+    enc = _encoding(path, Problems())
+    if enc != "gb18030":
+        return None
+    try:
+        return _read_long_typed_as(path, enc, ind_columns, units, columns)
+    except UnicodeDecodeError:
+        return None
+
+
+def _read_long_typed_as(path: Path, enc: str, ind_columns: tuple[str, ...], units: "Units | None",
+                        columns: Mapping[str, str] | None) -> pd.DataFrame | None:
+    """:func:`_read_long_typed` in a given encoding (UnicodeDecodeError when it is not that)."""
     scratch = Problems()
-    enc = _encoding(path, scratch)
-    head = _csv_header(path, enc, display_path(path), scratch) if enc else None
+    try:
+        head = _csv_header(path, enc, display_path(path), scratch)
+    except OSError:
+        return None
     if not head:
         return None
     names = [str(h).strip() for h in head]
@@ -428,6 +449,8 @@ def _read_long_typed(path: Path, ind_columns: tuple[str, ...], units: "Units | N
             df = pd.read_csv(path, header=0, names=names, dtype=dtypes, encoding=enc, index_col=False,
                              skipinitialspace=True, keep_default_na=False,
                              na_values={value_header: list(MISSING_TOKENS)})
+    except UnicodeDecodeError:
+        raise
     except (ValueError, TypeError, pd.errors.ParserError, pd.errors.EmptyDataError):
         return None  # a cell that is not a number, a malformed line ...: the text path says which
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught) or len(df) == 0:

@@ -149,6 +149,28 @@ def test_gb18030_file_is_read_typed(tmp_path):
     _same(*_both(path))
 
 
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-8-sig"])
+def test_names_as_ids_in_either_encoding(tmp_path, encoding):
+    names = {"320500": "苏州", "341300": "宿州", "321200": "泰州", "331000": "台州"}
+    lines = ["unit,year,indicator,value"] + [f"{names[u]},{y},{c},{k}" for k, (u, y, c) in enumerate(
+        (u, y, c) for u in UNITS.ids for y in (2020, 2021, 2022) for c in GIVEN)]
+    path = tmp_path / "values.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    assert _read_long_typed(path, IND, None, None, None) is not None
+    typed, text = _both(path, units=None)
+    _same(typed, text)
+    assert typed[0].units == tuple(names.values())
+
+
+def test_undecodable_file_is_reported_by_the_text_read(tmp_path):
+    path = tmp_path / "values.csv"
+    path.write_bytes(b"unit,year,indicator,value\n320500,2020,gov_online,1\n320500,2021,gov_online,\xff\xfe\x81\n")
+    assert _read_long_typed(path, IND, UNITS, None, None) is None
+    typed, text = _both(path)
+    _same(typed, text)
+    assert [(p.code, p.pos.line) for p in typed[1].items] == [("undecodable", 3)]
+
+
 cell = st.one_of(
     st.sampled_from(list(MISSING_TOKENS) + [" NA", "inf", "x", "1,5"]),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
