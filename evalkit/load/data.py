@@ -118,7 +118,13 @@ def read_table(path: Path, problems: Problems, *, sheet: str | None = None) -> p
     # rows with every cell empty (Excel leaves them at the end) are skipped; the index keeps each
     # remaining row's position, so messages still name the spreadsheet row (index + 2)
     if len(df):
-        blank = (df.apply(lambda c: c.astype(str).str.strip()) == "").all(axis=1)
+        # column by column, each distinct text stripped once; done as soon as no row can be blank
+        blank = np.ones(len(df), bool)
+        for c in range(df.shape[1]):
+            codes, uniq = pd.factorize(df.iloc[:, c], use_na_sentinel=False)
+            blank &= np.array([str(x).strip() == "" for x in uniq], dtype=bool)[codes]
+            if not blank.any():
+                break
         if blank.any():
             df = df[~blank]
     if len(df) == 0:
