@@ -434,11 +434,18 @@ def _read_long_typed_as(path: Path, enc: str, ind_columns: tuple[str, ...], unit
     if mapped is None or scratch.items:  # a column not read, a mapping that fails ...
         return None
     role = dict(zip(names, mapped.columns))
-    if not {"unit", "year", "indicator", "value"} <= set(role.values()):
+    roles = set(role.values())
+    if {"indicator", "value"} <= roles:  # long: one value column
+        numeric = [n for n, r in role.items() if r == "value"]
+    elif "indicator" in roles or "value" in roles or not {"unit", "year"} <= roles:
         return None
+    else:  # wide: a column per indicator (any other column: the text path names it)
+        numeric = [n for n, r in role.items() if r not in ("unit", "year", "status", "note")]
+        if not numeric or any(n not in ind_columns for n in numeric):
+            return None
     dtypes: dict[str, object] = {}
     for name, r in role.items():
-        if r == "value":
+        if name in numeric:
             dtypes[name] = "float64"
         elif r == "indicator":
             dtypes[name] = pd.CategoricalDtype(pd.Index(list(ind_columns), dtype=object))
@@ -448,13 +455,12 @@ def _read_long_typed_as(path: Path, enc: str, ind_columns: tuple[str, ...], unit
             dtypes[name] = pd.CategoricalDtype(pd.Index(list(units.ids), dtype=object))
         else:
             dtypes[name] = str
-    value_header = next(n for n, r in role.items() if r == "value")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             df = pd.read_csv(path, header=0, names=names, dtype=dtypes, encoding=enc, index_col=False,
                              skipinitialspace=True, keep_default_na=False,
-                             na_values={value_header: list(MISSING_TOKENS)})
+                             na_values={n: list(MISSING_TOKENS) for n in numeric})
     except UnicodeDecodeError:
         raise
     except (ValueError, TypeError, pd.errors.ParserError, pd.errors.EmptyDataError):
@@ -462,7 +468,7 @@ def _read_long_typed_as(path: Path, enc: str, ind_columns: tuple[str, ...], unit
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught) or len(df) == 0:
         return None
     df.columns = list(mapped.columns)
-    if np.isinf(df["value"].to_numpy()).any():
+    if any(np.isinf(df[n].to_numpy()).any() for n in (role[n] for n in numeric)):
         return None
     # an id or year not among the categories (unknown, padded, empty: a blank row has an empty
     # indicator) is code -1
@@ -522,12 +528,15 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
             problems.add(Pos(file, 1), f"column {quote(c)} is neither an indicator nor a variable of the framework"
                          f"{did_you_mean(c, ind_columns)}", "unknown-indicator")
         value_cols = [c for c in value_cols if c in ind_columns]
-        n = len(df)
+        n, k = len(df), len(value_cols)
         long = pd.DataFrame({
-            "unit": np.repeat(df["unit"].to_numpy(), len(value_cols)),
-            "year": np.repeat(df["year"].to_numpy(), len(value_cols)),
-            "indicator": np.tile(np.array(value_cols, dtype=object), n),
-            "value": df[value_cols].to_numpy().reshape(-1) if value_cols else np.array([], dtype=object),
+            "unit": _repeat(df["unit"], k),
+            "year": _repeat(df["year"], k),
+            # codes into the column names: no text per cell
+            "indicator": pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int32), n),
+                                                   dtype=pd.CategoricalDtype(pd.Index(value_cols, dtype=object))),
+            "value": (df[value_cols].to_numpy(dtype=np.float64) if typed is not None else df[value_cols].to_numpy())
+            .reshape(-1) if value_cols else np.array([], dtype=object),
         })
         status = (pd.Series(np.repeat(df["status"].to_numpy(), len(value_cols)))
                   if "status" in df.columns else None)
@@ -744,6 +753,13 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     if len(problems.errors) > n_before:
         return None
     return Panel(values=values, units=units.ids, years=year_list, columns=ind_columns, flags=flags, rows=row_of)
+
+
+def _repeat(col: pd.Series, k: int):
+    """Each cell of ``col`` k times (a categorical stays one: its codes are repeated, not its texts)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(np.repeat(col.cat.codes.to_numpy(), k), dtype=col.dtype)
+    return np.repeat(col.to_numpy(), k)
 
 
 def _year_numbers(ytext: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -187,3 +187,45 @@ def test_typed_and_text_reads_agree(rows):
         path = _write(Path(d), ["unit,year,indicator,value"] + [",".join(r) if "," not in r[3] else
                                                                  ",".join(r[:3]) + f',"{r[3]}"' for r in rows])
         _same(*_both(path))
+
+
+def _wide(tmp: Path, cells: list[list[str]], header=("unit", "year") + GIVEN, units=UNITS.ids) -> Path:
+    lines = [",".join(header)]
+    k = 0
+    for u in units:
+        for y in ("2020", "2021", "2022"):
+            lines.append(",".join([u, y] + cells[k % len(cells)]))
+            k += 1
+    return _write(tmp, lines)
+
+
+def test_wide_file_is_read_typed(tmp_path):
+    path = _wide(tmp_path, [["1.5", "", "NA", "-2e-3", " 7", "0.1", "3"], ["2", "3", "4", "5", "6", "7", "8"]])
+    assert _read_long_typed(path, IND, UNITS, None, None) is not None
+    typed, text = _both(path)
+    _same(typed, text)
+    v = typed[0].values
+    assert v[0, 0, IND.index("gov_online")] == 1.5 and np.isnan(v[0, 0, IND.index("gov_wait")])
+    assert v[0, 0, IND.index("tr_delay")] == float("-2e-3") and v[0, 1, IND.index("pop")] == 8.0
+    assert typed[0].rows[1, 0, IND.index("beds")] == 5  # unit 2, 2020: the fourth data row
+
+
+@pytest.mark.parametrize("cells,header", [
+    ([["1", "x", "3", "4", "5", "6", "7"]], None),                        # not a number
+    ([["1", "2", "3", "4", "5", "6", "inf"]], None),                      # infinite
+    ([["1", "2", "3", "4", "5", "6", "7"]], ("unit", "year") + GIVEN[:-1] + ("no_such",)),  # unknown column
+])
+def test_wide_file_with_a_problem_takes_the_text_path(tmp_path, cells, header):
+    path = _wide(tmp_path, cells, header or ("unit", "year") + GIVEN)
+    assert _read_long_typed(path, IND, UNITS, None, None) is None
+    typed, text = _both(path)
+    _same(typed, text)
+    assert typed[1].errors
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(st.lists(cell.filter(lambda c: "," not in c), min_size=len(GIVEN), max_size=len(GIVEN)),
+                      min_size=1, max_size=6))
+def test_typed_and_text_reads_agree_on_wide_files(cells):
+    with tempfile.TemporaryDirectory() as d:
+        _same(*_both(_wide(Path(d), cells)))
