@@ -382,22 +382,26 @@ def _check_places(df: pd.DataFrame, file: str, row_of: list[int], problems: Prob
 # year texts the typed reader knows as categories: any other spelling ("2020.0", " 2020 ", 1850 ...)
 # sends the file down the text path, which reads it as today
 _YEAR_TEXTS = tuple(str(y) for y in range(1900, 2201))
+# pandas 3 parses floats as Python does; pandas 2's default parser may miss by an ulp on long
+# digit strings, its round-trip parser (deprecated in 3) does not
+_ROUND_TRIP = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 
 def _read_long_typed(path: Path, ind_columns: tuple[str, ...], units: "Units | None",
                      columns: Mapping[str, str] | None, year: int | None) -> pd.DataFrame | None:
-    """A clean long CSV read with types, or None: the caller then reads it as text, as always.
+    """A clean CSV (long, or wide with a column per indicator) read with types, or None: the
+    caller then reads it as text, cell by cell, as it always did.
 
     Values are parsed as float64 by the CSV parser (missing tokens -> NaN), indicators
     (and units, when a units file gives them) as categoricals over the known ids, years over
-    the texts 1900..2200, any other column as text.  No Python object per value cell and no
-    per-row Python: about the time and memory of a bare ``pandas.read_csv``.  None whenever
-    anything would need the text path's checks or messages: a cell the parser cannot read as
-    a number (or an infinite one), an id or year spelled other than as known (unknown,
-    padded, empty), a blank row, a parser warning, a wide file, a mapped year.  So the
-    typed path only ever accepts files the text path accepts, with the same numbers
-    (the parser's floats are Python's, which the tests check), and every message
-    comes from the text path.
+    the texts 1900..2200, any other column as text: no Python object per value cell and no
+    per-row Python, about the time and memory of a bare ``pandas.read_csv``.  None whenever
+    a cell could need the text path: one the parser cannot read as a number (or an infinite
+    one), an id or year spelled other than as known (unknown, padded, empty: a blank row),
+    a parser warning, a column not read, a mapped year.  What is left is checked by the same
+    code on the same texts (the categories are the cells as written), so the panel and every
+    message are those of the text path; the parser's numbers are Python's ``float`` of the
+    cell (tests/unit/test_load_typed.py compares the two paths).
     """
     if year is not None or path.suffix.lower() not in (".csv", ".txt", ""):
         return None
@@ -460,7 +464,7 @@ def _read_long_typed_as(path: Path, enc: str, ind_columns: tuple[str, ...], unit
             warnings.simplefilter("always")
             df = pd.read_csv(path, header=0, names=names, dtype=dtypes, encoding=enc, index_col=False,
                              skipinitialspace=True, keep_default_na=False,
-                             na_values={n: list(MISSING_TOKENS) for n in numeric})
+                             na_values={n: list(MISSING_TOKENS) for n in numeric}, **_ROUND_TRIP)
     except UnicodeDecodeError:
         raise
     except (ValueError, TypeError, pd.errors.ParserError, pd.errors.EmptyDataError):
