@@ -229,3 +229,22 @@ def test_wide_file_with_a_problem_takes_the_text_path(tmp_path, cells, header):
 def test_typed_and_text_reads_agree_on_wide_files(cells):
     with tempfile.TemporaryDirectory() as d:
         _same(*_both(_wide(Path(d), cells)))
+
+
+HARD_NUMBERS = ["0.1000000000000000055511151231257827", "2.2250738585072011e-308", "4.9406564584124654e-324",
+                "1.7976931348623157e308", "9007199254740993", "0.30000000000000004", "123456789012345678901234567890",
+                "-0.0", "1e-320", "3.14159265358979323846264338327950288", ".5", "5.", "+7", "1E5"]
+
+
+def test_hard_numbers_are_pythons_floats(tmp_path):
+    lines = ["unit,year,indicator,value"] + [f"320500,2020,{c},{HARD_NUMBERS[k % len(HARD_NUMBERS)]}"
+                                              for k, c in enumerate(GIVEN)]
+    lines += [f"320500,2021,{c},{HARD_NUMBERS[(k + len(GIVEN)) % len(HARD_NUMBERS)]}" for k, c in enumerate(GIVEN)]
+    path = _write(tmp_path, lines)
+    assert _read_long_typed(path, IND, UNITS, None, None) is not None
+    panel = load_values(path, TREE, UNITS, (2020, 2021), Problems())
+    for y in (0, 1):
+        for k, c in enumerate(GIVEN):
+            want = float(HARD_NUMBERS[(k + y * len(GIVEN)) % len(HARD_NUMBERS)])
+            got = panel.values[0, y, IND.index(c)]
+            assert got == want and np.signbit(got) == np.signbit(want)
