@@ -118,7 +118,13 @@ def read_table(path: Path, problems: Problems, *, sheet: str | None = None) -> p
     # rows with every cell empty (Excel leaves them at the end) are skipped; the index keeps each
     # remaining row's position, so messages still name the spreadsheet row (index + 2)
     if len(df):
-        blank = (df.apply(lambda c: c.astype(str).str.strip()) == "").all(axis=1)
+        # column by column, each distinct text stripped once; done as soon as no row can be blank
+        blank = np.ones(len(df), bool)
+        for c in range(df.shape[1]):
+            codes, uniq = pd.factorize(df.iloc[:, c], use_na_sentinel=False)
+            blank &= np.array([str(x).strip() == "" for x in uniq], dtype=bool)[codes]
+            if not blank.any():
+                break
         if blank.any():
             df = df[~blank]
     if len(df) == 0:
@@ -195,29 +201,64 @@ def _header_ok(header: list[str], file: str, problems: Problems) -> bool:
 
 
 def _encoding(path: Path, problems: Problems) -> str | None:
-    """utf-8-sig when the bytes decode as UTF-8, else GB18030 (Excel on Chinese Windows)."""
+    """utf-8-sig when the bytes decode as UTF-8, else GB18030 (Excel on Chinese Windows).
+
+    The file is decoded in blocks and the text thrown away: a check of a large file costs
+    one block of memory, not the file and its decoded copy.
+    """
     file = display_path(path)
     try:
-        data = path.read_bytes()
+        bad = _first_undecodable(path, "utf-8")
     except OSError as e:
         problems.add(Pos(file), f"cannot read the file: {e.strerror}", "file-unreadable")
         return None
-    if not data.strip():
+    if bad == -2:
         problems.add(Pos(file, 1), "the file is empty: it needs a header row and data rows", "empty-file")
         return None
-    try:
-        data.decode("utf-8")
+    if bad == -1:
         return "utf-8-sig"
-    except UnicodeDecodeError as e:
-        first_bad = e.start
-    try:
-        data.decode("gb18030")
+    if _first_undecodable(path, "gb18030") == -1:
         return "gb18030"
-    except UnicodeDecodeError:
-        line = data[:first_bad].count(b"\n") + 1
-        problems.add(Pos(file, line), "the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8",
-                     "undecodable")
-        return None
+    line = _count_newlines(path, bad) + 1
+    problems.add(Pos(file, line), "the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8", "undecodable")
+    return None
+
+
+_BLOCK = 1 << 24
+
+
+def _first_undecodable(path: Path, encoding: str) -> int:
+    """Byte offset of the first byte that does not decode; -1 when all decode, -2 when the file
+    holds only white space."""
+    import codecs
+
+    dec = codecs.getincrementaldecoder(encoding)()
+    offset, blank = 0, True
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(_BLOCK)
+            final = not block
+            try:
+                dec.decode(block, final)
+            except UnicodeDecodeError as e:
+                # the decoder may hold back the bytes of an unfinished character from the previous block
+                return offset - len(dec.getstate()[0]) + e.start
+            if final:
+                return -2 if blank else -1
+            blank = blank and not block.strip()
+            offset += len(block)
+
+
+def _count_newlines(path: Path, upto: int) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        while upto > 0:
+            block = f.read(min(_BLOCK, upto))
+            if not block:
+                break
+            n += block.count(b"\n")
+            upto -= len(block)
+    return n
 
 
 def _report_rows(problems: Problems, file: str, rows: np.ndarray, message: Callable[[int], str], code: str) -> None:
@@ -338,6 +379,110 @@ def _check_places(df: pd.DataFrame, file: str, row_of: list[int], problems: Prob
 # --------------------------------------------------------------------------- values
 
 
+# year texts the typed reader knows as categories: any other spelling ("2020.0", " 2020 ", 1850 ...)
+# sends the file down the text path, which reads it as today
+_YEAR_TEXTS = tuple(str(y) for y in range(1900, 2201))
+# pandas 3 parses floats as Python does; pandas 2's default parser may miss by an ulp on long
+# digit strings, its round-trip parser (deprecated in 3) does not
+_ROUND_TRIP = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
+
+def _read_long_typed(path: Path, ind_columns: tuple[str, ...], units: "Units | None",
+                     columns: Mapping[str, str] | None, year: int | None) -> pd.DataFrame | None:
+    """A clean CSV (long, or wide with a column per indicator) read with types, or None: the
+    caller then reads it as text, cell by cell, as it always did.
+
+    Values are parsed as float64 by the CSV parser (missing tokens -> NaN), indicators
+    (and units, when a units file gives them) as categoricals over the known ids, years over
+    the texts 1900..2200, any other column as text: no Python object per value cell and no
+    per-row Python, about the time and memory of a bare ``pandas.read_csv``.  None whenever
+    a cell could need the text path: one the parser cannot read as a number (or an infinite
+    one), an id or year spelled other than as known (unknown, padded, empty: a blank row),
+    a parser warning, a column not read, a mapped year.  What is left is checked by the same
+    code on the same texts (the categories are the cells as written), so the panel and every
+    message are those of the text path; the parser's numbers are Python's ``float`` of the
+    cell (tests/unit/test_load_typed.py compares the two paths).
+    """
+    if year is not None or path.suffix.lower() not in (".csv", ".txt", ""):
+        return None
+    # UTF-8 first, without a separate pass over the file: the reader decodes every cell strictly
+    # (a value cell's bytes must parse as a number), so a file that is not UTF-8 raises; only then
+    # is the encoding looked for (GB18030: read again with it)
+    try:
+        return _read_long_typed_as(path, "utf-8-sig", ind_columns, units, columns)
+    except UnicodeDecodeError:
+        pass
+    enc = _encoding(path, Problems())
+    if enc != "gb18030":
+        return None
+    try:
+        return _read_long_typed_as(path, enc, ind_columns, units, columns)
+    except UnicodeDecodeError:
+        return None
+
+
+def _read_long_typed_as(path: Path, enc: str, ind_columns: tuple[str, ...], units: "Units | None",
+                        columns: Mapping[str, str] | None) -> pd.DataFrame | None:
+    """:func:`_read_long_typed` in a given encoding (UnicodeDecodeError when it is not that)."""
+    scratch = Problems()
+    try:
+        head = _csv_header(path, enc, display_path(path), scratch)
+    except OSError:
+        return None
+    if not head:
+        return None
+    names = [str(h).strip() for h in head]
+    if any(not n for n in names):
+        return None
+    mapped = _map_columns(pd.DataFrame(columns=names), "", columns or {}, None, scratch)
+    if mapped is None or scratch.items:  # a column not read, a mapping that fails ...
+        return None
+    role = dict(zip(names, mapped.columns))
+    roles = set(role.values())
+    if {"indicator", "value"} <= roles:  # long: one value column
+        numeric = [n for n, r in role.items() if r == "value"]
+    elif "indicator" in roles or "value" in roles or not {"unit", "year"} <= roles:
+        return None
+    else:  # wide: a column per indicator (any other column: the text path names it)
+        numeric = [n for n, r in role.items() if r not in ("unit", "year", "status", "note")]
+        if not numeric or any(n not in ind_columns for n in numeric):
+            return None
+    dtypes: dict[str, object] = {}
+    for name, r in role.items():
+        if name in numeric:
+            dtypes[name] = "float64"
+        elif r == "indicator":
+            dtypes[name] = pd.CategoricalDtype(pd.Index(list(ind_columns), dtype=object))
+        elif r == "year":
+            dtypes[name] = pd.CategoricalDtype(pd.Index(list(_YEAR_TEXTS), dtype=object))
+        elif r == "unit" and units is not None:
+            dtypes[name] = pd.CategoricalDtype(pd.Index(list(units.ids), dtype=object))
+        else:
+            dtypes[name] = str
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            df = pd.read_csv(path, header=0, names=names, dtype=dtypes, encoding=enc, index_col=False,
+                             skipinitialspace=True, keep_default_na=False,
+                             na_values={n: list(MISSING_TOKENS) for n in numeric}, **_ROUND_TRIP)
+    except UnicodeDecodeError:
+        raise
+    except (ValueError, TypeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None  # a cell that is not a number, a malformed line ...: the text path says which
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught) or len(df) == 0:
+        return None
+    df.columns = list(mapped.columns)
+    if any(np.isinf(df[n].to_numpy()).any() for n in (role[n] for n in numeric)):
+        return None
+    # an id or year not among the categories (unknown, padded, empty: a blank row has an empty
+    # indicator) is code -1
+    if any((df[c].cat.codes.to_numpy() < 0).any() for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)):
+        return None
+    return df
+
+
+
+
 def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, years: tuple[int, ...] | None,
                 problems: Problems, *, years_pos: Pos | None = None, columns: Mapping[str, str] | None = None,
                 sheet: str | None = None, year: int | None = None, file: str | None = None) -> Panel | None:
@@ -353,23 +498,26 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     warning per year.  ``path`` may be a DataFrame (``file`` names it in messages;
     row numbers are then the frame's own positions).
     """
-    if isinstance(path, pd.DataFrame):
-        df = path
-        file = file or "values"
-    else:
-        df = read_table(path, problems, sheet=sheet)
-        file = display_path(path)
-    if df is None:
-        return None
-    n_before = len(problems.errors)
     leaf_ids = tree.leaf_ids
     ind_columns = leaf_ids + tuple(v.id for v in tree.variables)
     derived = {n.id for n in tree.derived}
     networked = {n.id for n in tree.networked}
-
-    df = _map_columns(df, file, columns or {}, year, problems)
+    typed = None
+    if isinstance(path, pd.DataFrame):
+        df = path
+        file = file or "values"
+    else:
+        file = display_path(path)
+        typed = _read_long_typed(path, ind_columns, units, columns, year)
+        df = typed if typed is not None else read_table(path, problems, sheet=sheet)
     if df is None:
         return None
+    n_before = len(problems.errors)
+
+    if typed is None:
+        df = _map_columns(df, file, columns or {}, year, problems)
+        if df is None:
+            return None
     if "indicator" in df.columns and "value" in df.columns:
         long = df
         status = long["status"] if "status" in long.columns else None
@@ -384,43 +532,48 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
             problems.add(Pos(file, 1), f"column {quote(c)} is neither an indicator nor a variable of the framework"
                          f"{did_you_mean(c, ind_columns)}", "unknown-indicator")
         value_cols = [c for c in value_cols if c in ind_columns]
-        n = len(df)
+        n, k = len(df), len(value_cols)
         long = pd.DataFrame({
-            "unit": np.repeat(df["unit"].to_numpy(), len(value_cols)),
-            "year": np.repeat(df["year"].to_numpy(), len(value_cols)),
-            "indicator": np.tile(np.array(value_cols, dtype=object), n),
-            "value": df[value_cols].to_numpy().reshape(-1) if value_cols else np.array([], dtype=object),
+            "unit": _repeat(df["unit"], k),
+            "year": _repeat(df["year"], k),
+            # codes into the column names: no text per cell
+            "indicator": pd.Categorical.from_codes(np.tile(np.arange(k, dtype=np.int32), n),
+                                                   dtype=pd.CategoricalDtype(pd.Index(value_cols, dtype=object))),
+            "value": (df[value_cols].to_numpy(dtype=np.float64) if typed is not None else df[value_cols].to_numpy())
+            .reshape(-1) if value_cols else np.array([], dtype=object),
         })
         status = (pd.Series(np.repeat(df["status"].to_numpy(), len(value_cols)))
                   if "status" in df.columns else None)
         rows = np.repeat(df.index.to_numpy(), len(value_cols))
 
-    # years first: rows outside the project's years are left out before anything else is checked
+    # years first: rows outside the project's years are left out before anything else is checked.
+    # Each distinct year text is read once (ynum_t, yok_t); rows take theirs through ycode.
     ycode, ytext = _factorize_stripped(long["year"])
-    year_num = pd.to_numeric(pd.Series(ytext, dtype=object), errors="coerce").to_numpy(dtype=np.float64)[ycode] \
-        if len(ytext) else np.zeros(0)
-    bad_y = np.flatnonzero(~np.isfinite(year_num) | (np.mod(year_num, 1) != 0))
+    ynum_t, yok_t = _year_numbers(ytext)
+    bad_y = np.flatnonzero(~yok_t[ycode]) if len(ytext) else np.zeros(0, np.int64)
     if len(bad_y):
         _report_rows(problems, file, rows[bad_y],
                      lambda i: f"year {quote(ytext[ycode[_idx(rows, i)]])} is not a whole number", "bad-year")
-    good_year = np.isfinite(year_num) & (np.mod(np.nan_to_num(year_num), 1) == 0)
     editions = years is not None and len(years) >= 3
-    if years is not None:
-        inside = np.isin(year_num, years) if editions else (year_num >= years[0]) & (year_num <= years[-1])
-        outside = good_year & ~inside
-        if outside.any():
+    if years is not None and len(ytext):
+        inside_t = np.isin(ynum_t, years) if editions else (ynum_t >= years[0]) & (ynum_t <= years[-1])
+        # texts present in the rows only (a typed read's categories name every year it knows)
+        out_t = yok_t & ~inside_t & (np.bincount(ycode, minlength=len(ytext)) > 0)
+        if out_t.any():
+            outside = out_t[ycode]
             what = ("editions " + ", ".join(map(str, years))) if editions else f"years [{years[0]}, {years[-1]}]"
-            for yv in np.unique(year_num[outside].astype(np.int64)):
-                in_year = rows[outside & (year_num == yv)]
+            for yv in np.unique(ynum_t[out_t].astype(np.int64)):
+                in_year = rows[np.isin(ycode, np.flatnonzero(out_t & (ynum_t == yv)))]
                 c = len(np.unique(in_year))  # file rows (a wide row holds several cells)
                 problems.warn(Pos(file, int(in_year.min()) + 2),
                               f"{c} row{'s' if c != 1 else ''} for {yv} {'are' if c != 1 else 'is'} outside the "
                               f"project's {what} and left out (add {yv} to years to score it)", "year-outside")
             keep = ~outside
             long = long[keep]
-            rows, year_num, good_year = rows[keep], year_num[keep], good_year[keep]
+            rows = rows[keep]
             status = status[keep] if status is not None else None
             ycode, ytext = _factorize_stripped(long["year"])
+            ynum_t, yok_t = _year_numbers(ytext)
 
     # Distinct texts are stripped once each (a large file repeats a few thousand ids millions of times);
     # ucode[k] indexes utext for long-table row k, and so on.
@@ -446,7 +599,7 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     else:
         label = units.label
         where = "the units file"
-    u = pd.Index(units.ids).get_indexer(utext)[ucode] if len(utext) else np.zeros(0, np.int64)
+    u = pd.Index(units.ids).get_indexer(utext).astype(np.int32)[ucode] if len(utext) else np.zeros(0, np.int32)
     bad_u = np.flatnonzero(u < 0)
     if len(bad_u):
         _report_rows(problems, file, rows[bad_u],
@@ -460,7 +613,7 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
             ind_pos[k] = -2
         elif name in networked:
             ind_pos[k] = -3
-    j = ind_pos[icode] if len(itext) else np.zeros(0, np.int64)
+    j = ind_pos.astype(np.int32)[icode] if len(itext) else np.zeros(0, np.int32)
     bad_j = np.flatnonzero(j == -1)
     if len(bad_j):
         _report_rows(problems, file, rows[bad_j],
@@ -478,8 +631,13 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
                      "(from_network): remove its rows from the values file", "network-given")
 
     # values
-    raw = long["value"].to_numpy(dtype=object)
-    val, is_missing = _parse_values(raw)
+    if long["value"].dtype == np.float64:  # read typed: every NaN was a missing token, nothing infinite
+        val = long["value"].to_numpy()
+        is_missing = np.isnan(val)
+        raw = val
+    else:
+        raw = long["value"].to_numpy(dtype=object)
+        val, is_missing = _parse_values(raw)
     bad_v = np.flatnonzero(~is_missing & ~np.isfinite(val))
     if len(bad_v):
         def msg(i: int) -> str:
@@ -490,8 +648,10 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
         _report_rows(problems, file, rows[bad_v], msg, "not-a-number")
 
     # the panel's years: those with at least one value (a range's empty years are left out, named once)
-    has_value = good_year & (u >= 0) & (j >= 0) & np.isfinite(val)
-    with_data = sorted(set(np.unique(year_num[has_value]).astype(np.int64).tolist()))
+    has_value = (u >= 0) & (j >= 0) & np.isfinite(val)
+    seen_t = np.bincount(ycode[has_value], minlength=len(ytext)) > 0 if len(ytext) else np.zeros(0, bool)
+    with_data = sorted(set(ynum_t[seen_t & yok_t].astype(np.int64).tolist()))
+    del has_value
     if editions:
         empty = [y for y in years if y not in with_data]
         if empty:
@@ -512,7 +672,9 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
                           f"{'that year is not a panel year' if len(empty) == 1 else 'those years are not panel years'} "
                           "(no scores, nothing imputed)", "year-without-data")
         year_list = tuple(with_data)
-    t = pd.Index(year_list).get_indexer(np.where(good_year, np.nan_to_num(year_num), -1).astype(np.int64))
+    # the panel year of each distinct year text, then one gather (not a hash lookup per row)
+    t_t = pd.Index(year_list).get_indexer(np.where(yok_t, np.nan_to_num(ynum_t), -1).astype(np.int64))
+    t = t_t.astype(np.int32)[ycode] if len(ytext) else np.zeros(0, np.int32)
 
     # status
     prov = np.zeros(len(long), bool)
@@ -528,10 +690,16 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
         prov = (stext == "provisional")[scode] if len(stext) else prov
 
     ok = (u >= 0) & (j >= 0) & (t >= 0)
-    # duplicates among rows that otherwise parse
+    all_ok = bool(ok.all())  # the usual case: no masked copies of the per-row arrays
+    # duplicates among rows that otherwise parse; key = the cell's flat position in the panel
     n_y, n_c = len(year_list), len(ind_columns)
-    key = (u.astype(np.int64) * n_y + t) * n_c + j
-    has_dup = bool((np.bincount(key[ok], minlength=len(units.ids) * n_y * n_c) > 1).any()) if ok.any() else False
+    key = u.astype(np.int64)
+    key *= n_y
+    key += t
+    key *= n_c
+    key += j
+    key_in = key if all_ok else key[ok]
+    has_dup = bool((np.bincount(key_in, minlength=len(units.ids) * n_y * n_c) > 1).any()) if len(key_in) else False
     if has_dup:  # sort only when there is something to report (a sort of millions of rows costs)
         key_ok = np.where(ok, key, -1)
         order = np.argsort(key_ok, kind="stable")
@@ -558,9 +726,12 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     values = np.full((len(units.ids), n_y, n_c), np.nan)
     flags = np.zeros(values.shape, np.uint8)
     row_of = np.full(values.shape, -1, np.int64)
-    values[u[ok], t[ok], j[ok]] = val[ok]
-    flags[u[ok], t[ok], j[ok]] = np.where(prov[ok], PROVISIONAL, 0)
-    row_of[u[ok], t[ok], j[ok]] = rows[ok] + 2
+    # one scatter per array through the flat positions (the arrays are C-contiguous: ravel is a view)
+    pick = slice(None) if all_ok else ok
+    values.ravel()[key_in] = val[pick]
+    if prov.any():
+        flags.ravel()[key_in] = np.where(prov[pick], PROVISIONAL, 0)
+    row_of.ravel()[key_in] = rows[pick] + 2
 
     # an indicator (or a variable a formula needs) with no data at all
     needed = [c for c in ind_columns if c not in derived and c not in networked]
@@ -586,6 +757,20 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
     if len(problems.errors) > n_before:
         return None
     return Panel(values=values, units=units.ids, years=year_list, columns=ind_columns, flags=flags, rows=row_of)
+
+
+def _repeat(col: pd.Series, k: int):
+    """Each cell of ``col`` k times (a categorical stays one: its codes are repeated, not its texts)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(np.repeat(col.cat.codes.to_numpy(), k), dtype=col.dtype)
+    return np.repeat(col.to_numpy(), k)
+
+
+def _year_numbers(ytext: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(number, is_whole)`` of each distinct year text (NaN, False for text that is not a number)."""
+    num = pd.to_numeric(pd.Series(ytext, dtype=object), errors="coerce").to_numpy(dtype=np.float64) \
+        if len(ytext) else np.zeros(0)
+    return num, np.isfinite(num) & (np.mod(np.nan_to_num(num), 1) == 0)
 
 
 def _year_list(ys: list[int]) -> str:
@@ -682,6 +867,9 @@ def _factorize_stripped(col) -> tuple[np.ndarray, np.ndarray]:
     Each distinct value is stripped once; two spellings that strip to the same
     text keep separate codes (harmless: callers map texts, not codes).
     """
+    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype) and not col.hasnans:
+        # read typed: the categories are the texts, the codes (int8/int16) index them; no copy per row
+        return col.cat.codes.to_numpy(), np.array([str(x).strip() for x in col.cat.categories], dtype=object)
     # a Series factorizes faster than its object array (pandas knows its cells are strings)
     values = col if isinstance(col, pd.Series) else np.asarray(col, dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
