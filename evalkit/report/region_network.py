@@ -95,7 +95,7 @@ def network_context(inp: Any, years: Sequence[int], year: int, lang: str, L: Map
             if graph is not None else None
         gr = g.iloc[0] if g is not None and len(g) else {}
         sep = "、" if lang == "zh" else ", "
-        rows.append({"id": v.id, "name": name, "ties": str(m),
+        rows.append({"id": v.id, "name": name, "ties": str(int(gr["ties"])) if _ok(gr.get("ties")) else str(m),
                      "density": f"{float(gr['density']):.3f}" if _ok(gr.get("density")) else "—",
                      "cross": f"{100 * float(gr['cross_share']):.1f}%" if _ok(gr.get("cross_share")) else "—",
                      "hubs": sep.join(names.label(units[h], lang) for h in hub)})
@@ -163,7 +163,12 @@ def malmquist_context(inp: Any, year: int, lang: str, names: Any, node_name: Any
     m = inp.tables.get("malmquist")
     if "frontier" in m.columns and len(m):
         frontier = str(m["frontier"].iloc[0])
-    return {"malmquist": {"rows": out, "one_domain": len(doms) == 1,
+    eff = inp.tables.get("efficiency")
+    ids = [c[len("slack_"):] for c in eff.columns if c.startswith("slack_")] if eff is not None else []
+    sep = "、" if lang == "zh" else ", "
+    scope = t("mq_scope", lang, domain=sep.join(node_name(d) for d in doms),
+              indicators=sep.join(node_name(i) for i in ids)) if ids else ""
+    return {"malmquist": {"rows": out, "one_domain": len(doms) == 1, "scope": scope,
                           "note": t("mq_note", lang, k=MALMQUIST_EXTREMES,
                                     frontier=t("mq_global" if frontier == "global" else "mq_contemporaneous",
                                                lang))}}

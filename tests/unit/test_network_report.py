@@ -191,7 +191,7 @@ def test_region_page_network_and_no_malmquist_without_raw_dea(demo, tmp_path):
     g = tables["network"]
     d = g[(g.relation == "joint_agreements") & (g.year == 2024)].iloc[0]
     row = re.search(r'<tr data-relation="joint_agreements">.*?</tr>', sec).group(0)
-    assert f"{d['density']:.3f}" in row and f"{100 * d['cross_share']:.1f}%" in row
+    assert f"{d['density']:.3f}" in row and f"{100 * d['cross_share']:.1f}%" in row and f">{int(d['ties'])}<" in row
 
 
 def test_region_page_shows_malmquist_of_raw_indicator_dea(demo, tmp_path):

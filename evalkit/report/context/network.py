@@ -157,7 +157,7 @@ def partners_context(p: Any, unit_id: str, year: int, lang: str) -> dict | None:
             "strength": fmt_weight(r["strength"]), "rank_s": _rank(r["rank_s"]), "pagerank": f"{r['pagerank']:.4f}"
             if ok(r["pagerank"]) else DASH, "rank_pr": _rank(r["rank_pr"]),
             "d_strength": _signed(r["strength"] - r["strength_prev"]) if has_prev else DASH,
-            "d_strength_pct": fmt_pct((r["strength"] - r["strength_prev"]) / r["strength_prev"], 0)
+            "d_strength_pct": _signed_pct((r["strength"] - r["strength_prev"]) / r["strength_prev"])
             if has_prev and ok(r["strength_prev"]) and r["strength_prev"] > 0 else "",
             "d_rank_s": delta_rank(r["rank_s"], r["rank_s_prev"], lang),
             "d_rank_pr": delta_rank(r["rank_pr"], r["rank_pr_prev"], lang),
@@ -177,6 +177,10 @@ def fmt_weight(v: float) -> str:
 
 def _signed(v: float) -> str:
     return DASH if not ok(v) else ("+" if v > 0 else MINUS if v < 0 else "") + fmt_weight(abs(v))
+
+
+def _signed_pct(v: float) -> str:
+    return DASH if not ok(v) else ("+" if v > 0 else MINUS if v < 0 else "") + fmt_pct(abs(v), 0)
 
 
 def _rank(v: float) -> str:
