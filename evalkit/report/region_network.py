@@ -82,15 +82,6 @@ def network_context(inp: Any, years: Sequence[int], year: int, lang: str, L: Map
             lat, lon = row.get("lat"), row.get("lon")
             nodes.append(MapNode(names.label(u, lang), float(lon) if _ok(lon) else float("nan"),
                                  float(lat) if _ok(lat) else float("nan"), fill[gof[ui]], f"{u}.html", ui in hub))
-        if not any(_ok(n.lon) and _ok(n.lat) for n in nodes):
-            continue
-        edges = [(i, j, w, gof[i] != gof[j]) for i, j, w in ties]
-        rule = t("nw_rule_top", lang, shown=len(ties), m=m, share=f"{100 * share:.0f}%") if len(ties) < m \
-            else t("nw_rule_all", lang, m=m)
-        title = t("nw_map_title", lang, name=name, year=year)
-        maps.append({"id": v.id, "name": name, "caption": rule, "chart": charts.network_map(
-            nodes, edges, title=title, desc=t("nw_map_desc", lang, rule=rule), legend=legend,
-            edge_labels=(L["nw_leg_within"], L["nw_leg_cross"], t("nw_leg_hub", lang, k=HUBS)), uid=f"nw-map-{r}")})
         g = graph[(graph["relation"].astype(str) == v.id) & (graph["year"].astype(int) == int(year))] \
             if graph is not None else None
         gr = g.iloc[0] if g is not None and len(g) else {}
@@ -99,6 +90,15 @@ def network_context(inp: Any, years: Sequence[int], year: int, lang: str, L: Map
                      "density": f"{float(gr['density']):.3f}" if _ok(gr.get("density")) else "—",
                      "cross": f"{100 * float(gr['cross_share']):.1f}%" if _ok(gr.get("cross_share")) else "—",
                      "hubs": sep.join(names.label(units[h], lang) for h in hub)})
+        if not any(_ok(n.lon) and _ok(n.lat) for n in nodes):  # no coordinates: the table only
+            continue
+        edges = [(i, j, w, gof[i] != gof[j]) for i, j, w in ties]
+        rule = t("nw_rule_top", lang, shown=len(ties), m=m, share=f"{100 * share:.0f}%") if len(ties) < m \
+            else t("nw_rule_all", lang, m=m)
+        title = t("nw_map_title", lang, name=name, year=year)
+        maps.append({"id": v.id, "name": name, "caption": rule, "chart": charts.network_map(
+            nodes, edges, title=title, desc=t("nw_map_desc", lang, rule=rule), legend=legend,
+            edge_labels=(L["nw_leg_within"], L["nw_leg_cross"], t("nw_leg_hub", lang, k=HUBS)), uid=f"nw-map-{r}")})
     evolution = []
     if graph is not None and len(years) > 1:
         pal = charts.PALETTE
@@ -114,7 +114,7 @@ def network_context(inp: Any, years: Sequence[int], year: int, lang: str, L: Map
                 evolution.append({"title": L[key], "chart": charts.lines(
                     [int(y) for y in years], series, lo=0.0, hi=1.0, title=L[key], desc=L[key + "_desc"],
                     width=460, height=220, fit=True, uid=f"nw-{col}")})
-    if not maps and not evolution:
+    if not maps and not evolution and not rows:
         return {"network": None}
     return {"network": {"maps": maps, "rows": rows, "evolution": evolution,
                         "note": t("nw_region_note", lang, k=HUBS)}}

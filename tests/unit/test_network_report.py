@@ -229,3 +229,12 @@ def test_pages_without_relations_show_nothing_new(demo, tmp_path):
     # the sections are the only difference: cut out of the page with relations, the rest is the same bytes
     full = render_region_page(tmp_path / "full", 2024, inp, "en").read_text(encoding="utf-8")
     assert re.sub(r'<section id="network">.*?</section>\n\n', "", full, flags=re.S) == page
+
+
+def test_without_coordinates_the_table_and_the_evolution_remain(demo):
+    from evalkit.report.region import region_context
+
+    _, _, inp = demo
+    flat = dataclasses.replace(inp, units=inp.units.drop(columns=["lat", "lon"]))
+    nw = region_context(flat, 2024, "zh")["network"]
+    assert nw["maps"] == [] and len(nw["rows"]) == 3 and len(nw["evolution"]) == 2
