@@ -335,7 +335,26 @@ def report_input(result: Result, tables: dict[str, pd.DataFrame], *, results: pd
         meta=report_meta(result, man),
         tables=tables,
         notes=tuple(str(p) for p in result.notes),
+        ties=ties_frame(result.inputs.relations),
     )
+
+
+def ties_frame(rel) -> pd.DataFrame | None:
+    """The relations' ties, long (relation, year, from, to, value; observed relation-years, value > 0):
+    what the network pages draw. An undirected tie appears once (from the earlier unit)."""
+    if rel is None:
+        return None
+    frames = []
+    units = np.array(rel.units, dtype=object)
+    years = np.array(rel.years)
+    for r, t in enumerate(rel.types):
+        w = np.where(rel.observed[r][:, None, None], rel.weights[r], 0.0)
+        if not t.directed:
+            w = np.triu(w)
+        yy, ii, jj = np.nonzero(w > 0)
+        frames.append(pd.DataFrame({"relation": t.id, "year": years[yy], "from": units[ii], "to": units[jj],
+                                    "value": w[yy, ii, jj]}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def report_meta(result: Result, man: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -363,6 +382,9 @@ def report_meta(result: Result, man: dict[str, Any] | None = None) -> dict[str, 
             "rank_round": result.settings.rank_round,
         },
         "manifest": {"version": __version__, "inputs": m["inputs"]},
+        **({"relations": [{"id": t.id, "name": {"zh": t.name.zh, "en": t.name.en}, "directed": t.directed,
+                           "unit": {"zh": t.unit or "", "en": t.unit_en or t.unit or ""}}
+                          for t in result.inputs.relations.types]} if result.inputs.relations is not None else {}),
     }
 
 

@@ -837,6 +837,22 @@ def curves(x: Sequence[float], series: Sequence[Series], *, title: str, desc: st
 
 # ---------------------------------------------------------------- point map
 
+def _geo_projection(lons: Sequence[float], lats: Sequence[float], w: float, h: float, ox: float, oy: float):
+    """Equirectangular projection scaled by cos(mean latitude) into a w × h box at (ox, oy):
+    x = ox + s·(lon − lon_min)·cos φ̄, y = oy + s·(lat_max − lat), s the largest scale that fits.
+    Returns (xy, (s, lon_min, lat_max, cos φ̄, ox, oy))."""
+    k = math.cos(math.radians(sum(lats) / len(lats)))
+    lon0, lat0 = min(lons), max(lats)
+    span_x = max((max(lons) - lon0) * k, 1e-9)
+    span_y = max(lat0 - min(lats), 1e-9)
+    s = min(w / span_x, h / span_y)
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return ox + s * (lon - lon0) * k, oy + s * (lat0 - lat)
+
+    return xy, (s, lon0, lat0, k, ox, oy)
+
+
 def point_map(points: Sequence[tuple[str, float, float, str, str]], *, title: str, desc: str,
               legend: Sequence[tuple[str, str]], width: float = 620, height: float = 520,
               uid: str | None = None) -> Markup:
@@ -855,17 +871,9 @@ def point_map(points: Sequence[tuple[str, float, float, str, str]], *, title: st
     total_h = height + legend_h + 4
     if not pts:
         return _svg(width, total_h, title, desc, legend_svg, cls="point-map", uid=uid)
-    lons, lats = [p[1] for p in pts], [p[2] for p in pts]
-    k = math.cos(math.radians(sum(lats) / len(lats)))
-    lon0, lat0 = min(lons), max(lats)
-    span_x = max((max(lons) - lon0) * k, 1e-9)
-    span_y = max(lat0 - min(lats), 1e-9)
-    s = min((width - left - right - 20) / span_x, (height - top - bottom - 20) / span_y)
-    ox, oy = left + 10, top + 10
-
-    def xy(lon: float, lat: float) -> tuple[float, float]:
-        return ox + s * (lon - lon0) * k, oy + s * (lat0 - lat)
-
+    xy, (s, lon0, lat0, k, ox, oy) = _geo_projection([p[1] for p in pts], [p[2] for p in pts],
+                                                      width - left - right - 20, height - top - bottom - 20,
+                                                      left + 10, top + 10)
     parts = [f'<g class="plot" data-s="{s!r}" data-lon0="{lon0!r}" data-lat0="{lat0!r}" data-k="{k!r}" '
              f'data-ox="{ox}" data-oy="{oy}">',
              f'<rect x="{left}" y="{top}" width="{_f(width - left - right)}" height="{_f(height - top - bottom)}" '
@@ -879,3 +887,111 @@ def point_map(points: Sequence[tuple[str, float, float, str, str]], *, title: st
     parts.append("</g>")
     parts.append(legend_svg)
     return _svg(width, total_h, title, desc, "".join(parts), cls="point-map", uid=uid)
+
+
+# ---------------------------------------------------------------- network map
+
+@dataclass(frozen=True)
+class MapNode:
+    """A unit of a network map: its label, position, fill (its group's colour), page and whether it is a hub."""
+
+    label: str
+    lon: float
+    lat: float
+    fill: str
+    href: str = ""
+    hub: bool = False
+
+
+def network_map(nodes: Sequence[MapNode], edges: Sequence[tuple[int, int, float, bool]], *, title: str, desc: str,
+                legend: Sequence[tuple[str, str]], edge_labels: tuple[str, str, str], width: float = 460,
+                height: float = 400, uid: str | None = None) -> Markup:
+    """Ties between units placed by longitude / latitude (the projection of :func:`point_map`).
+
+    edges: (i, j, weight, cross) with i, j indexes of ``nodes``; a tie of weight w is drawn with
+    width 0.6 + 4.4·f and opacity 0.25 + 0.6·f, f = √(w/w_max), the strongest on top; a tie between
+    groups (cross = True) is orange and dashed, one within a group grey. A hub is a larger circle with
+    a dark ring and its label. legend: (group label, fill); edge_labels: (within, between, hub) texts.
+    The plot group carries the projection (data-s, data-lon0, data-lat0, data-k, data-ox, data-oy)
+    and each tie its weight (data-w).
+    """
+    within_c, cross_c = "#6b6b6b", "#d55e00"
+    left, right, top, bottom = 8, 8, 8, 8
+    leg = [Series(lab, [], color=col) for lab, col in legend]
+    legend_svg, legend_h = _legend(leg, left, height + 4, width - left - right, size=11, kind="bar")
+    ey = height + 4 + legend_h
+    items = [("within", edge_labels[0]), ("cross", edge_labels[1]), ("hub", edge_labels[2])]
+    ex, eparts = left, []
+    for kind, lab in items:
+        if kind == "hub":
+            eparts.append(f'<circle cx="{_f(ex + 8)}" cy="{_f(ey)}" r="5.5" fill="#ffffff" stroke="{INK}" '
+                          f'stroke-width="1.8"/>')
+        else:
+            col, dash = (cross_c, ' stroke-dasharray="5 2.5"') if kind == "cross" else (within_c, "")
+            eparts.append(f'<line x1="{_f(ex)}" y1="{_f(ey)}" x2="{_f(ex + 22)}" y2="{_f(ey)}" stroke="{col}" '
+                          f'stroke-width="2.4"{dash}/>')
+        eparts.append(_text(ex + 28, ey + 11 * 0.35, lab, size=11))
+        ex += 28 + text_width(lab, 11) + 18
+    total_h = ey + 12
+    pts = [n for n in nodes if _ok(n.lon) and _ok(n.lat)]
+    if not pts:
+        return _svg(width, total_h, title, desc, legend_svg, cls="network-map", uid=uid)
+    xy, (s, lon0, lat0, k, ox, oy) = _geo_projection([n.lon for n in pts], [n.lat for n in pts],
+                                                      width - left - right - 24, height - top - bottom - 24,
+                                                      left + 12, top + 12)
+    parts = [f'<g class="plot" data-s="{s!r}" data-lon0="{lon0!r}" data-lat0="{lat0!r}" data-k="{k!r}" '
+             f'data-ox="{ox}" data-oy="{oy}">',
+             f'<rect x="{left}" y="{top}" width="{_f(width - left - right)}" height="{_f(height - top - bottom)}" '
+             f'fill="#fbfbfb" stroke="{GRID}"/>']
+    wmax = max((e[2] for e in edges), default=0.0) or 1.0
+    for i, j, w, cross in sorted(edges, key=lambda e: e[2]):
+        a, b = nodes[i], nodes[j]
+        if not (_ok(a.lon) and _ok(a.lat) and _ok(b.lon) and _ok(b.lat)):
+            continue
+        (x1, y1), (x2, y2) = xy(a.lon, a.lat), xy(b.lon, b.lat)
+        f = math.sqrt(w / wmax)  # tie weights are skewed: on a linear scale all but a few ties vanish
+        col, dash = (cross_c, ' stroke-dasharray="5 2.5"') if cross else (within_c, "")
+        parts.append(f'<line class="tie{" cross" if cross else ""}" data-w="{w!r}" x1="{_f(x1)}" y1="{_f(y1)}" '
+                     f'x2="{_f(x2)}" y2="{_f(y2)}" stroke="{col}" stroke-width="{0.6 + 4.4 * f:.2f}" '
+                     f'stroke-opacity="{0.25 + 0.6 * f:.2f}" stroke-linecap="round"{dash}/>')
+    labels, boxes = [], []
+    hub_xy = [xy(n.lon, n.lat) for n in pts if n.hub]
+    for n in sorted(pts, key=lambda n: n.hub):  # hubs drawn last, above the other cities
+        x, y = xy(n.lon, n.lat)
+        r, stroke = (6.5, f'stroke="{INK}" stroke-width="1.8"') if n.hub else (4.2, 'stroke="#555555" stroke-width="0.6"')
+        dot = (f'<circle class="{"hub" if n.hub else "unit"}" cx="{_f(x)}" cy="{_f(y)}" r="{r}" fill="{n.fill}" '
+               f'{stroke}><title>{escape(n.label)}</title></circle>')
+        parts.append(f'<a href="{escape(n.href)}">{dot}</a>' if n.href else dot)
+        if n.hub:  # a hub is named with its code, on a white halo above the ties, where it hides no other label
+            tw = text_width(n.label, 10)
+            lx, ly, anchor = _label_spot(x, y, tw, boxes, hub_xy, (left, width - right))
+            boxes.append((lx - (tw if anchor == "end" else 0), ly - 9, tw, 12))
+            labels.append(f'<text x="{_f(lx)}" y="{_f(ly)}" font-size="10" font-weight="600" fill="{INK}"'
+                          f'{" text-anchor=" + chr(34) + "end" + chr(34) if anchor == "end" else ""} '
+                          f'stroke="#ffffff" stroke-width="3" paint-order="stroke" class="hub-label">'
+                          f'{escape(n.label)}</text>')
+    parts.extend(labels)
+    parts.append("</g>")
+    parts.append(legend_svg)
+    parts.append('<g class="legend">' + "".join(eparts) + "</g>")
+    return _svg(width, total_h, title, desc, "".join(parts), cls="network-map", uid=uid)
+
+
+def _label_spot(x: float, y: float, tw: float, boxes: list[tuple[float, float, float, float]],
+                dots: list[tuple[float, float]], xlim: tuple[float, float]) -> tuple[float, float, str]:
+    """Where a point's label goes: the first of right, left, above-right, below-right, above-left,
+    below-left whose box (text width ``tw``, 12 high) meets no placed label and no other hub's dot
+    and stays within ``xlim``; else to the right."""
+    tries = [(x + 9, y + 3.5, "start"), (x - 9, y + 3.5, "end"), (x + 6, y - 9, "start"), (x + 6, y + 15, "start"),
+             (x - 6, y - 9, "end"), (x - 6, y + 15, "end")]
+    for lx, ly, anchor in tries:
+        bx = lx - tw if anchor == "end" else lx
+        by = ly - 9
+        if bx < xlim[0] or bx + tw > xlim[1]:
+            continue
+        if any(bx < ox + ow and ox < bx + tw and by < oy + oh and oy < by + 12 for ox, oy, ow, oh in boxes):
+            continue
+        if any((dx, dy) != (x, y) and bx - 7 < dx < bx + tw + 7 and by - 7 < dy < by + 19 for dx, dy in dots):
+            continue
+        return lx, ly, anchor
+    return tries[0]
