@@ -182,6 +182,25 @@ def audit_project(project_path: Path | None, *, out: str | None = None) -> dict[
             "findings": findings(tables, lang), "warnings": list(result.notes), "lang": lang}
 
 
+def explore_project(project_path: Path | None, *, out: str | None = None, years: list[int] | None = None,
+                    lang: str | None = None) -> dict[str, Any]:
+    """`evalkit explore`: ``explore.html``, the interactive weight explorer, added to the output folder."""
+    from .report.explore import ExploreError, write_explore
+
+    inputs = load_inputs(project_path)
+    result = score(inputs)
+    report_years = resolve_years(result, years)
+    lang = lang or inputs.project.lang
+    target = Path(out).resolve() if out else inputs.project.output
+    try:
+        with staged_folder(target, merge=True, protect=inputs.project.inputs().values()) as tmp:
+            write_explore(result, tmp, report_years, lang)
+    except ExploreError as e:
+        raise CommandError(f"cannot explore this project: {e}") from None
+    return {"output": display_path(target), "years": report_years, "warnings": list(result.notes),
+            "synthetic": inputs.project.synthetic}
+
+
 def _sensitivity(result: Result, opts: dict[str, Any], report_years: list[int], jobs: int,
                  tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     from .analysis.sensitivity import read_spec, run_sensitivity
