@@ -22,7 +22,8 @@
   };
 
   // ------------------------------------------------------------------ state (in the fragment)
-  var state = {y: D.years[D.years.length - 1], m: D.method, n: nodes[D.root].id, u: null, w: {}};
+  var LIMIT = 100;  // rows drawn unless the reader asks for all: a 3000-row table takes ~0.4 s to redraw
+  var state = {y: D.years[D.years.length - 1], m: D.method, n: nodes[D.root].id, u: null, w: {}, a: false};
   var locks = {};
   var hooks = null;
   function readFragment() {
@@ -34,6 +35,7 @@
       if (D.methods.indexOf(s.m) >= 0) state.m = s.m;
       if (typeof s.n === "string" && project[s.n]) state.n = s.n;
       if (typeof s.u === "string") state.u = s.u;
+      state.a = s.a === true;
       Object.keys(s.w || {}).forEach(function (id) {
         var w = s.w[id];
         if (project[id] && Array.isArray(w) && w.length === project[id].length &&
@@ -48,7 +50,7 @@
     return out;
   }
   function writeFragment() {
-    var s = {y: state.y, m: state.m, n: state.n, u: state.u, w: state.w};
+    var s = {y: state.y, m: state.m, n: state.n, u: state.u, w: state.w, a: state.a};
     history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(s)));
   }
 
@@ -104,9 +106,13 @@
       return ra - rb || a - b;
     });
     var doms = D.domains.map(function (d) { return res.scores[d]; });
-    var rows = new Array(U);
-    for (var q = 0; q < U; q++) {
-      var i = order[q], unit = D.units[i], shift = "";
+    var shown = state.a || U <= LIMIT ? order : order.slice(0, LIMIT);
+    if (shown.length < U) {  // the chosen city is always in the table
+      for (var q0 = LIMIT; q0 < U; q0++) if (D.units[order[q0]].id === state.u) shown = shown.concat([order[q0]]);
+    }
+    var rows = new Array(shown.length);
+    for (var q = 0; q < shown.length; q++) {
+      var i = shown[q], unit = D.units[i], shift = "";
       if (r[i] === r[i] && r0[i] === r0[i]) {
         var dr = r0[i] - r[i];
         shift = dr > 0 ? '<span class="up">▲' + dr + "</span>" : (dr < 0 ? '<span class="down">▼' + (-dr) + "</span>" : "=");
@@ -118,6 +124,8 @@
         '</td><td class="r">' + shift + "</td>" + cells + "</tr>";
     }
     $("ex-rows").innerHTML = rows.join("");
+    $("ex-all").hidden = U <= LIMIT;
+    $("ex-all").textContent = state.a ? tx("ex_show_top", {n: LIMIT}) : tx("ex_show_all", {n: U});
     $("ex-weights-out").setAttribute("data-weights", JSON.stringify(W));
     $("ex-weights-out").setAttribute("data-method", state.m);
     $("ex-weights-out").setAttribute("data-year", String(state.y));
@@ -186,6 +194,7 @@
     var tr = ev.target.closest("tr");
     if (tr) { state.u = tr.getAttribute("data-unit"); update(); }
   });
+  $("ex-all").addEventListener("click", function () { state.a = !state.a; update(); });
   $("ex-reset").addEventListener("click", function () { state.w = {}; locks = {}; update(); });
   $("ex-download").addEventListener("click", download);
   $("ex-link").addEventListener("click", function () {
