@@ -183,3 +183,47 @@ def test_json_for_script_cannot_close_the_element():
     text = str(json_for_script(evil))
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     assert json.loads(text) == evil
+
+
+def _small_project(folder: Path, aggregate: str | None) -> Path:
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    a = {"id": "a", "name": {"zh": "甲", "en": "A"}, "children": [
+        {"id": "a1", "name": "a1", "direction": "benefit"}, {"id": "a2", "name": "a2", "direction": "cost"}]}
+    if aggregate:
+        a["aggregate"] = aggregate
+    tree = {"id": "idx", "name": {"zh": "指数", "en": "Index"}, "children": [
+        a, {"id": "b", "name": {"zh": "乙", "en": "B"}, "children": [
+            {"id": "b1", "name": "b1", "direction": "benefit"}, {"id": "b2", "name": "b2", "direction": "benefit"}]}]}
+    (folder / "tree.yaml").write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    (folder / "weights.yaml").write_text("default: {method: equal}\n", encoding="utf-8")
+    rng = np.random.default_rng(1)
+    lines = ["unit,year,a1,a2,b1,b2"] + [f"u{u},2024," + ",".join(f"{v:.3f}" for v in rng.uniform(1, 9, 4))
+                                         for u in range(6)]
+    (folder / "values.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "evalkit.yaml").write_text("title: {zh: 小项目, en: Small}\nframework: tree.yaml\nweights: weights.yaml\n"
+                                         "data: {values: values.csv}\nyears: [2024, 2024]\noutput: out\n",
+                                         encoding="utf-8")
+    return folder / "evalkit.yaml"
+
+
+def test_cli_writes_explore_html(tmp_path, capsys):
+    from evalkit.cli import main
+
+    project = _small_project(tmp_path / "p", None)
+    assert main(["explore", str(project), "--lang", "en"]) == 0
+    assert "explore.html for 2024" in capsys.readouterr().out
+    page = (tmp_path / "p" / "out" / "explore.html").read_text(encoding="utf-8")
+    assert 'type="application/json" id="ex-data"' in page and "http://" not in page.replace(
+        "http://www.w3.org/2000/svg", "") and "https://" not in page   # nothing from the network
+
+
+def test_cli_refuses_an_aggregation_the_page_cannot_compute(tmp_path, capsys):
+    from evalkit.cli import main
+
+    project = _small_project(tmp_path / "p", "harmonic")
+    assert main(["explore", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert "'a' aggregates with harmonic" in err and "arithmetic and geometric" in err
+    assert not (tmp_path / "p" / "out").exists()                     # nothing written
