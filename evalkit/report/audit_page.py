@@ -72,7 +72,7 @@ def audit_context(tree, tables: Mapping[str, pd.DataFrame], year: int, meta: Map
     nodes_df = nodes_df[(nodes_df["scope"] == "year") & (nodes_df["year"] == year)]
     root = tree.root.id
     sections = []
-    findings: list[str] = []
+    groups: dict[str, list[str]] = {"against": [], "corr": [], "node": []}
     for node in (n for n in tree.root.walk() if not n.is_leaf):  # top down: the index first
         kids = [c.id for c in node.children]
         k = len(kids)
@@ -88,6 +88,9 @@ def audit_context(tree, tables: Mapping[str, pd.DataFrame], year: int, meta: Map
             if node.id != root:
                 row.append(r.get((a, root), math.nan))
             values.append(row)
+        # a correlation flag on a negative r with the node or the index comes first: the part works against it
+        against = [name.text(x) for f, rel, v in zip(c[col], c["relation"], c["pearson"]) if f
+                   for x in str(f).split("; ") if rel in ("parent", "index") and v < 0 and x == str(f).split("; ")[0]]
         flags = [name.text(x) for f in c[col] if f for x in str(f).split("; ")]
         nd = nodes_df[nodes_df["node"] == node.id].sort_values("component")
         first = nd.iloc[0] if len(nd) else None
@@ -102,7 +105,10 @@ def audit_context(tree, tables: Mapping[str, pd.DataFrame], year: int, meta: Map
                 "cum": _pct(rec["cumulative_share"]), "above": float(rec["eigenvalue"]) > 1}
                for rec in nd.to_dict("records") if rec["eigenvalue"] == rec["eigenvalue"]]
         all_flags = list(dict.fromkeys(flags + nflags))
-        findings.extend(f for f in all_flags if f not in findings)
+        for f in all_flags:
+            kind = "against" if f in against else ("corr" if f in flags else "node")
+            if f not in (x for xs in groups.values() for x in xs):
+                groups[kind].append(f)
         nice = name(node.id)
         sections.append({
             "id": node.id, "name": nice, "k": k,
@@ -130,7 +136,8 @@ def audit_context(tree, tables: Mapping[str, pd.DataFrame], year: int, meta: Map
         "year_label": t("year_n", lang, year=year), "colon": "：" if lang == "zh" else ": ",
         "page_title": f"{title.get(lang) or ''} · {t('year_n', lang, year=year)} · {t('au_title', lang)}",
         "generated_by": t("generated_by", lang, version=(meta.get("manifest") or {}).get("version", __version__)),
-        "coverage_banner": "", "sections": sections, "findings": findings,
+        "coverage_banner": "", "sections": sections,
+        "findings": [{"head": t(f"au_group_{k}", lang), "lines": v} for k, v in groups.items() if v],
         "n_obs_note": t("au_obs_note", lang, year=year),
     }
 

@@ -90,6 +90,13 @@ def test_flags_in_words_with_names(run_en):
     child = result.tree.by_id[against.iloc[0]["child"]].name.get("en")
     html = (run_en / str(YEAR) / "audit.html").read_text(encoding="utf-8")
     assert re.search(re.escape(child) + r" moves against (its dimension|the index)", html)
+    # the findings open with the parts that work against the structure, each listed there
+    findings = html.split('id="findings"')[1].split("</section>")[0]
+    groups = re.findall(r"<h3[^>]*>(.*?) \((\d+)\)</h3>\s*<ul[^>]*>(.*?)</ul>", findings, re.S)
+    assert groups[0][0] == "Parts that move against their dimension or the index"
+    items = re.findall(r"<li>(.*?)</li>", groups[0][2])
+    assert len(items) == int(groups[0][1]) and all("moves against" in x for x in items)
+    assert any(child in x for x in items)
     assert "Cronbach&#39;s alpha" in html or "Cronbach's alpha" in html
 
 
