@@ -129,6 +129,12 @@ def render_explore(result, years: list[int], lang: str) -> str:
         "engine_js": Markup((tdir / "explore_engine.js").read_text(encoding="utf-8")),
         "ui_js": Markup((tdir / "explore_ui.js").read_text(encoding="utf-8")),
     }
+    notes = []
+    if data["per_year_weights"]:
+        notes.append(t("ex_note_per_year", lang))
+    if result.settings.aggregate not in METHODS:
+        notes.append(t("ex_note_method", lang, m=result.settings.aggregate))
+    ctx["notes"] = notes
     return environment(tdir).get_template("explore.html.j2").render(**ctx)
 
 

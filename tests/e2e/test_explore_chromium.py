@@ -185,7 +185,7 @@ def test_json_for_script_cannot_close_the_element():
     assert json.loads(text) == evil
 
 
-def _small_project(folder: Path, aggregate: str | None) -> Path:
+def _small_project(folder: Path, aggregate: str | None, extra: str = "") -> Path:
     import yaml
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -203,7 +203,7 @@ def _small_project(folder: Path, aggregate: str | None) -> Path:
                                          for u in range(6)]
     (folder / "values.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "evalkit.yaml").write_text("title: {zh: 小项目, en: Small}\nframework: tree.yaml\nweights: weights.yaml\n"
-                                         "data: {values: values.csv}\nyears: [2024, 2024]\noutput: out\n",
+                                         "data: {values: values.csv}\nyears: [2024, 2024]\noutput: out\n" + extra,
                                          encoding="utf-8")
     return folder / "evalkit.yaml"
 
@@ -227,3 +227,18 @@ def test_cli_refuses_an_aggregation_the_page_cannot_compute(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "'a' aggregates with harmonic" in err and "arithmetic and geometric" in err
     assert not (tmp_path / "p" / "out").exists()                     # nothing written
+
+
+def test_project_with_another_aggregation_starts_from_the_arithmetic_mean(tmp_path):
+    project = _small_project(tmp_path / "p", None, "aggregate: {method: harmonic}\n")
+    result = evalkit.score(evalkit.load_project(project))
+    page = write_explore(result, tmp_path, [2024], "en")
+    assert "This project aggregates with harmonic" in page.read_text(encoding="utf-8")
+    exe = browser()
+    if exe is None:
+        assert explore_data(result, [2024], "en")["method"] == "arithmetic"
+        return
+    shown = open_page(exe, page, {}, tmp_path)
+    assert shown["method"] == "arithmetic"
+    alt = evalkit.rescore(result, fixed_changes(result, shown["weights"], "arithmetic"))
+    assert_scores_equal(result, shown, alt)
