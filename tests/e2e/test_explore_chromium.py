@@ -242,3 +242,28 @@ def test_project_with_another_aggregation_starts_from_the_arithmetic_mean(tmp_pa
     assert shown["method"] == "arithmetic"
     alt = evalkit.rescore(result, fixed_changes(result, shown["weights"], "arithmetic"))
     assert_scores_equal(result, shown, alt)
+
+
+def test_evalkit_run_accepts_the_downloaded_yaml(tmp_path):
+    import pandas as pd
+
+    from evalkit.cli import main
+
+    project = _small_project(tmp_path / "p", None)
+    result = evalkit.score(evalkit.load_project(project))
+    page = write_explore(result, tmp_path, [2024], "en")
+    exe = browser()
+    if exe is None:
+        assert page.is_file()
+        return
+    shown = open_page(exe, page, {"m": "geometric", "w": {"idx": [0.7, 0.3], "a": [0.25, 0.75]},
+                                  "t": {"yaml": 1}}, tmp_path)
+    (tmp_path / "p" / "explored.yaml").write_text(shown["yaml"], encoding="utf-8")
+    text = project.read_text(encoding="utf-8").replace("weights: weights.yaml", "weights: explored.yaml")
+    project.write_text(text + "aggregate: {method: geometric}\n", encoding="utf-8")
+    assert main(["run", str(project), "--tables-only"]) == 0
+    res = pd.read_csv(tmp_path / "p" / "out" / "results.csv", dtype={"unit": str})
+    root = res[(res.node == "idx") & (res.year == 2024)]
+    got = dict(shown["rows"])
+    for u, v in zip(root.unit, root.score):
+        assert abs(float(got[u]) - v) <= 1e-9  # results.csv keeps full precision
