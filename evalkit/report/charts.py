@@ -995,3 +995,115 @@ def _label_spot(x: float, y: float, tw: float, boxes: list[tuple[float, float, f
             continue
         return lx, ly, anchor
     return tries[0]
+# ---------------------------------------------------------------- audit: correlations, importance
+
+_DIVERGING = ((178, 24, 43), (239, 138, 98), (247, 247, 247), (103, 169, 207), (33, 102, 172))  # RdBu, 5 stops
+
+
+def corr_color(r: float) -> str:
+    """Diverging red–white–blue for a correlation r in [-1, 1] (negative red, positive blue)."""
+    f = (min(1.0, max(-1.0, r)) + 1) / 2
+    k = f * (len(_DIVERGING) - 1)
+    i = min(int(k), len(_DIVERGING) - 2)
+    return _blend(_DIVERGING[i], _DIVERGING[i + 1], k - i)
+
+
+def corr_matrix(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[float]], *, title: str,
+                desc: str, legend: str, split: int | None = None, uid: str | None = None) -> Markup:
+    """A correlation heat map: rows × cols of cells coloured on [-1, 1] with r printed (2 decimals),
+    NaN cells "—"; a gap before column ``split`` (the children's own block, then the parent and
+    the index); a colour legend from −1 to 1 underneath."""
+    size = 11
+    cell_h = 22
+    label_w = min(200.0, max((text_width(r, size) for r in rows), default=40) + 12)
+    col_w = max(58.0, min(96.0, max((text_width(c, size) for c in cols), default=40) / 1.8 + 12))
+    head_lines = [wrap(c, col_w - 4, size, 3) for c in cols]
+    head_h = 8 + 13 * max((len(h) for h in head_lines), default=1)
+    gap = 10.0 if split is not None and 0 < split < len(cols) else 0.0
+
+    def cx(j: int) -> float:
+        return label_w + j * col_w + (gap if split is not None and j >= split else 0.0)
+
+    width = max(label_w + col_w * len(cols) + gap + 4, 320.0)
+    grid_h = head_h + cell_h * len(rows)
+    height = grid_h + 52
+    parts = []
+    for j, h in enumerate(head_lines):
+        parts.append(_lines_text(cx(j) + col_w / 2, head_h / 2, h, size=size, anchor="middle", cls="axis-label"))
+    for i, r in enumerate(rows):
+        y = head_h + i * cell_h
+        parts.append(_text(label_w - 6, y + cell_h / 2 + 4, wrap(r, label_w - 10, size, 1)[0], size=size,
+                           anchor="end", cls="axis-label"))
+        for j in range(len(cols)):
+            v = values[i][j] if j < len(values[i]) else float("nan")
+            x = cx(j)
+            if _ok(v):
+                v = float(v)
+                parts.append(f'<rect class="cell" data-value="{v:.6g}" x="{_f(x)}" y="{_f(y)}" '
+                             f'width="{_f(col_w - 1)}" height="{cell_h - 1}" fill="{corr_color(v)}"/>')
+                parts.append(_text(x + col_w / 2, y + cell_h / 2 + 4, f"{v:.2f}".replace("-", "−"), size=10.5,
+                                   anchor="middle", color="#ffffff" if abs(v) > 0.6 else INK))
+            else:
+                parts.append(f'<rect class="cell gap" x="{_f(x)}" y="{_f(y)}" width="{_f(col_w - 1)}" '
+                             f'height="{cell_h - 1}" fill="#f2f2f2"/>')
+                parts.append(_text(x + col_w / 2, y + cell_h / 2 + 4, "—", size=10, anchor="middle", color=AXIS))
+    # legend: a 200 px ramp from −1 to 1
+    lx, ly, lw = label_w, grid_h + 14, 200.0
+    for q in range(40):
+        parts.append(f'<rect x="{_f(lx + q * lw / 40)}" y="{_f(ly)}" width="{_f(lw / 40 + 0.5)}" height="10" '
+                     f'fill="{corr_color(-1 + 2 * (q + 0.5) / 40)}"/>')
+    for v in (-1, -0.5, 0, 0.5, 1):
+        x = lx + (v + 1) / 2 * lw
+        parts.append(f'<line x1="{_f(x)}" y1="{_f(ly + 10)}" x2="{_f(x)}" y2="{_f(ly + 14)}" stroke="{AXIS}"/>')
+        parts.append(_text(x, ly + 25, f"{v:g}".replace("-", "−"), size=10, anchor="middle", color=AXIS))
+    parts.append(_text(lx + lw + 10, ly + 9, legend, size=10.5, color=AXIS))
+    return _svg(width, height, title, desc, "".join(parts), cls="corr", uid=uid)
+
+
+def importance_vs_weight(labels: Sequence[str], weights: Sequence[float], shares: Sequence[float], *, title: str,
+                         desc: str, x_label: str, y_label: str, diag_label: str, uid: str | None = None) -> Markup:
+    """Each child's effective importance share (y) against its nominal weight (x), both on one
+    scale from 0, with the diagonal y = x (importance as the weight says) drawn dashed."""
+    w, h, ml, mr, mt, mb = 520.0, 340.0, 52.0, 150.0, 22.0, 44.0
+    pw, ph = w - ml - mr, h - mt - mb
+    vals = [float(v) for v in list(weights) + list(shares) if _ok(v)]
+    top = min(1.0, max(0.1, max(vals, default=0.1) * 1.15))
+    ticks = [t for t in nice_ticks(0.0, top, 5) if 0 <= t <= top + 1e-12]
+
+    def px(v: float) -> float:
+        return ml + v / top * pw
+
+    def py(v: float) -> float:
+        return mt + ph - v / top * ph
+
+    parts = []
+    for t in ticks:
+        parts.append(f'<line x1="{_f(px(0))}" y1="{_f(py(t))}" x2="{_f(px(top))}" y2="{_f(py(t))}" stroke="{GRID}"/>')
+        parts.append(_text(ml - 6, py(t) + 4, f"{t * 100:.0f}%", size=10, anchor="end", color=AXIS))
+        parts.append(_text(px(t), mt + ph + 15, f"{t * 100:.0f}%", size=10, anchor="middle", color=AXIS))
+    parts.append(f'<line class="diagonal" x1="{_f(px(0))}" y1="{_f(py(0))}" x2="{_f(px(top))}" y2="{_f(py(top))}" '
+                 f'stroke="{AXIS}" stroke-dasharray="5 4"/>')
+    parts.append(_text(px(top) - 4, py(top) + 14, diag_label, size=10, anchor="end", color=AXIS))
+    parts.append(_text(ml + pw / 2, h - 6, x_label, size=11, anchor="middle", cls="axis-label"))
+    parts.append(f'<text x="12" y="{_f(mt + ph / 2)}" font-size="11" fill="{INK}" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {_f(mt + ph / 2)})" class="axis-label">{escape(y_label)}</text>')
+    items = sorted(((float(wv), float(sv), lab) for wv, sv, lab in zip(weights, shares, labels)
+                    if _ok(wv) and _ok(sv)), key=lambda t: -t[1])
+    placed: list[tuple[float, float, float]] = []  # (x0, x1, y) of the labels drawn
+    for k, (wv, sv, lab) in enumerate(items):
+        color = PALETTE[k % len(PALETTE)]
+        x, y = px(wv), py(sv)
+        parts.append(f'<circle class="point" data-weight="{wv:.6g}" data-share="{sv:.6g}" cx="{_f(x)}" cy="{_f(y)}" '
+                     f'r="5" fill="{color}"/>')
+        # the label beside its point, moved down while it would overlap a label already drawn
+        text = wrap(lab, 150, 10.5, 1)[0]
+        tw = text_width(text, 10.5)
+        right = x + 8 + tw <= w - 4
+        x0 = x + 8 if right else x - 8 - tw
+        ly = y + 4
+        while any(abs(ly - py0) < 12 and x0 < b and a < x0 + tw for a, b, py0 in placed):
+            ly += 12
+        placed.append((x0, x0 + tw, ly))
+        parts.append(_text(x + 8 if right else x - 8, ly, text, size=10.5, color=color,
+                           anchor="start" if right else "end"))
+    return _svg(w, h, title, desc, "".join(parts), cls="importance", uid=uid)
