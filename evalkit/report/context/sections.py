@@ -161,14 +161,20 @@ _STATUS = {
 
 
 def status_of(status: Any, attainment: Any) -> str:
-    """Traffic-light class: met | near | missed | unknown (status text first, else attainment ≥ 1 / ≥ 0.9)."""
+    """Traffic-light class: met | near | missed | unknown (status text first, else attainment ≥ 1 / ≥ 0.9).
+
+    The attainment is rounded to the whole percent it is shown with first: a row reading 100 % is met,
+    whatever an older table's status text says.
+    """
     s = "" if status is None or (isinstance(status, float) and math.isnan(status)) else str(status).strip().lower()
+    a = round(float(attainment), 2) if ok(attainment) else math.nan
+    if ok(a) and a >= 1:
+        return "met"
     for k, words in _STATUS.items():
         if s in words:
             return k
-    if ok(attainment):
-        a = float(attainment)
-        return "met" if a >= 1 else ("near" if a >= 0.9 else "missed")
+    if ok(a):
+        return "near" if a >= 0.9 else "missed"
     return "unknown"
 
 
