@@ -52,7 +52,8 @@ def cmd_plan(args) -> int:
     written = [csv_path]
     if args.report:
         html = render_plan_page(p, unit_label=label, title=inputs.project.title, lang=lang,
-                                synthetic=inputs.project.synthetic)
+                                synthetic=inputs.project.synthetic,
+                                names={n.id: n.name.get(lang) for n in inputs.tree.leaves})
         page = target / str(args.year) / f"plan-{unit_file_stem(args.unit)}.html"
         write_text_atomic(page, html)  # one file all at once; other files in the folder stay
         written.append(page)
@@ -65,9 +66,8 @@ def _plan_table(p, lang: str, fmt) -> str:
     from ..report.i18n import t
 
     head = tuple(t(f"cli_plan_{k}", lang) for k in ("indicator", "name", "current", "needed", "change", "measure"))
-    rows = [(i.indicator, i.name.get(lang), fmt(i.current), fmt(i.needed),
-             ("+" if i.change > 0 else "") + fmt(i.change) + f" ({i.relative:.1%})", i.measure_for(lang))
-            for i in p.items]
+    rows = [(i.indicator, i.name.get(lang), *i.shown()[:2], i.shown()[2] + f" ({i.relative:.1%})",
+             i.measure_for(lang)) for i in p.items]
 
     def width(s: str) -> int:  # CJK characters take two columns in a terminal
         import unicodedata

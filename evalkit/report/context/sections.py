@@ -12,7 +12,7 @@ import numpy as np
 from ...tree import STAGES
 from .. import charts
 from ..i18n import t
-from .formatting import DASH, fmt_pct, fmt_rank, fmt_raw, fmt_score, ok, to_float
+from .formatting import DASH, fmt_pct, fmt_rank, fmt_measure, fmt_raw, fmt_score, ok, to_float
 from .prepared import Prepared
 
 
@@ -63,7 +63,7 @@ def _obstacles(p: Prepared, unit_id: str, year: int, lang: str, city: str) -> di
         top.append({"name": p.node_name(nid, lang),
                     "domain": p.node_name(p.tree.domain_of(nid) or "", lang) if n else "",
                     "share": fmt_pct(r.get("obstacle")),
-                    "raw": fmt_raw(p.raw[u, y, j]) if j is not None else DASH,
+                    "raw": fmt_measure(p.raw[u, y, j], p.leaves[j].unit) if j is not None else DASH,
                     "measure": n.unit_for(lang) if n else "",
                     "score": fmt_score(p.score[u, y, p.nidx[nid]]) if nid in p.nidx else DASH})
     # domain shares in tree order
@@ -195,7 +195,8 @@ def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
             name = f"{p.node_name(dom, lang)} · {name}"          # 交通 · 过程, not a bare 过程
         items.append((sev[st], a if ok(a) else math.inf, {
             "name": name, "level": str(r.get("level", "") or ""),
-            "actual": fmt_raw(r.get("actual")), "target": fmt_raw(r.get("target")),
+            "actual": fmt_measure(r.get("actual"), n.unit if n is not None else ""),
+            "target": fmt_measure(r.get("target"), n.unit if n is not None else ""),
             "measure": n.unit_for(lang) if n is not None and n.is_leaf else "",
             "attainment": fmt_pct(a, 0), "status": st, "status_text": t(f"a_{st}", lang)}))
     items.sort(key=lambda x: (x[0], x[1]))
