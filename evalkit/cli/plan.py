@@ -39,8 +39,10 @@ def cmd_plan(args) -> int:
     p = plan(result, unit=args.unit, year=args.year, rank=args.rank, score=args.score)
     label = inputs.units.label(args.unit, lang)
     print(f"{label} {args.year}: " + "; ".join(headline(p, lang)))
+    from ..report.i18n import t
+
     for note in p.notes:
-        print(f"note: {note}")
+        print(t("cli_note", lang, note=note))
     if p.items:
         print(_plan_table(p, lang, fmt))
     target = Path(args.out).resolve() if args.out else inputs.project.output
@@ -57,8 +59,8 @@ def cmd_plan(args) -> int:
         page = target / str(args.year) / f"plan-{unit_file_stem(args.unit)}.html"
         write_text_atomic(page, html)  # one file all at once; other files in the folder stay
         written.append(page)
-    print("wrote " + ", ".join(display_path(w) for w in written)
-          + (" (demonstration data)" if inputs.project.synthetic else ""))
+    print(t("cli_wrote", lang, files=", ".join(display_path(w) for w in written))
+          + (t("cli_demo_data", lang) if inputs.project.synthetic else ""))
     return 0
 
 
