@@ -15,7 +15,7 @@ from .errors import CommandError, Pos, Problem, Problems, UserError
 from .load import load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
-from .output import _umask, recover, sha256, stamp, staged_folder, write_csv, write_json
+from .output import MARKER, OTHER_COMMANDS, _umask, recover, sha256, stamp, staged_folder, write_csv, write_json
 from .panel import IMPUTED, PROVISIONAL, TREATED
 from .pipeline import Result, score
 from .version import __version__
@@ -133,7 +133,11 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     pages = 0
     failures: list[str] = []
     frames = {"results": result.to_frame(), "weights": result.weights_frame(), "man": manifest(result)}
-    with staged_folder(target, protect=project.inputs().values()) as tmp:
+    changes: dict[str, list[str]] = {}
+    # pages other commands wrote into the folder: kept by the swap below, so the overviews link them
+    other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html")
+                   for f in target.glob(pat)] if (target / MARKER).is_file() else []
+    with staged_folder(target, protect=project.inputs().values(), keep=OTHER_COMMANDS, changes=changes) as tmp:
         write_csv(frames["results"], tmp / "results.csv")
         write_csv(frames["weights"], tmp / "weights.csv")
         for name, df in tables.items():
@@ -147,7 +151,8 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
             write_results_xlsx(report_input(result, tables, **frames), tmp / "results.xlsx", lang=lang,
                                years=report_years)
         else:
-            pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames)
+            pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames,
+                                     other_pages=other_pages)
         if "robustness" in tables and "sensitivity" in extra:
             pages, failures = _robustness_page(result, tables, tmp, extra["sensitivity"], lang, pages, failures,
                                                frames["man"])
@@ -156,7 +161,8 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
             raise OutputFailure(f"{len(failures)} of {pages + len(failures)} pages could not be written, the "
                                 f"output folder was left as it was; first: {failures[0]}{more}")
     return {"output": display_path(target), "years": report_years, "pages": pages, "failures": failures,
-            "synthetic": project.synthetic, **extra}
+            "synthetic": project.synthetic, "kept": changes.get("kept", []), "dropped": changes.get("dropped", []),
+            "lang": lang, **extra}
 
 
 def audit_tables(result: Result) -> dict[str, pd.DataFrame]:
@@ -272,10 +278,13 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
     label_a = weights[0] if len(weights) == 2 else display_path(inputs.project.weights)
     label_b = (weights[-1] if weights else label_a) + (" + " + ", ".join(sets) if sets else "")
     target = Path(out).resolve() if out else inputs.project.output
+    overviews = sorted(d.name for d in target.iterdir() if d.is_dir() and d.name.isdigit()
+                       and (d / "index.html").is_file()) if target.is_dir() else []
     with staged_folder(target, merge=True, protect=inputs.project.inputs().values()) as tmp:
         write_csv(table, tmp / "compare.csv")
         write_csv(corr, tmp / "compare-correlations.csv")
-        _compare_page(tmp / "compare.html", a, b, table, corr, label_a, label_b, lang or inputs.project.lang)
+        _compare_page(tmp / "compare.html", a, b, table, corr, label_a, label_b, lang or inputs.project.lang,
+                      back=f"{overviews[-1]}/index.html" if overviews else None)
     root = inputs.tree.root.id
     last = a.years[-1]
     c = corr[(corr.node == root) & (corr.year == last)].iloc[0]
@@ -293,19 +302,25 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
 
 
 def _compare_page(path: Path, a: Result, b: Result, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,
-                  label_b: str, lang: str) -> None:
+                  label_b: str, lang: str, back: str | None = None) -> None:
     from .report.pages import render_compare_page
 
-    render_compare_page(path, a, b, table, corr, label_a, label_b, lang)
+    render_compare_page(path, a, b, table, corr, label_a, label_b, lang, back=back)
 
 
 def render(result: Result, tables: dict, out: Path, years: list[int], lang: str, jobs: int,
-           progress, pdf: bool, *, frames: dict[str, Any] | None = None) -> tuple[int, list[str]]:
-    """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``)."""
+           progress, pdf: bool, *, frames: dict[str, Any] | None = None,
+           other_pages: list[str] | None = None) -> tuple[int, list[str]]:
+    """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``).
+
+    other_pages: pages other commands wrote into the folder (kept by the swap), for the overviews' links.
+    """
     from .report.excel import write_results_xlsx
     from .report.render import render_reports
 
     inp = report_input(result, tables, **(frames or {}))
+    if other_pages:
+        inp.meta["other_pages"] = list(other_pages)
     summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress)
     write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
     if pdf:
