@@ -208,3 +208,34 @@ def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
     }
     p._method_cache[lang] = out
     return out
+
+
+def annex_attainment(p: Prepared, year: int, lang: str, most: int = 8) -> list[dict]:
+    """Target attainment of the year by indicator: cities with a target, achieved / close / missed, who missed.
+
+    The scorecards show a city's own open targets; the annex sums them up once for the year.
+    """
+    from .sections import status_of
+
+    rows = p.table_years.get("attainment", {}).get(int(year), [])
+    by: dict[str, dict] = {}
+    for r in rows:
+        if str(r.get("level", "")).lower() != "indicator":
+            continue
+        nid = str(r.get("node"))
+        d = by.setdefault(nid, {"met": 0, "near": 0, "missed": 0, "unknown": 0, "who": []})
+        st = status_of(r.get("status"), r.get("attainment"))
+        d[st] += 1
+        if st == "missed":
+            d["who"].append(p.unit_label(str(r.get("unit")), lang))
+    sep = "、" if lang == "zh" else ", "
+    out = []
+    for n in p.tree.leaves:                      # tree order
+        d = by.get(n.id)
+        if d is None:
+            continue
+        who = sep.join(d["who"][:most]) + (t("and_more", lang, n=len(d["who"]) - most) if len(d["who"]) > most else "")
+        out.append({"name": n.name.get(lang), "domain": p.node_name(p.tree.domain_of(n.id) or "", lang),
+                    "n": str(d["met"] + d["near"] + d["missed"] + d["unknown"]), "met": str(d["met"]),
+                    "near": str(d["near"]), "missed": str(d["missed"]), "who": who})
+    return out

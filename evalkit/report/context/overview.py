@@ -37,8 +37,8 @@ def extra_pages(p: Prepared, year: int, lang: str) -> list[dict]:
         out.append({"href": "../compare.html", "text": t("cmp_link", lang), "kind": "compare"})
     if f"{year}/audit.html" in others:
         out.append({"href": "audit.html", "text": t("audit_link", lang), "kind": "audit"})
-    if p.inp.meta.get("methods_annex"):
-        out.append({"href": "methods.html", "text": t("methods_link", lang), "kind": "methods"})
+    # every run writes the year's methods annex beside its overview
+    out.append({"href": "methods.html", "text": t("methods_link", lang), "kind": "methods"})
     return out
 
 

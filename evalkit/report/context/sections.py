@@ -153,6 +153,8 @@ def _efficiency(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     return {"present": bool(rows), "rows": out}
 
 
+ATTAIN_MAX = 12  # target rows on a scorecard (open ones first)
+
 _STATUS = {
     "met": ("met", "achieved", "done", "ok", "green", "reached", "达标", "完成", "已完成"),
     "near": ("near", "close", "amber", "yellow", "partial", "at_risk", "接近", "基本完成"),
@@ -201,10 +203,17 @@ def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
             "attainment": fmt_pct(a, 0), "status": st, "status_text": t(f"a_{st}", lang)}))
     items.sort(key=lambda x: (x[0], x[1]))
     rows_out = [x[2] for x in items]
-    n_met = sum(1 for r in rows_out if r["status"] == "met")
-    n_missed = sum(1 for r in rows_out if r["status"] == "missed")
-    return {"present": bool(rows), "rows": rows_out,
-            "summary": t("a_summary", lang, n=len(rows_out), met=n_met, missed=n_missed)}
+    # the page lists the targets themselves (indicators; a table without them: every row), open ones
+    # first, at most ATTAIN_MAX: the node rows only average them ("—" as actual and target), and the
+    # year's full picture is in the methods annex and attainment.csv
+    leaf_rows = [r for r in rows_out if r["level"].lower() == "indicator"] or rows_out
+    n_met = sum(1 for r in leaf_rows if r["status"] == "met")
+    n_missed = sum(1 for r in leaf_rows if r["status"] == "missed")
+    shown = leaf_rows[:ATTAIN_MAX]
+    rest = len(leaf_rows) - len(shown)
+    return {"present": bool(rows), "rows": shown,
+            "more": t("a_more", lang, n=rest) if rest > 0 else "",
+            "summary": t("a_summary", lang, n=len(leaf_rows), met=n_met, missed=n_missed)}
 
 
 def _robustness(p: Prepared, unit_id: str, year: int, lang: str, city: str, n_all: int) -> dict | None:
