@@ -97,6 +97,7 @@ def analysis_tables(result: Result, targets: pd.DataFrame | None) -> dict[str, p
 def run_project(project_path: Path | None, *, out: str | None = None, years: list[int] | None = None,
                 lang: str | None = None, jobs: int = 1, pdf: bool = False,
                 progress: Callable[[int, int], None] | None = None,
+                pdf_progress: Callable[[int, int], None] | None = None,
                 warn: Callable[[Any], None] | None = None,
                 sensitivity: dict[str, Any] | None = None, audit: bool = False,
                 tables_only: bool = False) -> dict[str, Any]:
@@ -152,7 +153,7 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
                                years=report_years)
         else:
             pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames,
-                                     other_pages=other_pages)
+                                     other_pages=other_pages, pdf_progress=pdf_progress)
         if "robustness" in tables and "sensitivity" in extra:
             pages, failures = _robustness_page(result, tables, tmp, extra["sensitivity"], lang, pages, failures,
                                                frames["man"])
@@ -310,7 +311,8 @@ def _compare_page(path: Path, a: Result, b: Result, table: pd.DataFrame, corr: p
 
 def render(result: Result, tables: dict, out: Path, years: list[int], lang: str, jobs: int,
            progress, pdf: bool, *, frames: dict[str, Any] | None = None,
-           other_pages: list[str] | None = None) -> tuple[int, list[str]]:
+           other_pages: list[str] | None = None,
+           pdf_progress: Callable[[int, int], None] | None = None) -> tuple[int, list[str]]:
     """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``).
 
     other_pages: pages other commands wrote into the folder (kept by the swap), for the overviews' links.
@@ -324,10 +326,21 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
     summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress)
     write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
     if pdf:
+        from .report.book import cover_html, part_names
+        from .report.i18n import t
         from .report.pdf import write_pdfs
 
+        project = result.inputs.project
+        title = project.title.get(lang)
+
+        def book(year: int, parts, firsts) -> str:
+            return cover_html(year, parts, firsts, title=title, lang=lang, synthetic=bool(project.synthetic),
+                              generated_by=t("generated_by", lang, version=__version__))
+
         try:
-            write_pdfs(out, years, list(result.units), lang)
+            write_pdfs(out, years, list(result.units), lang, jobs=jobs, progress=pdf_progress, book=book,
+                       labels={u: result.inputs.units.label(u, lang) for u in result.units},
+                       part_names=part_names(lang))
         except RuntimeError as e:
             raise CommandError(str(e))
     failures = [f"{f[0]}: {f[1]}" if isinstance(f, tuple) else str(f) for f in summary.failures]

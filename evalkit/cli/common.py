@@ -73,13 +73,17 @@ def say_carried(summary: dict) -> None:
 
 
 def progress_printer(label: str) -> Callable[[int, int], None]:
-    """A one-line progress counter on a terminal; silent when stderr is not a terminal."""
-    tty = sys.stderr.isatty()
+    """A one-line progress bar on a terminal; silent when stderr is not a terminal (piped) and in CI."""
+    import os
+
+    tty = sys.stderr.isatty() and not os.environ.get("CI")
 
     def report(done: int, total: int) -> None:
         if tty:
             end = "\n" if done >= total else ""
-            print(f"\r{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+            filled = int(24 * done / total) if total else 24
+            bar = "█" * filled + "·" * (24 - filled)
+            print(f"\r{label} {bar} {done}/{total}", end=end, file=sys.stderr, flush=True)
 
     return report
 

@@ -29,6 +29,7 @@ def cmd_run(args) -> int:
 
     summary = run_project(project_path(args), out=args.out, years=args.year, lang=args.lang, jobs=args.jobs,
                           pdf=args.pdf, progress=progress_printer("rendering"), warn=print_warnings,
+                          pdf_progress=progress_printer("PDF"),
                           audit=args.audit, tables_only=args.tables_only)
     say_carried(summary)
     from ..report.i18n import t

@@ -577,7 +577,9 @@ def test_pdf_embeds_cjk_font_and_text(rendered, inp, tmp_path):
         for d in ("2023",):
             shutil.copytree(out / d, tmp_path / d)
         files = pdf.write_pdfs(tmp_path, [2023], ["320500"], "zh")
-        assert files == [tmp_path / "2023" / "320500.pdf"]
+        # the overview, the scorecard and the methods annex, each beside its page
+        assert files == [tmp_path / "2023" / n for n in ("index.pdf", "320500.pdf", "methods.pdf")]
+        files = [tmp_path / "2023" / "320500.pdf"]
         fonts = subprocess.run(["pdffonts", str(files[0])], capture_output=True, text=True, check=True).stdout
         assert re.search(r"CJK|Han|WenQuanYi|YaHei|PingFang", fonts), fonts
         text = subprocess.run(["pdftotext", str(files[0]), "-"], capture_output=True, text=True, check=True).stdout
@@ -592,7 +594,7 @@ def test_pdf_embeds_cjk_font_and_text(rendered, inp, tmp_path):
         except RuntimeError as e:
             assert "pip install 'evalkit[pdf]'" in str(e)
         else:
-            assert files[0].read_bytes()[:5] == b"%PDF-"
+            assert all(f.read_bytes()[:5] == b"%PDF-" for f in files)
 
 
 # ------------------------------------------------------------------ overview: movers, rank-change chart, notices
