@@ -503,17 +503,25 @@ def test_xlsx_sheets_and_frozen_panes(inp, tmp_path):
 
     path = write_results_xlsx(inp, tmp_path / "results.xlsx", lang="zh")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["第0层", "第1层", "第2层", "第3层", "权重", "原始数据", "数据标记"]
-    ws = wb["第1层"]
+    # sheets named by level (the index, the domains, the stages, the indicators)
+    assert wb.sheetnames == ["综合指数", "领域", "环节", "指标", "权重", "原始数据", "数据标记"]
+    ws = wb["领域"]
     assert ws.freeze_panes == "E3"
     assert ws["A1"].value == "代码" and ws["E1"].value == "政务 (gov)" and ws["E2"].value == "得分"
+    assert ws["F2"].value == "排名" and ws["G2"].value == "省内排名" and ws["A2"].value == "代码"
     assert ws.max_row == 2 + 4 * 3
     r = inp.results
     want = r[(r.unit == "320500") & (r.year == 2021) & (r.node == "gov")].iloc[0]
     row = next(row for row in ws.iter_rows(min_row=3, values_only=True) if row[0] == "320500" and row[3] == 2021)
     assert row[4] == pytest.approx(want["score"]) and row[5] == int(want["rank"])
-    leaves = wb["第3层"]
-    assert leaves.max_column == 4 + 2 * 8
+    assert row[6] == int(want["group_rank"])
+    # ready to print and filter: landscape, fitted to the width, heads repeated, a filter on row 2
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth == 1 and ws.print_title_rows == "$1:$2"
+    assert ws.auto_filter.ref == f"A2:{ws.cell(2, ws.max_column).column_letter}{2 + 4 * 3}"
+    assert ws.row_dimensions[1].height == 30
+    leaves = wb["指标"]
+    assert leaves.max_column == 4 + 3 * 8
     w = wb["权重"]
     assert w.freeze_panes == "A2"
     vals = [c.value for c in w["A"]]
@@ -525,7 +533,7 @@ def test_xlsx_sheets_and_frozen_panes(inp, tmp_path):
                for k, v in enumerate(row[4:]) if v is None]
     assert missing == [("331000", 2021, "env_outcome_2")]
     en = load_workbook(write_results_xlsx(inp, tmp_path / "en.xlsx", lang="en"))
-    assert en.sheetnames == ["Level 0", "Level 1", "Level 2", "Level 3", "Weights", "Raw values", "Data flags"]
+    assert en.sheetnames == ["Index", "Domains", "Stages", "Indicators", "Weights", "Raw values", "Data flags"]
 
 
 # ------------------------------------------------------------------ PDF (optional extra)
