@@ -139,10 +139,10 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html")
                    for f in target.glob(pat)] if (target / MARKER).is_file() else []
     with staged_folder(target, protect=project.inputs().values(), keep=OTHER_COMMANDS, changes=changes) as tmp:
-        write_csv(frames["results"], tmp / "results.csv")
-        write_csv(frames["weights"], tmp / "weights.csv")
+        write_csv(with_names(frames["results"], result, lang), tmp / "results.csv")
+        write_csv(with_names(frames["weights"], result, lang), tmp / "weights.csv")
         for name, df in tables.items():
-            write_csv(df, tmp / f"{name}.csv")
+            write_csv(with_names(df, result, lang), tmp / f"{name}.csv")
         for name, df in audit_frames.items():
             write_csv(df, tmp / f"{name}.csv")
         write_json(frames["man"], tmp / "manifest.json")
@@ -164,6 +164,21 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     return {"output": display_path(target), "years": report_years, "pages": pages, "failures": failures,
             "synthetic": project.synthetic, "kept": changes.get("kept", []), "dropped": changes.get("dropped", []),
             "lang": lang, **extra}
+
+
+def with_names(df: pd.DataFrame, result: Result, lang: str) -> pd.DataFrame:
+    """The table with the names of its codes in ``lang`` as last columns: ``unit_name`` beside a ``unit``
+    column, ``node_name`` beside a ``node`` column, so that a reader of the CSV needs no lookup; the
+    existing columns and their values stay as they are (readers go by column name)."""
+    extra = {}
+    if "unit" in df.columns and "unit_name" not in df.columns:
+        ut = result.inputs.units.table
+        names = dict(zip(ut["id"].astype(str), ut["name_zh" if lang == "zh" else "name_en"].astype(str)))
+        extra["unit_name"] = df["unit"].map(lambda u: names.get(str(u), ""))
+    if "node" in df.columns and "node_name" not in df.columns:
+        by_id = result.tree.by_id
+        extra["node_name"] = df["node"].map(lambda n: by_id[str(n)].name.get(lang) if str(n) in by_id else "")
+    return df.assign(**extra) if extra else df
 
 
 def audit_tables(result: Result) -> dict[str, pd.DataFrame]:
