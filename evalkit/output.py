@@ -151,8 +151,39 @@ def _write_marker(folder: Path) -> None:
                                  encoding="utf-8")
 
 
+#: Files other commands add to a run's output folder (compare, audit, plan, collect status, sensitivity).
+#: A command that replaces the folder carries them over when it does not write them itself, so commands
+#: writing into one folder never delete each other's outputs; every other file it does not write is
+#: dropped, and both lists are returned to be said on the terminal.
+OTHER_COMMANDS = ("compare.csv", "compare-correlations.csv", "compare.html", "audit-*.csv", "plan-*.csv",
+                  "*/plan-*.html", "collect-status-*.csv", "robustness.csv", "sobol.csv", "*/robustness.html")
+
+
+def _carry_over(old: Path, new: Path, keep: Iterable[str], changes: dict | None) -> None:
+    """Copy into ``new`` the files of ``old`` matching ``keep`` that ``new`` lacks; note kept and dropped files."""
+    import fnmatch
+
+    kept, dropped = [], []
+    for src in sorted(old.rglob("*")):
+        if src.is_dir() or src.is_symlink() or src.name == MARKER:
+            continue
+        rel = src.relative_to(old).as_posix()
+        dst = new / rel
+        if dst.exists():
+            continue
+        if any(fnmatch.fnmatchcase(rel, pat) for pat in keep):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+            kept.append(rel)
+        else:
+            dropped.append(rel)
+    if changes is not None:
+        changes["kept"], changes["dropped"] = kept, dropped
+
+
 @contextlib.contextmanager
-def staged_folder(target: Path, *, merge: bool = False, protect: Iterable[Path] = ()) -> Iterator[Path]:
+def staged_folder(target: Path, *, merge: bool = False, protect: Iterable[Path] = (),
+                  keep: Iterable[str] = (), changes: dict | None = None) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``target``; on success it replaces ``target`` as a whole.
 
     An interrupted earlier swap is recovered first (:func:`recover`), then
@@ -162,6 +193,9 @@ def staged_folder(target: Path, *, merge: bool = False, protect: Iterable[Path] 
     With ``merge=True`` the files written are moved into the existing folder one
     by one instead (each an atomic rename; other files stay), for commands such
     as ``compare`` that add tables to a run's output.
+    Without ``merge``, files of the old folder matching a pattern of ``keep`` (``OTHER_COMMANDS``) that the
+    block did not write are carried over; ``changes`` (a dict) receives ``kept`` and ``dropped``: the
+    relative paths carried over, and those of the old folder that the new one no longer has.
     """
     target = Path(target).resolve()
     recover(target)
@@ -185,6 +219,12 @@ def staged_folder(target: Path, *, merge: bool = False, protect: Iterable[Path] 
         _remove_tree(tmp)
         return
     old = None
+    if target.is_dir():
+        try:
+            _carry_over(target, tmp, keep, changes)
+        except BaseException:
+            _remove_tree(tmp)
+            raise
     if target.exists():
         old = target.parent / f".{target.name}.old-{os.getpid()}"
         if old.exists():

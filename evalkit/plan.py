@@ -81,9 +81,21 @@ class PlanItem:
     measure: str  # unit of measurement (the tree's `unit`; Chinese where it gives both)
     direction: str
     measure_en: str = ""  # the unit in English where the tree gives one
+    decimals: int = 6  # the precision the indicator's data are reported with (what a person can act on)
 
     def measure_for(self, lang: str) -> str:
         return self.measure_en if (lang == "en" and self.measure_en) else self.measure
+
+    def shown(self) -> tuple[str, str, str]:
+        """current, needed, signed change as a person reads them: at the indicator's precision, the needed
+        value rounded in the direction of improvement (up for a benefit indicator) so it still reaches the goal."""
+        q = 10.0 ** self.decimals
+        cur = round(self.current, self.decimals)
+        up = self.change > 0
+        need = (np.ceil(self.needed * q - 1e-9) if up else np.floor(self.needed * q + 1e-9)) / q
+        ch = need - cur
+        f = f"{{:,.{self.decimals}f}}"
+        return f.format(cur), f.format(need), ("+" if ch > 0 else "") + f.format(ch)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -254,7 +266,8 @@ def plan(result, *, unit: str, year: int, rank: int | None = None, score: float 
         items.append(PlanItem(indicator=leaf.id, name=leaf.name, current=float(sp.x0[j]), needed=float(x_new[j]),
                               change=float(x_new[j] - sp.x0[j]), relative=float(d[i] / sp.ref[i]),
                               measure=leaf.unit or "", direction=leaf.direction,
-                              measure_en=getattr(leaf, "unit_en", None) or ""))
+                              measure_en=getattr(leaf, "unit_en", None) or "",
+                              decimals=reported_decimals(result.prepared.x_raw[..., j])))
     objective = float(np.sum(sp.cost * d / sp.ref))
     return Plan(**base, status="reached", items=tuple(items), objective=objective, achieved_score=achieved,
                 achieved_rank=rank_of(achieved, others, decimals=decimals), best_score=best, exact=exact, method=method,
@@ -796,6 +809,16 @@ _TEXT = {
 }
 
 
+def reported_decimals(x: np.ndarray, most: int = 4) -> int:
+    """The fewest decimals (0 … ``most``) that write every reported value of an indicator exactly."""
+    v = np.asarray(x, dtype=float)
+    v = v[np.isfinite(v)]
+    for d in range(most + 1):
+        if np.all(np.abs(v * 10.0 ** d - np.round(v * 10.0 ** d)) < 1e-6 * np.maximum(1.0, np.abs(v) * 10.0 ** d)):
+            return d
+    return most
+
+
 def fmt(v: float) -> str:
     """A value for people: 6 significant digits, no exponent for ordinary magnitudes."""
     if not np.isfinite(v):
@@ -806,6 +829,10 @@ def fmt(v: float) -> str:
 def headline(p: Plan, lang: str) -> list[str]:
     """The plan's one-line statements (goal, current, outcome), in ``lang``."""
     T = _TEXT[lang]
+
+    def fmt(v: float) -> str:  # scores as every page shows them: one decimal
+        return f"{v:.1f}" if np.isfinite(v) else "–"
+
     goal = T["goal_rank"].format(n=int(p.goal_value)) if p.goal_kind == "rank" else \
         T["goal_score"].format(s=fmt(p.goal_value))
     lines = [goal, T["current_line"].format(s=fmt(p.current_score), r=p.current_rank)]

@@ -15,7 +15,7 @@ from .errors import CommandError, Pos, Problem, Problems, UserError
 from .load import load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
-from .output import _umask, recover, sha256, stamp, staged_folder, write_csv, write_json
+from .output import MARKER, OTHER_COMMANDS, _umask, recover, sha256, stamp, staged_folder, write_csv, write_json
 from .panel import IMPUTED, PROVISIONAL, TREATED
 from .pipeline import Result, score
 from .version import __version__
@@ -97,6 +97,7 @@ def analysis_tables(result: Result, targets: pd.DataFrame | None) -> dict[str, p
 def run_project(project_path: Path | None, *, out: str | None = None, years: list[int] | None = None,
                 lang: str | None = None, jobs: int = 1, pdf: bool = False,
                 progress: Callable[[int, int], None] | None = None,
+                pdf_progress: Callable[[int, int], None] | None = None,
                 warn: Callable[[Any], None] | None = None,
                 sensitivity: dict[str, Any] | None = None, audit: bool = False,
                 tables_only: bool = False) -> dict[str, Any]:
@@ -133,11 +134,15 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     pages = 0
     failures: list[str] = []
     frames = {"results": result.to_frame(), "weights": result.weights_frame(), "man": manifest(result)}
-    with staged_folder(target, protect=project.inputs().values()) as tmp:
-        write_csv(frames["results"], tmp / "results.csv")
-        write_csv(frames["weights"], tmp / "weights.csv")
+    changes: dict[str, list[str]] = {}
+    # pages other commands wrote into the folder: kept by the swap below, so the overviews link them
+    other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html")
+                   for f in target.glob(pat)] if (target / MARKER).is_file() else []
+    with staged_folder(target, protect=project.inputs().values(), keep=OTHER_COMMANDS, changes=changes) as tmp:
+        write_csv(with_names(frames["results"], result, lang), tmp / "results.csv")
+        write_csv(with_names(frames["weights"], result, lang), tmp / "weights.csv")
         for name, df in tables.items():
-            write_csv(df, tmp / f"{name}.csv")
+            write_csv(with_names(df, result, lang), tmp / f"{name}.csv")
         for name, df in audit_frames.items():
             write_csv(df, tmp / f"{name}.csv")
         write_json(frames["man"], tmp / "manifest.json")
@@ -147,9 +152,10 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
             write_results_xlsx(report_input(result, tables, **frames), tmp / "results.xlsx", lang=lang,
                                years=report_years)
         else:
-            extra_pages = [{"href": "audit.html", "key": "au_link"}] if audit else []
+            if audit:  # the audit pages are written just below: the overviews link them
+                other_pages = sorted(set(other_pages) | {f"{y}/audit.html" for y in report_years})
             pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames,
-                                     extra_pages=extra_pages)
+                                     other_pages=other_pages, pdf_progress=pdf_progress)
             if audit:
                 pages, failures = _audit_pages(result, audit_frames, tmp, report_years, lang, pages, failures,
                                                frames["man"])
@@ -161,7 +167,23 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
             raise OutputFailure(f"{len(failures)} of {pages + len(failures)} pages could not be written, the "
                                 f"output folder was left as it was; first: {failures[0]}{more}")
     return {"output": display_path(target), "years": report_years, "pages": pages, "failures": failures,
-            "synthetic": project.synthetic, **extra}
+            "synthetic": project.synthetic, "kept": changes.get("kept", []), "dropped": changes.get("dropped", []),
+            "lang": lang, **extra}
+
+
+def with_names(df: pd.DataFrame, result: Result, lang: str) -> pd.DataFrame:
+    """The table with the names of its codes in ``lang`` as last columns: ``unit_name`` beside a ``unit``
+    column, ``node_name`` beside a ``node`` column, so that a reader of the CSV needs no lookup; the
+    existing columns and their values stay as they are (readers go by column name)."""
+    extra = {}
+    if "unit" in df.columns and "unit_name" not in df.columns:
+        ut = result.inputs.units.table
+        names = dict(zip(ut["id"].astype(str), ut["name_zh" if lang == "zh" else "name_en"].astype(str)))
+        extra["unit_name"] = df["unit"].map(lambda u: names.get(str(u), ""))
+    if "node" in df.columns and "node_name" not in df.columns:
+        by_id = result.tree.by_id
+        extra["node_name"] = df["node"].map(lambda n: by_id[str(n)].name.get(lang) if str(n) in by_id else "")
+    return df.assign(**extra) if extra else df
 
 
 def audit_tables(result: Result) -> dict[str, pd.DataFrame]:
@@ -319,10 +341,13 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
     label_a = weights[0] if len(weights) == 2 else display_path(inputs.project.weights)
     label_b = (weights[-1] if weights else label_a) + (" + " + ", ".join(sets) if sets else "")
     target = Path(out).resolve() if out else inputs.project.output
+    overviews = sorted(d.name for d in target.iterdir() if d.is_dir() and d.name.isdigit()
+                       and (d / "index.html").is_file()) if target.is_dir() else []
     with staged_folder(target, merge=True, protect=inputs.project.inputs().values()) as tmp:
         write_csv(table, tmp / "compare.csv")
         write_csv(corr, tmp / "compare-correlations.csv")
-        _compare_page(tmp / "compare.html", a, b, table, corr, label_a, label_b, lang or inputs.project.lang)
+        _compare_page(tmp / "compare.html", a, b, table, corr, label_a, label_b, lang or inputs.project.lang,
+                      back=f"{overviews[-1]}/index.html" if overviews else None)
     root = inputs.tree.root.id
     last = a.years[-1]
     c = corr[(corr.node == root) & (corr.year == last)].iloc[0]
@@ -340,35 +365,44 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
 
 
 def _compare_page(path: Path, a: Result, b: Result, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,
-                  label_b: str, lang: str) -> None:
+                  label_b: str, lang: str, back: str | None = None) -> None:
     from .report.pages import render_compare_page
 
-    render_compare_page(path, a, b, table, corr, label_a, label_b, lang)
+    render_compare_page(path, a, b, table, corr, label_a, label_b, lang, back=back)
 
 
 def render(result: Result, tables: dict, out: Path, years: list[int], lang: str, jobs: int,
            progress, pdf: bool, *, frames: dict[str, Any] | None = None,
-           extra_pages: list[dict[str, str]] | None = None) -> tuple[int, list[str]]:
+           other_pages: list[str] | None = None,
+           pdf_progress: Callable[[int, int], None] | None = None) -> tuple[int, list[str]]:
     """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``).
 
-    ``extra_pages``: pages of the year written beside the overview and linked from it
-    ({"href": "audit.html", "key": <text key>}).
+    other_pages: pages other commands wrote into the folder (kept by the swap), for the overviews' links.
     """
     from .report.excel import write_results_xlsx
     from .report.render import render_reports
 
     inp = report_input(result, tables, **(frames or {}))
-    if extra_pages:
-        from dataclasses import replace as dc_replace
-
-        inp = dc_replace(inp, meta={**inp.meta, "extra_pages": list(extra_pages)})
+    if other_pages:
+        inp.meta["other_pages"] = list(other_pages)
     summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress)
     write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
     if pdf:
+        from .report.book import cover_html, part_names
+        from .report.i18n import t
         from .report.pdf import write_pdfs
 
+        project = result.inputs.project
+        title = project.title.get(lang)
+
+        def book(year: int, parts, firsts) -> str:
+            return cover_html(year, parts, firsts, title=title, lang=lang, synthetic=bool(project.synthetic),
+                              generated_by=t("generated_by", lang, version=__version__))
+
         try:
-            write_pdfs(out, years, list(result.units), lang)
+            write_pdfs(out, years, list(result.units), lang, jobs=jobs, progress=pdf_progress, book=book,
+                       labels={u: result.inputs.units.label(u, lang) for u in result.units},
+                       part_names=part_names(lang))
         except RuntimeError as e:
             raise CommandError(str(e))
     failures = [f"{f[0]}: {f[1]}" if isinstance(f, tuple) else str(f) for f in summary.failures]

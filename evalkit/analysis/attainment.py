@@ -6,11 +6,13 @@ treatment: a log-transformed value is no actual)::
     benefit   a = x / t
     cost      a = t / x
     target    a = 1 − |x − t| / |t|           (distance to the target, relative to it; ≥ 0)
+              a = 1 when x lies inside the indicator's optimal interval [lo, hi] of the tree
     a ← min(a, cap)                           (cap 1.2: over-achievement cannot hide a failure)
 
 Per node: the attainment of the indicators below it that have targets,
 weighted by their global weights (renormalised over those with targets).
-Status: achieved (a ≥ 1), close (a ≥ close, default 0.9), missed.
+Status: achieved (a ≥ 1), close (a ≥ close, default 0.9), missed — classified on a rounded to
+the whole percent it is shown with, so a value printed as 100 % is never "close".
 Settings under ``planning:`` in the project: ``cap``, ``close``.
 
 Source: issue "Full-cycle performance management"; 财预〔2020〕10号 (绩效目标管理);
@@ -26,10 +28,13 @@ DEFAULT_CAP = 1.2
 DEFAULT_CLOSE = 0.9
 
 
-def attainment(x: np.ndarray, t: np.ndarray, direction: np.ndarray, *, cap: float = DEFAULT_CAP) -> np.ndarray:
+def attainment(x: np.ndarray, t: np.ndarray, direction: np.ndarray, *, cap: float = DEFAULT_CAP,
+               lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> np.ndarray:
     """Indicator attainment, (U, Y, L) arrays; NaN where the target or the value is missing or undefined.
 
     direction : (L,) of 'benefit' | 'cost' | 'target'.
+    lo, hi    : (L,) optimal interval of a 'target' indicator (NaN: none); a value inside it has met
+                its target whatever the unit's own target (the interval is what the tree calls optimal).
     """
     d = np.asarray(direction, dtype=object)
     ben, cost, tgt = (d == "benefit"), (d == "cost"), (d == "target")
@@ -38,15 +43,20 @@ def attainment(x: np.ndarray, t: np.ndarray, direction: np.ndarray, *, cap: floa
         a = np.where(ben, np.where(t > 0, x / t, np.nan), a)
         a = np.where(cost, np.where(x > 0, t / x, np.where((x == 0) & (t >= 0), cap, np.nan)), a)
         a = np.where(tgt, np.where(t != 0, np.maximum(0.0, 1 - np.abs(x - t) / np.abs(t)), np.nan), a)
+        if lo is not None and hi is not None:
+            inside = tgt & (x >= np.asarray(lo, float)) & (x <= np.asarray(hi, float)) & np.isfinite(t)
+            a = np.where(inside, np.maximum(a, 1.0), a)
     a = np.where(np.isfinite(a), np.clip(a, 0.0, cap), np.nan)
     return a
 
 
 def status(a: np.ndarray, *, close: float = DEFAULT_CLOSE) -> np.ndarray:
-    out = np.full(a.shape, "", dtype=object)
-    out[a >= close] = "close"
-    out[a >= 1.0 - 1e-12] = "achieved"
-    out[np.isfinite(a) & (a < close)] = "missed"
+    """achieved | close | missed | '' (NaN), on a rounded to whole percent as every page shows it."""
+    r = np.round(np.asarray(a, dtype=float), 2)     # 0.996 is shown as 100 %: it reads achieved
+    out = np.full(r.shape, "", dtype=object)
+    out[r >= round(close, 2) - 1e-12] = "close"
+    out[r >= 1.0 - 1e-12] = "achieved"
+    out[np.isfinite(r) & (r < round(close, 2) - 1e-12)] = "missed"
     return out
 
 
@@ -73,7 +83,9 @@ def attainment_table(result, targets: pd.DataFrame) -> pd.DataFrame:
     li = pd.Index(leaves).get_indexer(tg["indicator"])
     t[ui, yi, li] = tg["target"].to_numpy(float)
     direction = np.array([n.direction for n in tree.leaves], dtype=object)
-    a = attainment(x, t, direction, cap=cap)
+    lo = np.array([n.target[0] if n.target is not None else np.nan for n in tree.leaves], dtype=float)
+    hi = np.array([n.target[1] if n.target is not None else np.nan for n in tree.leaves], dtype=float)
+    a = attainment(x, t, direction, cap=cap, lo=lo, hi=hi)
 
     # node attainment: global-weight average over the leaves below that have an attainment
     gw = np.array([result.global_weight[tree.index[lid]] for lid in leaves])

@@ -69,7 +69,7 @@ def _configure_collect(p: argparse.ArgumentParser) -> None:
     s.add_argument("--year", type=int, required=True)
     s.add_argument("--by", choices=("source", "domain"), default="source")
     s.add_argument("--out", help="folder for the CSV (default: the project's output)")
-    s.add_argument("--lang", choices=("zh", "en"), help="department names in the terminal (default: the project's)")
+    s.add_argument("--lang", choices=("zh", "en"), help="language of the terminal's messages (default: the project's)")
     s.set_defaults(collect_func=cmd_collect_status)
 
 
@@ -121,9 +121,12 @@ def cmd_collect_status(args) -> int:
 
     cov = coverage(project_path(args), year=args.year, by=args.by)
     print_warnings(cov.warnings)
-    print(format_status(cov.table, cov.labels, year=args.year, lang=args.lang or cov.project.lang))
+    from ..report.i18n import t
+
+    lang = args.lang or cov.project.lang
+    print(format_status(cov.table, cov.labels, year=args.year, lang=lang))
     path = write_status(cov.table, Path(args.out) if args.out else cov.project.output, year=args.year)
-    print(f"wrote {display_path(path)}")
+    print(t("cli_wrote", lang, files=display_path(path)))
     return 0
 
 

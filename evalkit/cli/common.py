@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..errors import CommandError, Problem  # CommandError: re-exported for the commands
 
-__all__ = ["Command", "CommandError", "debug_parent", "err", "positive_int", "print_warnings", "progress_printer",
+__all__ = ["Command", "CommandError", "debug_parent", "err", "positive_int", "print_warnings", "progress_printer", "say_carried",
            "project_path", "route_notes"]
 
 
@@ -49,14 +49,41 @@ def print_warnings(problems) -> None:
         err(str(p))
 
 
+def _short_list(paths: list[str], most: int = 8) -> str:
+    """Paths for one line: a folder with many files as ``2023/ (42)``; at most ``most`` entries."""
+    groups: dict[str, list[str]] = {}
+    for p in paths:
+        head = p.split("/", 1)[0] + "/" if "/" in p else p
+        groups.setdefault(head, []).append(p)
+    items = [(g[0] if len(g) <= 2 and not k.endswith("/") else
+              (", ".join(g) if len(g) <= 2 else f"{k} ({len(g)})")) for k, g in groups.items()]
+    shown = ", ".join(items[:most])
+    return shown + (f", … (+{len(items) - most})" if len(items) > most else "")
+
+
+def say_carried(summary: dict) -> None:
+    """On stderr: the other commands' files a run kept, and the files of the old folder it no longer has."""
+    from ..report.i18n import t
+
+    lang = summary.get("lang", "en")
+    if summary.get("kept"):
+        err(t("cli_kept", lang, files=_short_list(summary["kept"])))
+    if summary.get("dropped"):
+        err(t("cli_dropped", lang, n=len(summary["dropped"]), files=_short_list(summary["dropped"])))
+
+
 def progress_printer(label: str) -> Callable[[int, int], None]:
-    """A one-line progress counter on a terminal; silent when stderr is not a terminal."""
-    tty = sys.stderr.isatty()
+    """A one-line progress bar on a terminal; silent when stderr is not a terminal (piped) and in CI."""
+    import os
+
+    tty = sys.stderr.isatty() and not os.environ.get("CI")
 
     def report(done: int, total: int) -> None:
         if tty:
             end = "\n" if done >= total else ""
-            print(f"\r{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+            filled = int(24 * done / total) if total else 24
+            bar = "█" * filled + "·" * (24 - filled)
+            print(f"\r{label} {bar} {done}/{total}", end=end, file=sys.stderr, flush=True)
 
     return report
 

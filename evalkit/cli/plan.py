@@ -39,8 +39,10 @@ def cmd_plan(args) -> int:
     p = plan(result, unit=args.unit, year=args.year, rank=args.rank, score=args.score)
     label = inputs.units.label(args.unit, lang)
     print(f"{label} {args.year}: " + "; ".join(headline(p, lang)))
+    from ..report.i18n import t
+
     for note in p.notes:
-        print(f"note: {note}")
+        print(t("cli_note", lang, note=note))
     if p.items:
         print(_plan_table(p, lang, fmt))
     target = Path(args.out).resolve() if args.out else inputs.project.output
@@ -52,12 +54,13 @@ def cmd_plan(args) -> int:
     written = [csv_path]
     if args.report:
         html = render_plan_page(p, unit_label=label, title=inputs.project.title, lang=lang,
-                                synthetic=inputs.project.synthetic)
+                                synthetic=inputs.project.synthetic,
+                                names={n.id: n.name.get(lang) for n in inputs.tree.leaves})
         page = target / str(args.year) / f"plan-{unit_file_stem(args.unit)}.html"
         write_text_atomic(page, html)  # one file all at once; other files in the folder stay
         written.append(page)
-    print("wrote " + ", ".join(display_path(w) for w in written)
-          + (" (demonstration data)" if inputs.project.synthetic else ""))
+    print(t("cli_wrote", lang, files=", ".join(display_path(w) for w in written))
+          + (t("cli_demo_data", lang) if inputs.project.synthetic else ""))
     return 0
 
 
@@ -65,9 +68,8 @@ def _plan_table(p, lang: str, fmt) -> str:
     from ..report.i18n import t
 
     head = tuple(t(f"cli_plan_{k}", lang) for k in ("indicator", "name", "current", "needed", "change", "measure"))
-    rows = [(i.indicator, i.name.get(lang), fmt(i.current), fmt(i.needed),
-             ("+" if i.change > 0 else "") + fmt(i.change) + f" ({i.relative:.1%})", i.measure_for(lang))
-            for i in p.items]
+    rows = [(i.indicator, i.name.get(lang), *i.shown()[:2], i.shown()[2] + f" ({i.relative:.1%})",
+             i.measure_for(lang)) for i in p.items]
 
     def width(s: str) -> int:  # CJK characters take two columns in a terminal
         import unicodedata

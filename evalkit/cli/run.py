@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import Command, err, positive_int, print_warnings, progress_printer, project_path
+from .common import Command, err, positive_int, print_warnings, progress_printer, project_path, say_carried
 
 
 def _configure_run(r: argparse.ArgumentParser) -> None:
@@ -29,13 +29,18 @@ def cmd_run(args) -> int:
 
     summary = run_project(project_path(args), out=args.out, years=args.year, lang=args.lang, jobs=args.jobs,
                           pdf=args.pdf, progress=progress_printer("rendering"), warn=print_warnings,
+                          pdf_progress=progress_printer("PDF"),
                           audit=args.audit, tables_only=args.tables_only)
+    say_carried(summary)
+    from ..report.i18n import t
+
+    lang = summary["lang"]
+    demo = t("cli_demo_data", lang) if summary.get("synthetic") else ""
     if args.tables_only:
-        print(f"wrote {summary['output']}: tables only (results.csv, weights.csv, results.xlsx ...), no pages"
-              + (" (demonstration data)" if summary.get("synthetic") else ""))
+        print(t("cli_run_tables", lang, out=summary["output"]) + demo)
         return 0
-    print(f"wrote {summary['output']}: {summary['pages']} pages for {', '.join(map(str, summary['years']))}"
-          + (" (demonstration data)" if summary.get("synthetic") else ""))
+    print(t("cli_run_pages", lang, out=summary["output"], pages=summary["pages"],
+            years=", ".join(map(str, summary["years"]))) + demo)
     for failure in summary.get("failures", []):
         err(f"failed: {failure}")
     return 1 if summary.get("failures") else 0
@@ -58,6 +63,7 @@ def cmd_sensitivity(args) -> int:
                           progress=progress_printer("rendering"), warn=print_warnings,
                           sensitivity={"draws": args.draws, "seed": args.seed,
                                        "progress": progress_printer("draws")})
+    say_carried(summary)
     sens = summary["sensitivity"]
     print(f"{sens['evaluations']} evaluations over {', '.join(sens['factors'])}; mean absolute rank shift "
           f"{sens['mean_abs_rank_shift']:.2f}")

@@ -58,33 +58,47 @@ def coverage(project_path: Path | None, *, year: int, by: str = "source") -> Cov
     return Coverage(pd.DataFrame(rows, columns=COLUMNS), inputs.labels, inputs.project, tuple(problems.warnings))
 
 
+# The terminal's words in both languages (this module sits below the report package and its catalogues).
+_TEXT = {
+    "zh": {"head": "{year} 年：应报 {total} 个数值，已报 {given} 个（{share:.1f}%），{owed} 个待报，"
+                   "涉及 {n_owing} 个部门（共 {n_dept} 个）",
+           "complete": "已报齐（{n} 个指标）", "owes": "待报 {owed} 个数值（共 {total} 个），涉及 {k} 个指标（共 {n} 个）",
+           "more": "（另有 {n} 个）", "all": "全部城市", "sep": "、", "colon": "："},
+    "en": {"head": "{year}: {given} of {total} values given ({share:.1f}%), {owed} owed by {n_owing} of {n_dept} "
+                   "departments",
+           "complete": "complete ({n} indicators)", "owes": "owes {owed} of {total} values, {k} of {n} indicators",
+           "more": " (+{n} more)", "all": "all cities", "sep": ", ", "colon": ": "},
+}
+
+
 def format_status(table: pd.DataFrame, labels: dict[str, str], *, year: int, lang: str = "zh",
                   max_units: int = 6) -> str:
-    """The coverage table for a terminal: per department its owed indicators and (the first) cities."""
+    """The coverage table for a terminal, in ``lang``: per department its owed indicators and (the first) cities."""
+    T = _TEXT["zh" if lang == "zh" else "en"]
     lines = []
     total = int(table["total"].sum())
     given = int(table["given"].sum())
     share = 100.0 * given / total if total else 100.0
-    lines.append(f"{year}: {given} of {total} values given ({share:.1f}%), "
-                 f"{total - given} owed by {table.loc[table['owed'] > 0, 'department'].nunique()} "
-                 f"of {table['department'].nunique()} departments")
+    lines.append(T["head"].format(year=year, given=given, total=total, share=share, owed=total - given,
+                                  n_owing=table.loc[table["owed"] > 0, "department"].nunique(),
+                                  n_dept=table["department"].nunique()))
     for key, part in table.groupby("department", sort=False):
         name = part.iloc[0]["department_zh" if lang == "zh" else "department_en"]
         owed = part[part["owed"] > 0]
         n_owed = int(part["owed"].sum())
-        head = f"{name} ({key}): "
+        head = f"{name} ({key}){T['colon']}"
         if owed.empty:
-            lines.append(head + f"complete ({len(part)} indicators)")
+            lines.append(head + T["complete"].format(n=len(part)))
             continue
-        lines.append(head + f"owes {n_owed} of {int(part['total'].sum())} values, {len(owed)} of {len(part)} "
-                     "indicators")
+        lines.append(head + T["owes"].format(owed=n_owed, total=int(part["total"].sum()), k=len(owed), n=len(part)))
         width = max(len(i) for i in owed["indicator"])
         for r in owed.itertuples(index=False):
             units = r.owed_units.split()
-            shown = ", ".join(labels.get(u, u) for u in units[:max_units])
-            more = f" (+{len(units) - max_units} more)" if len(units) > max_units else ""
-            who = "all cities" if r.owed == r.total else shown + more
-            lines.append(f"  {r.indicator:<{width}}  {r.owed:>4}/{r.total}  {who}")
+            shown = T["sep"].join(labels.get(u, u) for u in units[:max_units])
+            more = T["more"].format(n=len(units) - max_units) if len(units) > max_units else ""
+            who = T["all"] if r.owed == r.total else shown + more
+            iname = r.name_zh if lang == "zh" else r.name_en
+            lines.append(f"  {r.indicator:<{width}}  {r.owed:>4}/{r.total}  {iname}{T['colon']}{who}")
     return "\n".join(lines)
 
 

@@ -1,8 +1,10 @@
 """results.xlsx: one sheet per tree level, the weights (with CR and RI table), the raw values and their flags.
 
-Layout of a level sheet: one row per unit-year (unit id, name, group, year),
-then for each node of the level two columns, score and rank, under a merged
-header cell naming the node; two header rows are frozen, and the id columns.
+Layout of a level sheet (named by the level: 综合指数, 领域, 环节, 指标): one row per unit-year (unit id,
+name, province, year), then for each node of the level three columns, score, rank and rank within the
+province, under a header cell naming the node (the index's sheet adds the grade); two header rows are
+frozen, and the id columns. Every sheet is set up to print (landscape A4, fitted to the page width, the
+header rows repeated) and carries an autofilter on its last header row.
 A sheet that would exceed Excel's limits (16,384 columns, 1,048,576 rows) is
 split into numbered sheets of the same layout ("Level 3 (1)", "Level 3 (2)" ...),
 each with the id columns and header rows.  Every text cell is neutralised
@@ -20,6 +22,7 @@ import numpy as np
 
 from ..output import safe_text, save_workbook
 from .context import RI_TABLES, ok, prepared
+from .context.methods import method_word
 from .i18n import t
 from .inputs import ReportInput
 
@@ -57,6 +60,40 @@ def _sheet_names(base: str, n: int, taken: set[str]) -> list[str]:
         taken.add(name)
         names.append(name)
     return names
+
+
+def level_name(tree, depth: int, level, lang: str) -> str:
+    """A level's sheet name from what its nodes are: the index, the domains, the stages, the indicators
+    (``综合指数``, ``领域``, ``环节``, ``指标``); a level of mixed kinds by its depth (``第2层``)."""
+    if depth == 0:
+        return t("x_level_index", lang)
+    if all(n.is_leaf for n in level):
+        return t("x_level_indicators", lang)
+    if depth == 1:
+        return t("x_level_domains", lang)
+    if all(getattr(n, "stage", None) for n in level):
+        return t("x_level_stages", lang)
+    return t("x_level", lang, n=depth)
+
+
+def print_setup(ws, *, head_rows: int, n_cols: int, n_rows: int, filter_row: int | None = None) -> None:
+    """Ready to print and filter: landscape A4 fitted to the page width, the header rows repeated on every
+    page, an autofilter on the last header row over the data, the first header row tall enough for two
+    lines (its names wrap) so that it never runs into the second."""
+    from openpyxl.utils import get_column_letter
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9          # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0        # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.print_title_rows = f"1:{head_rows}"
+    last = get_column_letter(max(n_cols, 1))
+    row = filter_row or head_rows
+    ws.auto_filter.ref = f"A{row}:{last}{row + max(n_rows, 1)}"
+    if head_rows > 1:
+        ws.row_dimensions[1].height = 30
 
 
 MAX_ROWS_ALL_YEARS = 2000  # unit-years; above it the workbook holds the report years only (results.csv has all)
@@ -103,7 +140,7 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
 
     def header(ws, values, *, last: bool = True) -> list:
         kind = "head_last" if last else "head"
-        return [styled(ws, safe_text(v), kind) for v in values]
+        return [styled(ws, safe_text(v) if v is not None else None, kind) for v in values]
 
     def number(ws, v, fmt: str):
         return styled(ws, v, fmt)
@@ -117,19 +154,28 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
     row_keys = [(ui, yi, year) for ui in range(len(p.units)) for yi, year in shown]
     row_parts = _parts(len(row_keys), MAX_ROWS - 2)
     taken: set[str] = set()
+    # per node: score, rank, rank within the province; the index's sheet also the grade
+    per = 3
     for depth, level in enumerate(tree.levels):
-        col_parts = _parts(len(level), (MAX_COLS - n_id) // 2)
-        names = iter(_sheet_names(t("x_level", lang, n=depth), len(col_parts) * len(row_parts), taken))
+        graded = depth == 0 and bool(p.grades)
+        col_parts = _parts(len(level), (MAX_COLS - n_id - 1) // per)
+        names = iter(_sheet_names(level_name(tree, depth, level, lang), len(col_parts) * len(row_parts), taken))
         for cols in col_parts:
             nodes = [level[k] for k in cols]
             idx = [p.nidx[n.id] for n in nodes]
             for rows in row_parts:
                 ws = wb.create_sheet(next(names))
-                for c, wdt in enumerate([10, 14, 10, 7] + [11] * (2 * len(nodes)), start=1):
+                for c, wdt in enumerate([10, 14, 10, 7] + [11] * (per * len(nodes)) + ([8] if graded else []),
+                                        start=1):
                     ws.column_dimensions[get_column_letter(c)].width = wdt
                 ws.freeze_panes = f"{get_column_letter(n_id + 1)}3"
-                row1 = id_heads + [x for n in nodes for x in (f"{n.name.get(lang)} ({n.id})", "")]
-                row2 = [""] * n_id + [x for _ in nodes for x in (t("score", lang), t("rank", lang))]
+                row1 = id_heads + [x for n in nodes for x in (f"{n.name.get(lang)} ({n.id})", None, None)] \
+                    + ([t("grade", lang)] if graded else [])
+                row2 = id_heads + [x for _ in nodes for x in (t("score", lang), t("rank", lang),
+                                                              t("x_group_rank", lang))] \
+                    + ([t("grade", lang)] if graded else [])
+                # before the first row: a write-only sheet writes its properties with it
+                print_setup(ws, head_rows=2, n_cols=len(row1), n_rows=len(rows))
                 ws.append(header(ws, row1, last=False))
                 ws.append(header(ws, row2))
                 for r in rows:
@@ -139,9 +185,13 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
                     for k in idx:
                         s = p.score[ui, yi, k]
                         rk = p.rank[ui, yi, k]
-                        row += [number(ws, float(s) if ok(s) else None, "0.00"), int(rk) if ok(rk) else None]
+                        gr = p.grank[ui, yi, k]
+                        row += [number(ws, float(s) if ok(s) else None, "0.00"), int(rk) if ok(rk) else None,
+                                int(gr) if ok(gr) else None]
+                    if graded:
+                        row.append(safe_text(p.grade[ui, yi]) or None)
                     ws.append(row)
-                assert len(row1) == n_id + 2 * len(nodes) <= MAX_COLS
+                assert len(row1) == n_id + per * len(nodes) + graded <= MAX_COLS
 
     # weights: a row per node (cut to fit a sheet's rows), the RI tables used under the last part;
     # per-year weights (by: year): one block of rows a year, with the year in a last column
@@ -155,6 +205,7 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
         for c, wdt in zip("ABCDEFGHI", (20, 40, 16, 14, 12, 12, 10, 16, 8)):
             ws.column_dimensions[c].width = wdt
         ws.freeze_panes = "A2"
+        print_setup(ws, head_rows=1, n_cols=8 + bool(p.weights_by_year), n_rows=len(part))
         ws.append(header(ws, [t("m_node", lang), t("x_name", lang), t("m_parent", lang), t("m_method", lang),
                               t("m_local", lang), t("m_global", lang), "CR", t("m_ri", lang)]
                          + ([t("year", lang)] if p.weights_by_year else [])))
@@ -165,7 +216,7 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
             if ri and ri not in used_ri:
                 used_ri.append(ri)
             ws.append(text([n.id, "    " * tree.depth[n.id] + n.name.get(lang), tree.parent.get(n.id) or "",
-                            _cell(w.get("method")) or ""])
+                            method_word(str(_cell(w.get("method"))), lang) if _cell(w.get("method")) else ""])
                       + [number(ws, _cell(w.get("local_weight")), "0.0000"),
                          number(ws, _cell(w.get("global_weight")), "0.0000"), number(ws, _cell(w.get("cr")), "0.0000"),
                          safe_text(ri)] + ([year] if year is not None else []))
@@ -190,8 +241,9 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
                 for c, wdt in enumerate([10, 14, 10, 7] + [14] * len(leaves), start=1):
                     ws.column_dimensions[get_column_letter(c)].width = wdt
                 ws.freeze_panes = f"{get_column_letter(n_id + 1)}3"
+                print_setup(ws, head_rows=2, n_cols=n_id + len(leaves), n_rows=len(rows))
                 ws.append(header(ws, id_heads + [n.name.get(lang) for n in leaves], last=False))
-                ws.append(header(ws, [""] * n_id + [f"{n.unit_for(lang) or '—'} · {n.id}" for n in leaves]))
+                ws.append(header(ws, id_heads + [f"{n.unit_for(lang) or '—'} · {n.id}" for n in leaves]))
                 for r in rows:
                     ui, yi, year = row_keys[r]
                     info = p.units[ui]

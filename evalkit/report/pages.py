@@ -587,16 +587,18 @@ def compare_context(a, b, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,
 
 
 def render_compare_page(path: Path, a, b, table: pd.DataFrame, corr: pd.DataFrame, label_a: str, label_b: str,
-                        lang: str) -> Path:
+                        lang: str, back: str | None = None) -> Path:
     """Write ``compare.html``: what A and B are, rank correlations per year, last year's shifts per city.
 
     a, b : :class:`evalkit.pipeline.Result` of the same project (tree, units, years).
     table : compare.csv (unit, year, node, score_a, score_b, score_shift, rank_a, rank_b, rank_shift).
     corr : :func:`evalkit.analysis.compare.rank_correlations` (year, node, spearman, kendall, max_abs_rank_shift).
+    back : the overview beside it (``2024/index.html``), linked at the top; None: no link.
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     ctx = compare_context(a, b, table, corr, label_a, label_b, lang)
+    ctx["back_href"] = back
     html = _env().get_template("compare.html.j2").render(**ctx)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,16 +1,29 @@
-"""Optional PDFs of the rendered scorecards, with WeasyPrint (extra ``evalkit[pdf]``).
+"""PDFs of the rendered pages and the year's report book, with WeasyPrint (extra ``evalkit[pdf]``).
 
-``write_pdfs`` converts ``<out>/<year>/<unit>.html`` (already rendered) into
-``<out>/<year>/<unit>.pdf``.  WeasyPrint needs Pango, and Chinese text needs
-a CJK font; when either is missing it raises ``RuntimeError`` saying how to
-install them (the CLI prints it as an error line).
+``write_pdfs`` converts ``<out>/<year>/<page>.html`` (already rendered) into a PDF beside each
+page — every scorecard, the overview, the regional page and the methods annex — and binds them
+into ``<out>/<year>/book-<year>.pdf``: a cover, a contents page with page numbers, then the
+overview, the regional page, every scorecard and the annex, with a PDF outline (bookmarks) of
+every part and of each part's headings (WeasyPrint makes them from h1–h6). WeasyPrint needs Pango,
+and Chinese text needs a CJK font; when either is missing it raises ``RuntimeError`` saying how
+to install them (the CLI prints it as an error line).
+
+Engine: WeasyPrint renders the print stylesheet as the screen shows it (same fonts, embedded as
+CID subsets) and writes the outline itself. A page takes about 1.5 s in a warm process, so the
+pages are converted by ``jobs`` long-lived worker processes (the first page of a process pays
+for loading the fonts); the book is bound from the finished PDFs with pypdf, which copies pages
+without laying them out again.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 import subprocess
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import Callable, Sequence
 
 from ..unitids import unit_file_stem
 
@@ -27,6 +40,14 @@ def _weasyprint():
     return weasyprint
 
 
+def _pypdf():
+    try:
+        import pypdf
+    except ImportError as e:
+        raise RuntimeError(f"the report book needs pypdf ({e}); {FIX}") from e
+    return pypdf
+
+
 def cjk_fonts() -> list[str] | None:
     """Families fontconfig offers for Chinese; None when fc-list is not available."""
     exe = shutil.which("fc-list")
@@ -40,29 +61,128 @@ def cjk_fonts() -> list[str] | None:
 
 
 def check_pdf_support() -> None:
-    """Raise RuntimeError (with the fix) unless WeasyPrint, Pango and a CJK font are present."""
+    """Raise RuntimeError (with the fix) unless WeasyPrint, Pango, pypdf and a CJK font are present."""
     _weasyprint()
+    _pypdf()
     fonts = cjk_fonts()
     if fonts is not None and not fonts:
         raise RuntimeError(f"PDF output needs a Chinese (CJK) font, none is installed; {FIX}")
 
 
-def write_pdfs(out_dir: Path, years: list[int], units: list[str], lang: str = "zh") -> list[Path]:
-    """Convert each rendered scorecard to PDF beside its HTML; returns the PDF paths.
+def html_to_pdf(html: str) -> str:
+    """Convert one rendered page to PDF beside it; returns the PDF's path."""
+    weasyprint = _weasyprint()
+    src = Path(html)
+    pdf = src.with_suffix(".pdf")
+    weasyprint.HTML(filename=str(src), base_url=str(src.parent)).write_pdf(str(pdf))
+    return str(pdf)
 
-    ``lang`` is accepted for symmetry with the renderer (the HTML already
-    carries its language).  Missing HTML files raise FileNotFoundError.
+
+def _init_worker(parent: int) -> None:
+    from ..workers import die_with_parent
+
+    die_with_parent(parent)
+    _weasyprint()
+
+
+def convert(pages: Sequence[Path], *, jobs: int = 1,
+            progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """PDF beside each page, by ``jobs`` worker processes (in this process with one); in ``pages``' order.
+
+    Any page failing raises (the caller's output folder is then left as it was).
+    """
+    total = len(pages)
+    done = 0
+    out: dict[str, Path] = {}
+    if jobs <= 1 or total < 4:
+        for p in pages:
+            out[str(p)] = Path(html_to_pdf(str(p)))
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(os.getpid(),)) as ex:
+            futs = {ex.submit(html_to_pdf, str(p)): p for p in pages}
+            for fut in as_completed(futs):
+                out[str(futs[fut])] = Path(fut.result())
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+    return [out[str(p)] for p in pages]
+
+
+def bind_book(path: Path, parts: Sequence[tuple[str, Path]], *, cover_html: Callable[[list[int]], str],
+              base: Path) -> Path:
+    """Bind ``parts`` (outline title, PDF) behind a cover with contents into one PDF with bookmarks.
+
+    ``cover_html(first_pages)`` returns the cover and contents page as HTML, given the first page of
+    every part in the book (1-based); it is rendered until its own page count is stable.
+    """
+    pypdf = _pypdf()
+    weasyprint = _weasyprint()
+    counts = [len(pypdf.PdfReader(str(f)).pages) for _, f in parts]
+    front_n = 2
+    for _ in range(4):  # the contents may take more pages than guessed: lay it out again
+        firsts, at = [], front_n + 1
+        for n in counts:
+            firsts.append(at)
+            at += n
+        front = weasyprint.HTML(string=cover_html(firsts), base_url=str(base)).write_pdf()
+        got = len(pypdf.PdfReader(io.BytesIO(front)).pages)
+        if got == front_n:
+            break
+        front_n = got
+    writer = pypdf.PdfWriter()
+    writer.append(io.BytesIO(front), import_outline=True)
+    for title, f in parts:
+        writer.append(str(f), outline_item=title, import_outline=True)
+    writer.page_mode = "/UseOutlines"  # a viewer opens the book with its bookmarks shown
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as fh:
+        writer.write(fh)
+    os.replace(tmp, path)
+    return path
+
+
+def write_pdfs(out_dir: Path, years: list[int], units: list[str], lang: str = "zh", *, jobs: int = 1,
+               progress: Callable[[int, int], None] | None = None,
+               book: Callable[[int, list[tuple[str, str, Path]], list[int]], str] | None = None,
+               labels: dict[str, str] | None = None, part_names: dict[str, str] | None = None) -> list[Path]:
+    """PDF of every rendered page of each year, and with ``book`` the year's ``book-<year>.pdf``.
+
+    Pages: the overview (``index.html``), the regional page and the methods annex where rendered, and
+    every unit's scorecard. ``book(year, parts, first_pages)`` returns the cover-and-contents HTML for
+    the parts ``(kind, title, pdf)``; ``labels`` names the units and ``part_names`` the other pages in
+    the outline. Missing scorecards raise FileNotFoundError.
     """
     check_pdf_support()
-    weasyprint = _weasyprint()
-    out: list[Path] = []
     out_dir = Path(out_dir)
+    labels = labels or {}
+    part_names = part_names or {}
+    plan: list[tuple[int, str, str, Path]] = []   # (year, kind, outline title, html)
     for y in years:
+        folder = out_dir / str(y)
+        heads = [("overview", "index.html"), ("region", "region.html")]
+        for kind, name in heads:
+            if (folder / name).is_file():
+                plan.append((y, kind, part_names.get(kind, name), folder / name))
         for uid in units:
-            html = out_dir / str(y) / f"{unit_file_stem(uid)}.html"
+            html = folder / f"{unit_file_stem(uid)}.html"
             if not html.is_file():
                 raise FileNotFoundError(f"{html}: scorecard not rendered")
-            pdf = html.with_suffix(".pdf")
-            weasyprint.HTML(filename=str(html), base_url=str(html.parent)).write_pdf(str(pdf))
-            out.append(pdf)
-    return out
+            plan.append((y, "unit", labels.get(uid, uid), html))
+        if (folder / "methods.html").is_file():
+            plan.append((y, "methods", part_names.get("methods", "methods.html"), folder / "methods.html"))
+    # the long pages first: a worker left with one long page at the end would idle the others
+    order = sorted(range(len(plan)), key=lambda i: plan[i][1] == "unit")
+    pdfs = convert([plan[i][3] for i in order], jobs=jobs, progress=progress)
+    pdf_of = {order[k]: pdfs[k] for k in range(len(order))}
+    written = [pdf_of[i] for i in range(len(plan))]
+    if book is not None:
+        for y in years:
+            parts = [(plan[i][1], plan[i][2], pdf_of[i]) for i in range(len(plan)) if plan[i][0] == y]
+            path = out_dir / str(y) / f"book-{y}.pdf"
+            bind_book(path, [(title, f) for _, title, f in parts],
+                      cover_html=lambda firsts, y=y, parts=parts: book(y, parts, firsts), base=out_dir / str(y))
+            written.append(path)
+    return written

@@ -74,8 +74,20 @@ def method_html(p: C.Prepared, env: jinja2.Environment, lang: str, year: int | N
 
 
 def render_scorecard(p: C.Prepared, env: jinja2.Environment, unit_id: str, year: int, lang: str) -> str:
+    """A city's page; the methods live once in the year's annex (methods.html), linked from the page."""
     ctx = C.scorecard(p, unit_id, year, lang)
-    return env.get_template("scorecard.html.j2").render(method_html=method_html(p, env, lang, year), **ctx)
+    return env.get_template("scorecard.html.j2").render(annex_href="methods.html", **ctx)
+
+
+def render_methods_annex(p: C.Prepared, env: jinja2.Environment, year: int, lang: str) -> str:
+    """``<year>/methods.html``: the methods, weight and RI tables, input checksums, attainment by indicator."""
+    from .context.methods import annex_attainment
+    from .i18n import t
+
+    ctx = C.common_context(p, lang, year)
+    ctx["page_title"] = f"{ctx['title']} · {ctx['year_label']} · {t('annex_title', lang)}"
+    return env.get_template("methods.html.j2").render(method_html=method_html(p, env, lang, year),
+                                                      attainment_rows=annex_attainment(p, year, lang), **ctx)
 
 
 def render_overview(p: C.Prepared, env: jinja2.Environment, year: int, lang: str) -> str:
@@ -150,6 +162,13 @@ def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: s
             summary.files.append(path)
         except Exception as e:
             summary.failures.append((f"index/{y}", _reason(e)))
+        try:
+            path = out_dir / str(y) / "methods.html"
+            path.write_text(render_methods_annex(p, env, y, lang), encoding="utf-8")
+            summary.pages += 1
+            summary.files.append(path)
+        except Exception as e:
+            summary.failures.append((f"methods/{y}", _reason(e)))
         tick(1)
     if inp.tables.get("disparity") is not None:  # <year>/region.html, linked from the overview
         from .region import render_region_page

@@ -55,8 +55,13 @@ def test_cli_templates_merge_status_round_trip(cwd):
     assert {u: float(v) for u, v in zip(got["unit"], got["value"])} == filled
     r = run("collect", "status", "proj", "--year", str(YEAR), "--out", "st", cwd=cwd)
     assert r.returncode == 0, r.stderr
-    assert "市财政局 (municipal-finance-bureau): complete (1 indicators)" in r.stdout
-    assert "市统计局 (municipal-statistics-bureau): owes 41 of 41 values" in r.stdout
+    # the project's language (zh) throughout: no English words on the terminal
+    assert "市财政局 (municipal-finance-bureau)：已报齐（1 个指标）" in r.stdout
+    assert "市统计局 (municipal-statistics-bureau)：待报 41 个数值（共 41 个）" in r.stdout
+    assert r.stdout.rstrip().endswith(f"已写入 st/collect-status-{YEAR}.csv")
+    assert not any(w in r.stdout for w in ("owes", "complete", "wrote", "values given"))
+    r = run("collect", "status", "proj", "--year", str(YEAR), "--out", "st", "--lang", "en", cwd=cwd)
+    assert "Municipal finance bureau (municipal-finance-bureau): complete (1 indicators)" in r.stdout
     assert r.stdout.rstrip().endswith(f"wrote st/collect-status-{YEAR}.csv")
     st = pd.read_csv(cwd / "st" / f"collect-status-{YEAR}.csv", dtype=str, keep_default_na=False)
     assert list(st.columns) == ["department", "department_zh", "department_en", "indicator", "name_zh", "name_en",

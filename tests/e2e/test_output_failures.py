@@ -83,7 +83,7 @@ def test_one_failed_scorecard_keeps_the_previous_output(tmp_path, previous, monk
     r = run_cli("run", str(p), "--jobs", jobs, "--year", "2020", "--year", "2021", cwd=tmp_path)
     assert r.returncode == 3, r.stderr
     lines = error_lines(r.stderr)
-    assert len(lines) == 1 and "internal error" in lines[0] and "2 of 12 pages" in lines[0], r.stderr  # 8 scorecards, 2 overviews, 2 regional
+    assert len(lines) == 1 and "internal error" in lines[0] and "2 of 14 pages" in lines[0], r.stderr  # 8 scorecards, 2 overviews, 2 regional, 2 methods annexes
     assert "u3: OverflowError" in lines[0] and "left as it was" in lines[0]
     assert snapshot(out) == before and siblings(out) == []
 
@@ -143,16 +143,16 @@ def cells(path: Path) -> dict[tuple, object]:
 def test_results_xlsx_splits_sheets_that_exceed_excel_limits(tmp_path, monkeypatch):
     p = project(tmp_path / "p")
     assert run_cli("run", str(p), "--out", "wide", cwd=tmp_path).returncode == 0
-    monkeypatch.setattr(excel, "MAX_COLS", 4 + 2 * 3)  # 3 nodes (6 columns) or 6 indicators beside the ids
+    monkeypatch.setattr(excel, "MAX_COLS", 4 + 3 * 2 + 1)  # 2 nodes (score, rank, province rank) or 7 indicators
     monkeypatch.setattr(excel, "MAX_ROWS", 2 + 3)      # 3 unit-years under the two header rows
     r = run_cli("run", str(p), "--out", "split", "--jobs", "2", cwd=tmp_path)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     wb = load_workbook(tmp_path / "split" / "results.xlsx")
     for ws in wb.worksheets:
-        assert ws.max_column <= 10 and ws.max_row <= 5 or ws.title.startswith("权重"), (ws.title, ws.dimensions)
+        assert ws.max_column <= 11 and ws.max_row <= 5 or ws.title.startswith("权重"), (ws.title, ws.dimensions)
     names = wb.sheetnames
-    # level 2 has 4 leaves: 2 column parts × 3 row parts (8 unit-years); raw values: 1 × 3
-    assert [n for n in names if n.startswith("第2层")] == [f"第2层 ({k})" for k in range(1, 7)]
+    # level 2 has 4 leaves (sheet 指标): 2 column parts × 3 row parts (8 unit-years); raw values: 1 × 3
+    assert [n for n in names if n.startswith("指标")] == [f"指标 ({k})" for k in range(1, 7)]
     assert [n for n in names if n.startswith("原始数据")] == [f"原始数据 ({k})" for k in range(1, 4)]
     assert len(names) == len(set(names))
     whole = cells(tmp_path / "wide" / "results.xlsx")

@@ -258,7 +258,8 @@ def test_merge_all_departments_values_equal_what_was_filled(proj):
     # status: nothing owed any more
     cov = coverage(proj, year=YEAR)
     assert int(cov.table["owed"].sum()) == 0
-    assert "complete" in format_status(cov.table, cov.labels, year=YEAR)
+    assert "complete" in format_status(cov.table, cov.labels, year=YEAR, lang="en")
+    assert "已报齐" in format_status(cov.table, cov.labels, year=YEAR, lang="zh")
 
 
 def test_merge_every_kind_of_mistake_is_located_and_nothing_is_written(proj):
@@ -498,8 +499,10 @@ def test_status_lists_owed_indicators_and_cities_per_department(proj):
     assert t.loc["gov_it_spend_share", "owed_units"] == "320100"
     assert (t.loc["gov_it_spend_share", "given"], t.loc["gov_it_spend_share", "owed"]) == (40, 1)
     assert t.loc["population", "owed"] == 41 and t.loc["population", "department"] == "municipal-statistics-bureau"
-    text = format_status(cov.table, cov.labels, year=YEAR)
-    assert "市财政局 (municipal-finance-bureau): owes 1 of 41 values" in text
+    text = format_status(cov.table, cov.labels, year=YEAR, lang="en")
+    assert "Municipal finance bureau (municipal-finance-bureau): owes 1 of 41 values" in text
+    zh = format_status(cov.table, cov.labels, year=YEAR, lang="zh")   # one language a run: no English words
+    assert "市财政局 (municipal-finance-bureau)：待报 1 个数值（共 41 个）" in zh and "owes" not in zh
     assert "南京 320100" in text
 
 

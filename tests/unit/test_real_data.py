@@ -105,7 +105,7 @@ def test_province_sheet_mapped_runs_without_a_units_file(tmp_path):
                                df[(df["省份"] == "江苏省") & (df["时间"] == 2022)][LEAVES].to_numpy()[0])
     summary = evalkit_run(tmp_path)
     files = sorted(p.name for p in (tmp_path / "out" / "2023").glob("*.html"))
-    assert f"{unit_file_stem('江苏省')}.html" in files and len(files) == len(PROVINCES) + 2  # + index, region
+    assert f"{unit_file_stem('江苏省')}.html" in files and len(files) == len(PROVINCES) + 3  # + index, region, methods annex
     res = pd.read_csv(tmp_path / "out" / "results.csv", dtype={"unit": str})
     assert set(res["unit"]) == set(PROVINCES) and "coverage" in res.columns
     index = (tmp_path / "out" / "2023" / "index.html").read_text(encoding="utf-8")

@@ -256,7 +256,7 @@ def test_render_reports_writes_and_counts_the_region_page_and_lists_a_failure(de
 
     _, inp, _ = demo
     s = render_reports(inp, tmp_path / "a", years=[2023, YEAR], lang="zh")
-    assert s.pages == 2 * (41 + 1 + 1) and s.failures == []  # scorecards, overview, regional page per year
+    assert s.pages == 2 * (41 + 1 + 1 + 1) and s.failures == []  # scorecards, overview, methods annex, regional page
     assert (tmp_path / "a" / "2023" / "region.html").is_file() and (tmp_path / "a" / str(YEAR) / "region.html").is_file()
 
     def boom(*a, **k):
@@ -264,4 +264,4 @@ def test_render_reports_writes_and_counts_the_region_page_and_lists_a_failure(de
 
     monkeypatch.setattr(region_mod, "render_region_page", boom)
     s = render_reports(inp, tmp_path / "b", years=[YEAR], lang="zh")
-    assert s.pages == 42 and [f[0] for f in s.failures] == [f"region/{YEAR}"] and "disk full" in s.failures[0][1]
+    assert s.pages == 43 and [f[0] for f in s.failures] == [f"region/{YEAR}"] and "disk full" in s.failures[0][1]

@@ -235,9 +235,9 @@ def test_templates_dir_is_the_checkout_reports_folder():
 def test_all_unit_year_pages_render(rendered, inp):
     out, summary = rendered
     assert summary.failures == []
-    assert summary.pages == 4 * 3 + 3
+    assert summary.pages == 4 * 3 + 3 + 3                             # + one methods annex a year
     for y in YEARS:
-        assert (out / str(y) / "index.html").is_file()
+        assert (out / str(y) / "index.html").is_file() and (out / str(y) / "methods.html").is_file()
         for uid in inp.units["id"]:
             assert (out / str(y) / f"{uid}.html").is_file()
 
@@ -295,7 +295,7 @@ def test_script_name_is_shown_as_text(rendered):
         assert EVIL in page.visible
         assert "script" not in page.tags
     # the note with markup is escaped too
-    assert "a warning about &lt;b&gt;things&lt;/b&gt;" in (out / "2023" / "x-evil.html").read_text(encoding="utf-8")
+    assert "a warning about &lt;b&gt;things&lt;/b&gt;" in (out / "2023" / "methods.html").read_text(encoding="utf-8")
 
 
 def test_missing_values_render_as_dash_not_nan(rendered, inp):
@@ -354,9 +354,11 @@ def test_english_pages(inp, tmp_path):
     s = render_reports(inp, tmp_path, years=[2023], lang="en")
     assert s.failures == []
     text = Page((tmp_path / "2023" / "320500.html").read_text(encoding="utf-8")).visible
-    for word in ("Composite score", "Government", "Input", "Outcome", "Methodology", "Strengths",
-                 "Demonstration data", "Suzhou", "320500", "cn_textbook"):
+    for word in ("Composite score", "Government", "Input", "Outcome", "methods annex", "Strengths",
+                 "Demonstration data", "Suzhou", "320500"):
         assert word in text, word
+    annex = Page((tmp_path / "2023" / "methods.html").read_text(encoding="utf-8")).visible
+    assert "Methodology" in annex and "Chinese textbook RI table" in annex and "综合得分" not in annex
     assert "综合得分" not in text
     html = (tmp_path / "2023" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in html and "League table" in html
@@ -462,7 +464,7 @@ def test_parallel_render_matches_serial_and_reports_progress(inp, tmp_path):
     calls = []
     s1 = render_reports(inp, tmp_path / "a", years=YEARS, jobs=1)
     s2 = render_reports(inp, tmp_path / "b", years=YEARS, jobs=2, progress=lambda d, t: calls.append((d, t)))
-    assert s1.failures == s2.failures == [] and s1.pages == s2.pages == 15
+    assert s1.failures == s2.failures == [] and s1.pages == s2.pages == 18
     for f in sorted((tmp_path / "a").rglob("*.html")):
         assert f.read_text(encoding="utf-8") == (tmp_path / "b" / f.relative_to(tmp_path / "a")).read_text(
             encoding="utf-8")
@@ -478,10 +480,15 @@ def test_environment_is_built_once_per_process(inp, tmp_path):
 
 def test_methodology_appendix(rendered):
     out, _ = rendered
-    text = Page((out / "2023" / "320500.html").read_text(encoding="utf-8")).visible
-    for s in ("minmax", "arithmetic", "weights/test.yaml", "cn_textbook", "0.58", "9.9.9", "ab" * 32,
+    card = Page((out / "2023" / "320500.html").read_text(encoding="utf-8"))
+    # the card links the year's annex and repeats none of it (no checksums, no weight table)
+    assert "methods.html" in card.links and "ab" * 32 not in card.visible and "一致性比率" not in card.visible
+    text = Page((out / "2023" / "methods.html").read_text(encoding="utf-8")).visible
+    # methods in words of the page's language; the scheme by its file name, not where it lies
+    for s in ("极差标准化", "加权算术平均", "test.yaml", "国内教材 RI 表", "0.58", "9.9.9", "ab" * 32,
               "市政务局", "市环保局", "impute", "k=3", "2021–2023"):
         assert s in text, s
+    assert "weights/test.yaml" not in text and "minmax" not in text and "cn_textbook" not in text
 
 
 def test_print_css_rules(rendered):
@@ -496,17 +503,25 @@ def test_xlsx_sheets_and_frozen_panes(inp, tmp_path):
 
     path = write_results_xlsx(inp, tmp_path / "results.xlsx", lang="zh")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["第0层", "第1层", "第2层", "第3层", "权重", "原始数据", "数据标记"]
-    ws = wb["第1层"]
+    # sheets named by level (the index, the domains, the stages, the indicators)
+    assert wb.sheetnames == ["综合指数", "领域", "环节", "指标", "权重", "原始数据", "数据标记"]
+    ws = wb["领域"]
     assert ws.freeze_panes == "E3"
     assert ws["A1"].value == "代码" and ws["E1"].value == "政务 (gov)" and ws["E2"].value == "得分"
+    assert ws["F2"].value == "排名" and ws["G2"].value == "省内排名" and ws["A2"].value == "代码"
     assert ws.max_row == 2 + 4 * 3
     r = inp.results
     want = r[(r.unit == "320500") & (r.year == 2021) & (r.node == "gov")].iloc[0]
     row = next(row for row in ws.iter_rows(min_row=3, values_only=True) if row[0] == "320500" and row[3] == 2021)
     assert row[4] == pytest.approx(want["score"]) and row[5] == int(want["rank"])
-    leaves = wb["第3层"]
-    assert leaves.max_column == 4 + 2 * 8
+    assert row[6] == int(want["group_rank"])
+    # ready to print and filter: landscape, fitted to the width, heads repeated, a filter on row 2
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth == 1 and ws.print_title_rows == "$1:$2"
+    assert ws.auto_filter.ref == f"A2:{ws.cell(2, ws.max_column).column_letter}{2 + 4 * 3}"
+    assert ws.row_dimensions[1].height == 30
+    leaves = wb["指标"]
+    assert leaves.max_column == 4 + 3 * 8
     w = wb["权重"]
     assert w.freeze_panes == "A2"
     vals = [c.value for c in w["A"]]
@@ -518,7 +533,7 @@ def test_xlsx_sheets_and_frozen_panes(inp, tmp_path):
                for k, v in enumerate(row[4:]) if v is None]
     assert missing == [("331000", 2021, "env_outcome_2")]
     en = load_workbook(write_results_xlsx(inp, tmp_path / "en.xlsx", lang="en"))
-    assert en.sheetnames == ["Level 0", "Level 1", "Level 2", "Level 3", "Weights", "Raw values", "Data flags"]
+    assert en.sheetnames == ["Index", "Domains", "Stages", "Indicators", "Weights", "Raw values", "Data flags"]
 
 
 # ------------------------------------------------------------------ PDF (optional extra)
@@ -570,7 +585,9 @@ def test_pdf_embeds_cjk_font_and_text(rendered, inp, tmp_path):
         for d in ("2023",):
             shutil.copytree(out / d, tmp_path / d)
         files = pdf.write_pdfs(tmp_path, [2023], ["320500"], "zh")
-        assert files == [tmp_path / "2023" / "320500.pdf"]
+        # the overview, the scorecard and the methods annex, each beside its page
+        assert files == [tmp_path / "2023" / n for n in ("index.pdf", "320500.pdf", "methods.pdf")]
+        files = [tmp_path / "2023" / "320500.pdf"]
         fonts = subprocess.run(["pdffonts", str(files[0])], capture_output=True, text=True, check=True).stdout
         assert re.search(r"CJK|Han|WenQuanYi|YaHei|PingFang", fonts), fonts
         text = subprocess.run(["pdftotext", str(files[0]), "-"], capture_output=True, text=True, check=True).stdout
@@ -585,7 +602,7 @@ def test_pdf_embeds_cjk_font_and_text(rendered, inp, tmp_path):
         except RuntimeError as e:
             assert "pip install 'evalkit[pdf]'" in str(e)
         else:
-            assert files[0].read_bytes()[:5] == b"%PDF-"
+            assert all(f.read_bytes()[:5] == b"%PDF-" for f in files)
 
 
 # ------------------------------------------------------------------ overview: movers, rank-change chart, notices
@@ -743,7 +760,7 @@ def test_overview_quality_table_counts_provisional_cells(rendered, inp):
 
 def test_method_appendix_lists_provisional_values(rendered):
     out, _ = rendered
-    html = (out / "2023" / "320500.html").read_text(encoding="utf-8")
+    html = (out / "2023" / "methods.html").read_text(encoding="utf-8")
     block = html.split('class="data compact prov-used"', 1)[1].split("</table>", 1)[0]
     rows = [Page(r).visible.split() for r in re.findall(r"<tr><td>(.*?)</tr>", block)]
     assert rows == [["苏州", "320500", "2023", "政务投入指标1"], ["台州", "331000", "2023", "环保效果指标1"]]
@@ -755,7 +772,7 @@ def test_method_appendix_truncates_a_long_provisional_list(tmp_path):
     cells = {(u, y, lid) for u in range(4) for y in range(3) for lid in leaves}        # 96 cells
     inp = build_input(prov_cells=cells)
     render_reports(inp, tmp_path, years=[2023], lang="en")
-    html = (tmp_path / "2023" / "320500.html").read_text(encoding="utf-8")
+    html = (tmp_path / "2023" / "methods.html").read_text(encoding="utf-8")
     block = html.split('class="data compact prov-used"', 1)[1].split("</table>", 1)[0]
     assert block.count("<tr><td>") == C.PROV_LIST_MAX
     assert "… and 66 more" in Page(html).visible and "96 provisional values in all" in Page(html).visible

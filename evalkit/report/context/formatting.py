@@ -123,3 +123,28 @@ def _fmt_w(v: Any) -> str:
 def css_markup(text: str) -> Markup:
     """Inline CSS: safe because it comes from the templates folder, not the data."""
     return Markup(text.replace("</", "<\\/"))
+
+
+#: Units of measurement that count whole things (a measure word alone, or its English plural):
+#: their values are shown without decimals ("83 个", not "83.00 个").
+COUNT_UNITS = frozenset("个 门 张 人 件 项 次 家 所 条 台 套 部 座 级 户 名 篇 起 辆 块 处 万人次 人次".split()) | frozenset(
+    ("count", "courses", "beds", "persons", "people", "items", "cases", "times", "level", "units"))
+
+
+def precision_for(unit: str) -> int | None:
+    """Decimals a value of this unit is shown with: counts 0, shares (%) 1; None: by magnitude."""
+    u = (unit or "").strip()
+    if u in COUNT_UNITS or u.lower() in COUNT_UNITS:
+        return 0
+    if u in ("%", "％", "‰"):
+        return 1
+    return None
+
+
+def fmt_measure(v: Any, unit: str) -> str:
+    """A raw value in its unit's precision (counts whole, shares one decimal), else as ``fmt_raw``."""
+    d = precision_for(unit)
+    if d is None or not ok(v):
+        return fmt_raw(v)
+    return f"{float(v):,.{d}f}".replace("-", MINUS) if abs(float(v)) >= 1000 else \
+        f"{float(v):.{d}f}".replace("-", MINUS)

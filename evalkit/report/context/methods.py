@@ -8,9 +8,62 @@ from typing import Mapping
 import numpy as np
 
 from ...version import __version__
-from ..i18n import t
+from ..i18n import catalogue, t
 from .formatting import DASH, _fmt_w, ok, _plain
 from .prepared import Prepared, PROV_LIST_MAX, RI_TABLES
+
+
+_IMPUTE_WORDS = ("interpolate", "carry", "group_mean", "group_median", "mean", "median", "panel_mean",
+                 "panel_median")
+
+
+def method_word(word: str, lang: str) -> str:
+    """A method's word of the project file (``entropy``, ``combined:mdi``, ``cn_textbook``) in the reader's language.
+
+    A word the catalogue does not know (a method added later) is shown as written.
+    """
+    cat = catalogue(lang)
+    parts = [cat.get(f"mw_{w}", w) for w in str(word).split(":") if w]
+    return f"{parts[0]}（{parts[1]}）" if len(parts) == 2 and lang == "zh" else (
+        f"{parts[0]} ({parts[1]})" if len(parts) == 2 else "".join(parts))
+
+
+def _num(v) -> str:
+    return f"{float(v):g}" if ok(v) else str(v)
+
+
+def prep_sentence(p: Prepared, step: str, rec, lang: str) -> str | None:
+    """A preparation step of the step log as a sentence of the catalogue (None: not one it knows).
+
+    Readers see what was done in their language, never the parameter names of the project file.
+    """
+    sep = "、" if lang == "zh" else ", "
+    try:
+        if step == "derived" and isinstance(rec, (list, tuple)):
+            names = [p.node_name(str(d.get("indicator")), lang) for d in rec if isinstance(d, Mapping)]
+            return t("m_prep_derived", lang, n=len(names), names=sep.join(names))
+        if not isinstance(rec, Mapping):
+            return None
+        par = rec.get("params") or {}
+        if step == "screen":
+            return t("m_prep_screen", lang, unit=f"{100 * float(par['min_coverage_unit']):g}%",
+                     indicator=f"{100 * float(par['min_coverage_indicator']):g}%",
+                     units=len(rec.get("dropped_units") or []), indicators=len(rec.get("dropped_indicators") or []))
+        if step == "impute":
+            chain = [t(f"m_impute_{w}", lang) if w in _IMPUTE_WORDS else str(w) for w in par.get("chain", [])]
+            arrow = " → "
+            return t("m_prep_impute", lang, chain=arrow.join(chain), cells=int(rec.get("cells", 0)))
+        if step == "treat":
+            cols = rec.get("columns") or []
+            logs = sum(1 for c in cols if isinstance(c, Mapping) and str(c.get("method", "")).startswith("log"))
+            said = t("m_prep_treat", lang, skew=_num(par["skew"]), kurt=_num(par["kurt"]),
+                     winmax=_num(par["winmax"]), n=len(cols), cells=int(rec.get("cells", 0)))
+            if par.get("log"):
+                said += t("m_prep_treat_log", lang, n=logs)
+            return said
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
 
 
 def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
@@ -26,14 +79,22 @@ def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
     weighting = m.pop("weighting", None) or m.pop("nodes", None) or {}
     scope = str(norm.pop("scope", "panel")) if norm else ""
     scope_text = {"panel": t("m_scope_panel", lang), "year": t("m_scope_year", lang)}.get(scope, scope)
-    overrides = [f"{n.name.get(lang)}: {n.aggregate}" for n in p.tree.nodes if n.aggregate]
+    overrides = [f"{n.name.get(lang)}: {method_word(str(n.aggregate), lang)}" for n in p.tree.nodes if n.aggregate]
 
     def kv(d: Mapping) -> str:
-        return "; ".join(f"{k}={_plain(v)}" for k, v in d.items() if v not in (None, "", [], {}))
+        # a known option in words of the catalogue (最低权重占比 0.5), an unknown one as written
+        cat = catalogue(lang)
+        return "; ".join(f"{cat.get('mo_' + str(k), str(k))}{'' if 'mo_' + str(k) in cat else '='}"
+                         f"{' ' if 'mo_' + str(k) in cat else ''}{_plain(v)}"
+                         for k, v in d.items() if v not in (None, "", [], {}))
 
     prep_rows = []
     if isinstance(prep, Mapping):      # {step: {params: {...}, cells: n, ...}} as the pipeline records it
         for name, rec in prep.items():
+            said = prep_sentence(p, str(name), rec, lang)
+            if said is not None:       # a step the catalogue can say in words
+                prep_rows.append({"step": t(f"m_step_{name}", lang), "target": "", "params": said})
+                continue
             if isinstance(rec, Mapping):
                 rec = dict(rec)
                 params = rec.pop("params", {})
@@ -69,9 +130,10 @@ def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
         weights.append({
             "id": n.id, "name": n.name.get(lang), "depth": p.tree.depth[n.id], "leaf": n.is_leaf,
             "parent": p.node_name(parent, lang) if parent else "",
-            "method": "" if method is None or (isinstance(method, float) and math.isnan(method)) else str(method),
+            "method": "" if method is None or (isinstance(method, float) and math.isnan(method))
+            else method_word(str(method), lang),
             "local": _fmt_w(w.get("local_weight")), "global": _fmt_w(w.get("global_weight")),
-            "cr": _fmt_w(w.get("cr")), "ri": ri,
+            "cr": _fmt_w(w.get("cr")), "ri": method_word(ri, lang) if ri else "",
         })
     ahp = []
     if isinstance(weighting, Mapping):
@@ -84,12 +146,12 @@ def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
             if ri and ri not in ri_used:
                 ri_used.append(ri)
             ri_n = RI_TABLES.get(ri, ())
-            ahp.append({"name": p.node_name(str(nid), lang), "method": str(w.get("method") or ""),
+            ahp.append({"name": p.node_name(str(nid), lang), "method": method_word(str(w.get("method") or ""), lang),
                         "n": str(n_children) if n_children else "",
                         "lambda_max": f"{float(w['lambda_max']):.4f}" if ok(w.get("lambda_max")) else "",
-                        "cr": f"{float(w['cr']):.4f}", "ri_table": ri,
+                        "cr": f"{float(w['cr']):.4f}", "ri_table": method_word(ri, lang),
                         "ri": f"{ri_n[n_children - 1]:g}" if ri_n and 0 < n_children <= len(ri_n) else ""})
-    ri_tables = [{"name": name, "title": t("m_ri_table", lang, name=name),
+    ri_tables = [{"name": name, "title": t("m_ri_table", lang, name=method_word(name, lang)),
                   "values": [f"{v:g}" for v in RI_TABLES[name]]} for name in ri_used if name in RI_TABLES]
 
     sources: dict[str, list[str]] = {}
@@ -119,13 +181,14 @@ def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
         "provisional": provisional,
         "provisional_more": t("and_more", lang, n=len(cells) - PROV_LIST_MAX) if len(cells) > PROV_LIST_MAX else "",
         "provisional_total": t("m_prov_total", lang, n=len(cells)) if cells else "",
-        "norm_method": str(norm.pop("method", "")) if norm else "",
+        "norm_method": method_word(str(norm.pop("method", "")), lang) if norm else "",
         "norm_scope": scope_text,
         "norm_extra": kv(norm) if norm else "",
-        "agg_method": str(agg.pop("method", "")) if agg else "",
+        "agg_method": method_word(str(agg.pop("method", "")), lang) if agg else "",
         "agg_extra": kv(agg) if agg else "",
         "agg_overrides": overrides,
-        "scheme": str(scheme or ""),
+        # a file name, never where it is installed: the readers of a page have no use for the path
+        "scheme": str(scheme or "").replace("\\", "/").rsplit("/", 1)[-1],
         "scale": f"{p.scale[0]:g}–{p.scale[1]:g}",
         "grades": ", ".join(f"{k} ≥ {v:g}" if isinstance(v, (int, float)) else f"{k} ≥ {v}"
                             for k, v in p.grades.items()) or t("m_none", lang),
@@ -144,4 +207,35 @@ def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
         "extra": extra,
     }
     p._method_cache[lang] = out
+    return out
+
+
+def annex_attainment(p: Prepared, year: int, lang: str, most: int = 8) -> list[dict]:
+    """Target attainment of the year by indicator: cities with a target, achieved / close / missed, who missed.
+
+    The scorecards show a city's own open targets; the annex sums them up once for the year.
+    """
+    from .sections import status_of
+
+    rows = p.table_years.get("attainment", {}).get(int(year), [])
+    by: dict[str, dict] = {}
+    for r in rows:
+        if str(r.get("level", "")).lower() != "indicator":
+            continue
+        nid = str(r.get("node"))
+        d = by.setdefault(nid, {"met": 0, "near": 0, "missed": 0, "unknown": 0, "who": []})
+        st = status_of(r.get("status"), r.get("attainment"))
+        d[st] += 1
+        if st == "missed":
+            d["who"].append(p.unit_label(str(r.get("unit")), lang))
+    sep = "、" if lang == "zh" else ", "
+    out = []
+    for n in p.tree.leaves:                      # tree order
+        d = by.get(n.id)
+        if d is None:
+            continue
+        who = sep.join(d["who"][:most]) + (t("and_more", lang, n=len(d["who"]) - most) if len(d["who"]) > most else "")
+        out.append({"name": n.name.get(lang), "domain": p.node_name(p.tree.domain_of(n.id) or "", lang),
+                    "n": str(d["met"] + d["near"] + d["missed"] + d["unknown"]), "met": str(d["met"]),
+                    "near": str(d["near"]), "missed": str(d["missed"]), "who": who})
     return out

@@ -18,6 +18,30 @@ from .sections import status_of
 HEATMAP_MAX_UNITS = 150
 
 
+def extra_pages(p: Prepared, year: int, lang: str) -> list[dict]:
+    """The year's other pages the overview links to, in one list (``href``, ``text``, ``kind``).
+
+    A page is listed only when it exists beside the overview: the regional page (with the disparity table),
+    the robustness page (the sensitivity's year), the methods annex (every year), and the pages other
+    commands wrote into the folder before this run (``meta["other_pages"]``: ``compare.html`` …).
+    A new page adds its entry here; every listed page links back to ``index.html``.
+    """
+    out = []
+    if p.inp.tables.get("disparity") is not None:
+        out.append({"href": "region.html", "text": t("region_link", lang), "kind": "region"})
+    rob = p.inp.tables.get("robustness")
+    if rob is not None and len(rob) and "year" in rob and (rob["year"].astype(int) == int(year)).any():
+        out.append({"href": "robustness.html", "text": t("rb_link", lang), "kind": "robustness"})
+    others = set(p.inp.meta.get("other_pages") or ())
+    if "compare.html" in others:
+        out.append({"href": "../compare.html", "text": t("cmp_link", lang), "kind": "compare"})
+    if f"{year}/audit.html" in others:
+        out.append({"href": "audit.html", "text": t("audit_link", lang), "kind": "audit"})
+    # every run writes the year's methods annex beside its overview
+    out.append({"href": "methods.html", "text": t("methods_link", lang), "kind": "methods"})
+    return out
+
+
 def overview(p: Prepared, year: int, lang: str) -> dict:
     """The year's index page: league table, heat map, province averages, data quality."""
     y = p.yidx[year]
@@ -68,8 +92,7 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
     # the regional page is rendered with the overview whenever the disparity table is there
     ctx["region_link"] = ({"href": "region.html", "text": t("region_link", lang)}
                           if p.inp.tables.get("disparity") is not None else None)
-    # further pages of the year written beside the overview (the audit ...), each linked once
-    ctx["extra_pages"] = [{"href": e["href"], "text": t(e["key"], lang)} for e in p.inp.meta.get("extra_pages", ())]
+    ctx["extra_pages"] = extra_pages(p, year, lang)
     if missed is not None:
         n_missed = sum(1 for v in missed.values() if v > 0)
         ctx["missed_summary"] = t("missed_summary", lang, n=n_missed, total=len(missed))

@@ -14,7 +14,7 @@ from .. import charts
 from ..charts import ALL, CITY, GROUP, Series
 from ..i18n import t
 from .common import common_context
-from .formatting import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_raw, fmt_score, fmt_signed, ok
+from .formatting import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_measure, fmt_raw, fmt_score, fmt_signed, ok
 from .methods import method_context
 from .network import partners_context
 from .prepared import impute_how, IMPUTE_STEPS, Prepared, screened, treat_methods
@@ -234,7 +234,7 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
         n = p.leaves[j]
         i = li[j]
         return {"id": n.id, "name": n.name.get(lang), "domain": p.node_name(tree.domain_of(n.id) or "", lang),
-                "raw": fmt_raw(p.raw[u, y, j]), "measure": n.unit_for(lang), "score": fmt_score(S[i]),
+                "raw": fmt_measure(p.raw[u, y, j], n.unit), "measure": n.unit_for(lang), "score": fmt_score(S[i]),
                 "avg": fmt_score(p.avg_all[y, i]), "gap": fmt_signed(gaps[j]), "rank": fmt_rank(R[i])}
 
     ctx["strengths"] = [leaf_row(j) for j in islice((j for j in order if gaps[j] > 0), 5)]
@@ -316,16 +316,16 @@ def unit_quality(p: Prepared, u: int, y: int, lang: str) -> dict:
         if p.f_imp[u, y, j]:
             how = impute_how(p, u, y, j)
             imputed.append({"name": name, "domain": dom, "how": t(f"how_{how}", lang) if how in IMPUTE_STEPS
-                            else (how or t("how_unknown", lang)), "value": fmt_raw(used), "measure": n.unit_for(lang)})
+                            else (how or t("how_unknown", lang)), "value": fmt_measure(used, n.unit), "measure": n.unit_for(lang)})
         if p.f_trt[u, y, j]:
             how = tm.get(n.id, "")
             treated.append({"name": name, "domain": dom,
                             "how": t(f"how_{how}", lang) if how in ("winsorise", "log_ct") else (how or t("how_unknown", lang)),
-                            "raw": fmt_raw(p.raw[u, y, j]), "measure": n.unit_for(lang),
-                            "value": fmt_raw(used) + (t("log_scale", lang) if how == "log_ct" and ok(used) else "")})
+                            "raw": fmt_measure(p.raw[u, y, j], n.unit), "measure": n.unit_for(lang),
+                            "value": (fmt_raw(used) if how == "log_ct" else fmt_measure(used, n.unit)) + (t("log_scale", lang) if how == "log_ct" and ok(used) else "")})
         if p.leaf_prov[u, y, j]:
             prov.append({"name": name, "domain": dom, "where": f"（{dom}）" if lang == "zh" else f" ({dom})",
-                         "raw": fmt_raw(p.raw[u, y, j]), "measure": n.unit_for(lang)})
+                         "raw": fmt_measure(p.raw[u, y, j], n.unit), "measure": n.unit_for(lang)})
     return {"years": [p.years[j] for j in years], "rows": rows, "imputed": imputed, "treated": treated,
             "provisional": prov, "screen": screened(p, lang, p.unit_ids[u]), "has_used": p.used is not None,
             "legend": t("q_unit_legend", lang), "t_imputed": t("q_imputed_cells", lang, year=p.years[y]),
@@ -369,7 +369,7 @@ def _indicator_groups(p: Prepared, u: int, y: int, lang: str) -> list[dict]:
                     flags.append("treated")
                 if p.f_prov[u, y, j] or p.prov[u, y, i]:
                     flags.append("provisional")
-                rows.append({"id": n.id, "name": n.name.get(lang), "raw": fmt_raw(p.raw[u, y, j]),
+                rows.append({"id": n.id, "name": n.name.get(lang), "raw": fmt_measure(p.raw[u, y, j], n.unit),
                              "measure": n.unit_for(lang), "score": fmt_score(S[i]), "rank": fmt_rank(R[i]),
                              "d_score": delta_score(S[i], Sp[i] if Sp is not None else None),
                              "flags": [{"code": f, "short": t(f"flag_{f}", lang), "long": t(f"flag_{f}_long", lang)}

@@ -12,7 +12,7 @@ import numpy as np
 from ...tree import STAGES
 from .. import charts
 from ..i18n import t
-from .formatting import DASH, fmt_pct, fmt_rank, fmt_raw, fmt_score, ok, to_float
+from .formatting import DASH, fmt_pct, fmt_rank, fmt_measure, fmt_score, ok, to_float
 from .prepared import Prepared
 
 
@@ -63,7 +63,7 @@ def _obstacles(p: Prepared, unit_id: str, year: int, lang: str, city: str) -> di
         top.append({"name": p.node_name(nid, lang),
                     "domain": p.node_name(p.tree.domain_of(nid) or "", lang) if n else "",
                     "share": fmt_pct(r.get("obstacle")),
-                    "raw": fmt_raw(p.raw[u, y, j]) if j is not None else DASH,
+                    "raw": fmt_measure(p.raw[u, y, j], p.leaves[j].unit) if j is not None else DASH,
                     "measure": n.unit_for(lang) if n else "",
                     "score": fmt_score(p.score[u, y, p.nidx[nid]]) if nid in p.nidx else DASH})
     # domain shares in tree order
@@ -153,6 +153,8 @@ def _efficiency(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     return {"present": bool(rows), "rows": out}
 
 
+ATTAIN_MAX = 12  # target rows on a scorecard (open ones first)
+
 _STATUS = {
     "met": ("met", "achieved", "done", "ok", "green", "reached", "达标", "完成", "已完成"),
     "near": ("near", "close", "amber", "yellow", "partial", "at_risk", "接近", "基本完成"),
@@ -161,14 +163,20 @@ _STATUS = {
 
 
 def status_of(status: Any, attainment: Any) -> str:
-    """Traffic-light class: met | near | missed | unknown (status text first, else attainment ≥ 1 / ≥ 0.9)."""
+    """Traffic-light class: met | near | missed | unknown (status text first, else attainment ≥ 1 / ≥ 0.9).
+
+    The attainment is rounded to the whole percent it is shown with first: a row reading 100 % is met,
+    whatever an older table's status text says.
+    """
     s = "" if status is None or (isinstance(status, float) and math.isnan(status)) else str(status).strip().lower()
+    a = round(float(attainment), 2) if ok(attainment) else math.nan
+    if ok(a) and a >= 1:
+        return "met"
     for k, words in _STATUS.items():
         if s in words:
             return k
-    if ok(attainment):
-        a = float(attainment)
-        return "met" if a >= 1 else ("near" if a >= 0.9 else "missed")
+    if ok(a):
+        return "near" if a >= 0.9 else "missed"
     return "unknown"
 
 
@@ -189,15 +197,23 @@ def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
             name = f"{p.node_name(dom, lang)} · {name}"          # 交通 · 过程, not a bare 过程
         items.append((sev[st], a if ok(a) else math.inf, {
             "name": name, "level": str(r.get("level", "") or ""),
-            "actual": fmt_raw(r.get("actual")), "target": fmt_raw(r.get("target")),
+            "actual": fmt_measure(r.get("actual"), n.unit if n is not None else ""),
+            "target": fmt_measure(r.get("target"), n.unit if n is not None else ""),
             "measure": n.unit_for(lang) if n is not None and n.is_leaf else "",
             "attainment": fmt_pct(a, 0), "status": st, "status_text": t(f"a_{st}", lang)}))
     items.sort(key=lambda x: (x[0], x[1]))
     rows_out = [x[2] for x in items]
-    n_met = sum(1 for r in rows_out if r["status"] == "met")
-    n_missed = sum(1 for r in rows_out if r["status"] == "missed")
-    return {"present": bool(rows), "rows": rows_out,
-            "summary": t("a_summary", lang, n=len(rows_out), met=n_met, missed=n_missed)}
+    # the page lists the targets themselves (indicators; a table without them: every row), open ones
+    # first, at most ATTAIN_MAX: the node rows only average them ("—" as actual and target), and the
+    # year's full picture is in the methods annex and attainment.csv
+    leaf_rows = [r for r in rows_out if r["level"].lower() == "indicator"] or rows_out
+    n_met = sum(1 for r in leaf_rows if r["status"] == "met")
+    n_missed = sum(1 for r in leaf_rows if r["status"] == "missed")
+    shown = leaf_rows[:ATTAIN_MAX]
+    rest = len(leaf_rows) - len(shown)
+    return {"present": bool(rows), "rows": shown,
+            "more": t("a_more", lang, n=rest) if rest > 0 else "",
+            "summary": t("a_summary", lang, n=len(leaf_rows), met=n_met, missed=n_missed)}
 
 
 def _robustness(p: Prepared, unit_id: str, year: int, lang: str, city: str, n_all: int) -> dict | None:
