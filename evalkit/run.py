@@ -134,20 +134,24 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     failures: list[str] = []
     frames = {"results": result.to_frame(), "weights": result.weights_frame(), "man": manifest(result)}
     with staged_folder(target, protect=project.inputs().values()) as tmp:
-        write_csv(frames["results"], tmp / "results.csv")
-        write_csv(frames["weights"], tmp / "weights.csv")
-        for name, df in tables.items():
-            write_csv(df, tmp / f"{name}.csv")
-        for name, df in audit_frames.items():
-            write_csv(df, tmp / f"{name}.csv")
-        write_json(frames["man"], tmp / "manifest.json")
+        def write_tables() -> None:
+            write_csv(frames["results"], tmp / "results.csv")
+            write_csv(frames["weights"], tmp / "weights.csv")
+            for name, df in tables.items():
+                write_csv(df, tmp / f"{name}.csv")
+            for name, df in audit_frames.items():
+                write_csv(df, tmp / f"{name}.csv")
+            write_json(frames["man"], tmp / "manifest.json")
+
         if tables_only:  # results.xlsx is a table too; no pages
             from .report.excel import write_results_xlsx
 
+            write_tables()
             write_results_xlsx(report_input(result, tables, **frames), tmp / "results.xlsx", lang=lang,
                                years=report_years)
-        else:
-            pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames)
+        else:  # the tables are written while worker processes render the scorecards (with --jobs)
+            pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames,
+                                     meanwhile=write_tables)
         if "robustness" in tables and "sensitivity" in extra:
             pages, failures = _robustness_page(result, tables, tmp, extra["sensitivity"], lang, pages, failures,
                                                frames["man"])
@@ -300,14 +304,21 @@ def _compare_page(path: Path, a: Result, b: Result, table: pd.DataFrame, corr: p
 
 
 def render(result: Result, tables: dict, out: Path, years: list[int], lang: str, jobs: int,
-           progress, pdf: bool, *, frames: dict[str, Any] | None = None) -> tuple[int, list[str]]:
-    """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``)."""
+           progress, pdf: bool, *, frames: dict[str, Any] | None = None,
+           meanwhile: Callable[[], None] | None = None) -> tuple[int, list[str]]:
+    """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``); ``meanwhile()``, more
+    output, is called while worker processes render the scorecards."""
     from .report.excel import write_results_xlsx
     from .report.render import render_reports
 
     inp = report_input(result, tables, **(frames or {}))
-    summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress)
-    write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+
+    def other_output() -> None:
+        if meanwhile is not None:
+            meanwhile()
+        write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+
+    summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress, meanwhile=other_output)
     if pdf:
         from .report.pdf import write_pdfs
 
