@@ -87,11 +87,11 @@ def raw_frame(result: Result) -> pd.DataFrame:
     })
 
 
-def analysis_tables(result: Result, targets: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    """Every analysis table the engine computes for this result."""
+def analysis_tables(result: Result, targets: pd.DataFrame | None, *, jobs: int = 1) -> dict[str, pd.DataFrame]:
+    """Every analysis table the engine computes for this result (``jobs`` > 1: DEA in a second process)."""
     from .analysis.tables import all_tables
 
-    return all_tables(result, targets)
+    return all_tables(result, targets, jobs=jobs)
 
 
 def run_project(project_path: Path | None, *, out: str | None = None, years: list[int] | None = None,
@@ -125,7 +125,7 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         warn([*result.notes, *coverage_notes(result, report_years)])
     lang = lang or project.lang
     check_writable(result)
-    tables = analysis_tables(result, inputs.targets)
+    tables = analysis_tables(result, inputs.targets, jobs=jobs)
     extra: dict[str, Any] = {}
     if sensitivity is not None:
         extra["sensitivity"] = _sensitivity(result, sensitivity, report_years, jobs, tables)
