@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -312,13 +313,30 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
     from .report.render import render_reports
 
     inp = report_input(result, tables, **(frames or {}))
+    xlsx = None
+    if jobs > 1:  # results.xlsx written by a forked process while the pages are rendered
+        from .report.context import prepared
+        from .workers import forked
+
+        prepared(inp)  # once, before the forks: every process has it
+        xlsx = forked(write_results_xlsx, inp, out / "results.xlsx", lang=lang, years=years)
 
     def other_output() -> None:
         if meanwhile is not None:
             meanwhile()
-        write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+        if xlsx is None:
+            write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
 
-    summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress, meanwhile=other_output)
+    try:
+        summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress,
+                                 meanwhile=other_output)
+    except BaseException:
+        if xlsx is not None:  # the workbook's process ends before the error goes on (its folder is dropped)
+            with contextlib.suppress(BaseException):
+                xlsx()
+        raise
+    if xlsx is not None:
+        xlsx()
     if pdf:
         from .report.pdf import write_pdfs
 

@@ -25,7 +25,11 @@ def all_tables(result, targets: pd.DataFrame | None = None, *, jobs: int = 1) ->
     a linear programme per unit-domain-year) are computed in a forked process meanwhile (the same numbers)."""
     # coupling coordination and DEA read scores as shares of the scale: not with unclipped z-scores
     on_scale = result.scores_on_scale()
-    pending = _efficiency_elsewhere(result) if on_scale and jobs > 1 else None
+    pending = None
+    if on_scale and jobs > 1:
+        from ..workers import forked
+
+        pending = forked(_efficiency_pair, result)
     coordination = coordination_table(result) if on_scale else None
     obstacles = obstacles_table(result)
     rest = {
@@ -77,41 +81,6 @@ def _efficiency_pair(result) -> dict[str, pd.DataFrame | None]:
     if "malmquist" in t:
         out["malmquist"] = t["malmquist"]
     return out
-
-
-_FORKED: dict[str, Any] = {}
-
-
-def _efficiency_forked(parent: int) -> dict[str, pd.DataFrame | None]:
-    return _efficiency_pair(_FORKED["result"])
-
-
-def _efficiency_elsewhere(result):
-    """Start :func:`_efficiency_pair` of ``result`` in a forked process; returns a function waiting for
-    its tables.  None where processes cannot be forked (the caller computes them itself)."""
-    import multiprocessing as mp
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
-    from ..workers import die_with_parent
-
-    if "fork" not in mp.get_all_start_methods():
-        return None
-    _FORKED["result"] = result  # the child has it from the fork: nothing is pickled on the way there
-    try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"), initializer=die_with_parent,
-                                   initargs=(os.getpid(),))
-        future = pool.submit(_efficiency_forked, os.getpid())
-    finally:
-        _FORKED.clear()
-
-    def wait() -> dict[str, pd.DataFrame | None]:
-        try:
-            return future.result()
-        finally:
-            pool.shutdown()
-
-    return wait
 
 
 def _unit_year(result) -> tuple[np.ndarray, np.ndarray]:
