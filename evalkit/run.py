@@ -88,11 +88,20 @@ def raw_frame(result: Result) -> pd.DataFrame:
     })
 
 
-def analysis_tables(result: Result, targets: pd.DataFrame | None, *, jobs: int = 1) -> dict[str, pd.DataFrame]:
-    """Every analysis table the engine computes for this result (``jobs`` > 1: DEA in a second process)."""
+def analysis_tables(result: Result, targets: pd.DataFrame | None, *, jobs: int = 1,
+                    meanwhile: Callable[[], None] | None = None) -> dict[str, pd.DataFrame]:
+    """Every analysis table the engine computes for this result (``jobs`` > 1: DEA in a second process,
+    ``meanwhile()`` called while it works)."""
     from .analysis.tables import all_tables
 
-    return all_tables(result, targets, jobs=jobs)
+    return all_tables(result, targets, jobs=jobs, meanwhile=meanwhile)
+
+
+def _compile_templates() -> None:
+    """The page templates compiled (once a process), e.g. while the DEA process works."""
+    from .report.templates import environment, templates_dir
+
+    environment(templates_dir())
 
 
 def run_project(project_path: Path | None, *, out: str | None = None, years: list[int] | None = None,
@@ -126,7 +135,7 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         warn([*result.notes, *coverage_notes(result, report_years)])
     lang = lang or project.lang
     check_writable(result)
-    tables = analysis_tables(result, inputs.targets, jobs=jobs)
+    tables = analysis_tables(result, inputs.targets, jobs=jobs, meanwhile=None if tables_only else _compile_templates)
     extra: dict[str, Any] = {}
     if sensitivity is not None:
         extra["sensitivity"] = _sensitivity(result, sensitivity, report_years, jobs, tables)

@@ -20,9 +20,11 @@ from .efficiency import ratio
 from .obstacle import group_obstacle, obstacle_degree
 
 
-def all_tables(result, targets: pd.DataFrame | None = None, *, jobs: int = 1) -> dict[str, pd.DataFrame]:
+def all_tables(result, targets: pd.DataFrame | None = None, *, jobs: int = 1,
+               meanwhile=None) -> dict[str, pd.DataFrame]:
     """Every table ``evalkit run`` writes.  ``jobs`` > 1: the DEA tables (scipy's LP solver: its import and
-    a linear programme per unit-domain-year) are computed in a forked process meanwhile (the same numbers)."""
+    a linear programme per unit-domain-year) are computed in a forked process meanwhile (the same numbers),
+    and ``meanwhile()`` (other work of the caller) is called before waiting for them."""
     # coupling coordination and DEA read scores as shares of the scale: not with unclipped z-scores
     on_scale = result.scores_on_scale()
     pending = None
@@ -40,6 +42,8 @@ def all_tables(result, targets: pd.DataFrame | None = None, *, jobs: int = 1) ->
         "density": density_table(result),
         **spatial_tables(result),
     }
+    if pending is not None and meanwhile is not None:
+        meanwhile()
     efficiency = (pending() if pending is not None else _efficiency_pair(result)) if on_scale else \
         {"efficiency": None}
     tables = {"coordination": coordination, "obstacles": obstacles, **efficiency, **rest}
