@@ -322,23 +322,23 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
     from .report.render import render_reports
 
     inp = report_input(result, tables, **(frames or {}))
-    xlsx = None
-    if jobs > 1:  # results.xlsx written by a forked process while the pages are rendered
-        from .report.context import prepared
-        from .workers import forked
-
-        prepared(inp)  # once, before the forks: every process has it
-        xlsx = forked(write_results_xlsx, inp, out / "results.xlsx", lang=lang, years=years)
 
     def other_output() -> None:
         if meanwhile is not None:
             meanwhile()
-        if xlsx is None:
-            write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+        write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+
+    xlsx = None
+    if jobs > 1:  # the tables and results.xlsx written by a forked process while the pages are rendered
+        from .report.context import prepared
+        from .workers import forked
+
+        prepared(inp)  # once, before the forks: every process has it
+        xlsx = forked(other_output)
 
     try:
         summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress,
-                                 meanwhile=other_output)
+                                 meanwhile=other_output if xlsx is None else None)
     except BaseException:
         if xlsx is not None:  # the workbook's process ends before the error goes on (its folder is dropped)
             with contextlib.suppress(BaseException):
