@@ -15,10 +15,13 @@ Outputs go to a temporary folder.  By default the children may write and use Pyt
 bytecode cache (``__pycache__``), as an installed package does (pip compiles it); with
 ``--no-pyc`` they inherit ``PYTHONDONTWRITEBYTECODE`` and recompile evalkit's modules each
 time.  ``--importtime CASE`` prints the largest cumulative imports of one case instead
-(``python -X importtime``).
+(``python -X importtime``), ``--profile CASE`` the functions of the main process with the
+largest cumulative time (``python -m cProfile``; with ``--jobs`` the worker processes' share
+is not in it).
 
     python benchmarks/bench_cli.py [--repeat 5] [--cases help,validate,asem,demo] [--no-pyc]
     python benchmarks/bench_cli.py --importtime validate [--top 15]
+    python benchmarks/bench_cli.py --profile demo [--top 15]
 
 Targets: ASEM ``run --tables-only`` under 0.5 s; the demo ``run --jobs 2`` under 1.2 s.
 """
@@ -109,15 +112,31 @@ def importtime(name: str, top: int, pyc: bool) -> None:
         print(f"  {cum / 1e6:7.3f} s  {module}")
 
 
+def profile(name: str, top: int, pyc: bool) -> None:
+    """The ``top`` functions of the main process with the largest cumulative time, as cProfile prints them."""
+    env = environment(pyc)
+    with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as tmp:
+        args = cases(Path(tmp))[name]
+        stats = Path(tmp) / "profile.out"
+        subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "evalkit", *args], cwd=ROOT,
+                       env=env, capture_output=True, check=True)
+        import pstats
+
+        pstats.Stats(str(stats)).sort_stats("cumulative").print_stats(top)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--cases", default="help,validate,validate-asem,asem,demo")
     ap.add_argument("--no-pyc", action="store_true", help="keep PYTHONDONTWRITEBYTECODE from the environment")
     ap.add_argument("--importtime", metavar="CASE", help="print the largest imports of one case instead")
+    ap.add_argument("--profile", metavar="CASE", help="print the main process's profile of one case instead")
     ap.add_argument("--top", type=int, default=15)
     a = ap.parse_args()
-    if a.importtime:
+    if a.profile:
+        profile(a.profile, a.top, not a.no_pyc)
+    elif a.importtime:
         importtime(a.importtime, a.top, not a.no_pyc)
     else:
         measure([c.strip() for c in a.cases.split(",") if c.strip()], a.repeat, not a.no_pyc)

@@ -56,13 +56,13 @@ def _call_forked(key: int, parent: int):
 
 def forked(fn, *args, **kwargs):
     """Start ``fn(*args, **kwargs)`` in a forked child process and return a function that waits for its
-    result (raising what it raised); None where processes cannot be forked (the caller then calls ``fn``
-    itself).  The call travels by the fork, not pickled: only the result is sent back."""
+    result (raising what it raised); None where processes are not forked (other systems than Linux: the
+    caller then calls ``fn`` itself).  The call travels by the fork, not pickled: only the result is sent back."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    if "fork" not in mp.get_all_start_methods():
-        return None
+    if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
+        return None  # forking a process that uses system frameworks is unsafe on macOS; none on Windows
     key = len(_FORKED) + 1
     while key in _FORKED:
         key += 1

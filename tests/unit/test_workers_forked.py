@@ -32,3 +32,10 @@ def test_errors_are_raised_by_wait():
     wait = forked(_fails, 3)
     with pytest.raises(ValueError, match="bad 3"):
         wait()
+
+
+def test_no_fork_outside_linux(monkeypatch):
+    import evalkit.workers as W
+
+    monkeypatch.setattr(W.sys, "platform", "darwin")
+    assert forked(_pid_and_sum, None, np.ones(2)) is None and _FORKED == {}
