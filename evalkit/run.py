@@ -160,8 +160,12 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
             write_results_xlsx(report_input(result, tables, **frames), tmp / "results.xlsx", lang=lang,
                                years=report_years)
         else:  # the tables are written while worker processes render the scorecards (with --jobs)
+            extra_pages = [{"href": "audit.html", "key": "au_link"}] if audit else []
             pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames,
-                                     meanwhile=write_tables)
+                                     extra_pages=extra_pages, meanwhile=write_tables)
+            if audit:
+                pages, failures = _audit_pages(result, audit_frames, tmp, report_years, lang, pages, failures,
+                                               frames["man"])
         if "robustness" in tables and "sensitivity" in extra:
             pages, failures = _robustness_page(result, tables, tmp, extra["sensitivity"], lang, pages, failures,
                                                frames["man"])
@@ -188,12 +192,54 @@ def audit_project(project_path: Path | None, *, out: str | None = None) -> dict[
     result = score(inputs)
     tables = audit_tables(result)
     target = Path(out).resolve() if out else inputs.project.output
+    lang = inputs.project.lang
+    report_years = resolve_years(result, None)
     with staged_folder(target, merge=True, protect=inputs.project.inputs().values()) as tmp:
         for name, df in tables.items():
             write_csv(df, tmp / f"{name}.csv")
-    lang = inputs.project.lang
-    return {"output": display_path(target), "files": [f"{name}.csv" for name in tables],
+        _, failures = _audit_pages(result, tables, tmp, report_years, lang, 0, [], None)
+        if failures:
+            raise OutputFailure(f"the audit page could not be written, the output folder was left as it was: "
+                                f"{failures[0]}")
+    return {"output": display_path(target),
+            "files": [f"{name}.csv" for name in tables] + [f"{y}/audit.html" for y in report_years],
             "findings": findings(tables, lang), "warnings": list(result.notes), "lang": lang}
+
+
+def explore_project(project_path: Path | None, *, out: str | None = None, years: list[int] | None = None,
+                    lang: str | None = None) -> dict[str, Any]:
+    """`evalkit explore`: ``explore.html``, the interactive weight explorer, added to the output folder."""
+    from .report.explore import ExploreError, write_explore
+
+    inputs = load_inputs(project_path)
+    result = score(inputs)
+    report_years = resolve_years(result, years)
+    lang = lang or inputs.project.lang
+    target = Path(out).resolve() if out else inputs.project.output
+    try:
+        with staged_folder(target, merge=True, protect=inputs.project.inputs().values()) as tmp:
+            write_explore(result, tmp, report_years, lang)
+    except ExploreError as e:
+        raise CommandError(f"cannot explore this project: {e}") from None
+    return {"output": display_path(target), "years": report_years, "warnings": list(result.notes),
+            "synthetic": inputs.project.synthetic}
+
+
+def _audit_pages(result: Result, tables: dict[str, pd.DataFrame], out: Path, years: list[int], lang: str,
+                 pages: int, failures: list[str], man: dict[str, Any] | None) -> tuple[int, list[str]]:
+    """``<year>/audit.html`` for each report year; a failure is listed like a scorecard's."""
+    from .analysis.audit_tables import AuditSettings
+    from .report.audit_page import render_audit_page
+
+    meta = {**report_meta(result, man),
+            "audit_alpha": AuditSettings.from_mapping(getattr(result.settings, "audit", None)).alpha}
+    for y in years:
+        try:
+            render_audit_page(out, y, result.tree, tables, meta, lang)
+            pages += 1
+        except Exception as e:  # listed with the other pages' failures, which fail the run
+            failures = [*failures, f"audit/{y}: {type(e).__name__}: {str(e)[:200]}"]
+    return pages, failures
 
 
 def _sensitivity(result: Result, opts: dict[str, Any], report_years: list[int], jobs: int,
@@ -315,13 +361,22 @@ def _compare_page(path: Path, a: Result, b: Result, table: pd.DataFrame, corr: p
 
 def render(result: Result, tables: dict, out: Path, years: list[int], lang: str, jobs: int,
            progress, pdf: bool, *, frames: dict[str, Any] | None = None,
+           extra_pages: list[dict[str, str]] | None = None,
            meanwhile: Callable[[], None] | None = None) -> tuple[int, list[str]]:
-    """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``); ``meanwhile()``, more
-    output, is called while worker processes render the scorecards."""
+    """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``).
+
+    ``extra_pages``: pages of the year written beside the overview and linked from it
+    ({"href": "audit.html", "key": <text key>}); ``meanwhile()``, more output, is called while
+    worker processes render the scorecards.
+    """
     from .report.excel import write_results_xlsx
     from .report.render import render_reports
 
     inp = report_input(result, tables, **(frames or {}))
+    if extra_pages:
+        from dataclasses import replace as dc_replace
+
+        inp = dc_replace(inp, meta={**inp.meta, "extra_pages": list(extra_pages)})
 
     def other_output() -> None:
         if meanwhile is not None:
@@ -373,7 +428,26 @@ def report_input(result: Result, tables: dict[str, pd.DataFrame], *, results: pd
         meta=report_meta(result, man),
         tables=tables,
         notes=tuple(str(p) for p in result.notes),
+        ties=ties_frame(result.inputs.relations),
     )
+
+
+def ties_frame(rel) -> pd.DataFrame | None:
+    """The relations' ties, long (relation, year, from, to, value; observed relation-years, value > 0):
+    what the network pages draw. An undirected tie appears once (from the earlier unit)."""
+    if rel is None:
+        return None
+    frames = []
+    units = np.array(rel.units, dtype=object)
+    years = np.array(rel.years)
+    for r, t in enumerate(rel.types):
+        w = np.where(rel.observed[r][:, None, None], rel.weights[r], 0.0)
+        if not t.directed:
+            w = np.triu(w)
+        yy, ii, jj = np.nonzero(w > 0)
+        frames.append(pd.DataFrame({"relation": t.id, "year": years[yy], "from": units[ii], "to": units[jj],
+                                    "value": w[yy, ii, jj]}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def report_meta(result: Result, man: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -401,6 +475,9 @@ def report_meta(result: Result, man: dict[str, Any] | None = None) -> dict[str, 
             "rank_round": result.settings.rank_round,
         },
         "manifest": {"version": __version__, "inputs": m["inputs"]},
+        **({"relations": [{"id": t.id, "name": {"zh": t.name.zh, "en": t.name.en}, "directed": t.directed,
+                           "unit": {"zh": t.unit or "", "en": t.unit_en or t.unit or ""}}
+                          for t in result.inputs.relations.types]} if result.inputs.relations is not None else {}),
     }
 
 

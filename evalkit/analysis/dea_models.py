@@ -346,7 +346,9 @@ def rdm(X: np.ndarray, Y: np.ndarray) -> Radial:
     efficiency = 1 − β_o ∈ [0, 1] (1: on the frontier). Adding a constant to every
     value of an input or output changes neither the ranges nor the feasible set, so
     scores on any scale (with zeros or negatives) give the same efficiencies — unlike
-    radial DEA, whose levels on shifted scores are set by the shift.
+    radial DEA, whose levels on shifted scores are set by the shift. A unit whose ranges
+    are all 0 (the ideal point: least of every input, most of every output) has no
+    direction to move in and is efficient by definition.
 
     Source: Silva Portela, M. C. A., Thanassoulis, E. & Simpson, G. (2004) Negative data
     in DEA: a directional distance approach applied to bank branches, JORS 55:1111–1121.
@@ -390,6 +392,15 @@ def rdm(X: np.ndarray, Y: np.ndarray) -> Radial:
             cols.append(ref[pos])
             vals.append(z[1:][pos])
 
+    # a unit with every range 0 is the ideal point (least of every input, most of every output):
+    # its direction is 0, β would be unbounded, and it is efficient by definition
+    ideal = ok[(Rx[ok] <= 0).all(axis=1) & (Ry[ok] <= 0).all(axis=1)]
+    for o in ideal:
+        eff[o] = 1.0
+        rows.append(int(o))
+        cols.append(np.array([o]))
+        vals.append(np.array([1.0]))
+    ok, nd = np.setdiff1d(ok, ideal), np.union1d(nd, ideal)
     if ok.size * nd.size <= _ONE_PASS:
         keep(ok, nd, solve(ok, nd))
     else:
@@ -398,7 +409,8 @@ def rdm(X: np.ndarray, Y: np.ndarray) -> Radial:
         # v·R_x^j + u·R_y^j > 0 that hyperplane, rescaled, proves β_j = 0; else the prices sit on
         # components where j's range is 0. So the frontier (β ≤ 1e-6) plus the units with a zero
         # range component is a superset of every optimal λ's support.
-        keep(nd, nd, solve(nd, nd))
+        front = np.setdiff1d(nd, ideal)
+        keep(front, nd, solve(front, nd))
         zero_range = (Rx[nd] <= 0).any(axis=1) | (Ry[nd] <= 0).any(axis=1)
         E = nd[(eff[nd] >= 1.0 - 1e-6) | zero_range]
         rest = np.setdiff1d(ok, nd, assume_unique=True)

@@ -24,10 +24,10 @@ from .common import Command, debug_parent, err, route_notes
 
 def commands() -> tuple[Command, ...]:
     """Every command, in the order of ``evalkit --help``: the one registry of the command line."""
-    from . import collect, imports, init, inspect, plan, run
+    from . import collect, explore, imports, init, inspect, plan, run
 
     return (run.RUN, inspect.VALIDATE, inspect.WEIGHTS, run.SENSITIVITY, run.COMPARE, init.INIT, collect.COLLECT,
-            imports.IMPORT, plan.PLAN, run.AUDIT)
+            imports.IMPORT, plan.PLAN, run.AUDIT, explore.EXPLORE)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,6 +25,9 @@ from ..unitids import RESERVED_UNIT_IDS, id_problem
 from .yamlnodes import display_path
 
 MISSING_TOKENS = ("", "NA", "N/A", "na", "-", "—", "NaN", "nan")
+#: Largest magnitude a value may have: beyond it a cell is a typo or a wrong unit (1e308 would
+#: overflow the first variance computed from it).
+VALUE_LIMIT = 1e18
 UNIT_ID_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")  # ids that are their own file names
 # headers a researcher's sheet commonly uses for the unit and the year: offered in the message when
 # the values file has no unit/year column (the fix is a data.columns mapping in the project file)
@@ -646,6 +649,15 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
                     "is not a number (write missing values as empty, NA or -)")
 
         _report_rows(problems, file, rows[bad_v], msg, "not-a-number")
+    with np.errstate(invalid="ignore"):
+        huge = np.flatnonzero(np.isfinite(val) & (np.abs(val) > VALUE_LIMIT))
+    if len(huge):
+        def msg_huge(i: int) -> str:
+            k = _idx(rows, i, huge)
+            return (f"value {val[k]:g} for {label(unit_of(k))} / {year_of(k)} / {ind_of(k)} is beyond "
+                    f"±{VALUE_LIMIT:.0e}: check the cell and its unit of measurement")
+
+        _report_rows(problems, file, rows[huge], msg_huge, "value-out-of-range")
 
     # the panel's years: those with at least one value (a range's empty years are left out, named once)
     has_value = (u >= 0) & (j >= 0) & np.isfinite(val)

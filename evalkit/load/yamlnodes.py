@@ -117,6 +117,15 @@ PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float",
                                                             "timestamp", "merge"))
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    """A node's keys and values (mapping) or items (sequence), for the walks below."""
+    if isinstance(node, yaml.MappingNode):
+        return [x for pair in node.value for x in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def _has_foreign_tag(root: yaml.Node, file: str, problems: Problems) -> bool:
     found = False
     stack = [root]
@@ -131,11 +140,7 @@ def _has_foreign_tag(root: yaml.Node, file: str, problems: Problems) -> bool:
                 problems.add(at(node, file), f"YAML tag {quote(tag)} is not supported: remove it and write the "
                              "plain value", "yaml-tag")
             found = True
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                stack += [k, v]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += list(node.value)
+        stack += _children(node)
     return found
 
 
@@ -152,11 +157,7 @@ def _has_alias(root: yaml.Node, file: str, problems: Problems) -> bool:
             found = True
             continue
         seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                stack += [k, v]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += list(node.value)
+        stack += _children(node)
     return found
 
 

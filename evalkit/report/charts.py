@@ -837,6 +837,22 @@ def curves(x: Sequence[float], series: Sequence[Series], *, title: str, desc: st
 
 # ---------------------------------------------------------------- point map
 
+def _geo_projection(lons: Sequence[float], lats: Sequence[float], w: float, h: float, ox: float, oy: float):
+    """Equirectangular projection scaled by cos(mean latitude) into a w × h box at (ox, oy):
+    x = ox + s·(lon − lon_min)·cos φ̄, y = oy + s·(lat_max − lat), s the largest scale that fits.
+    Returns (xy, (s, lon_min, lat_max, cos φ̄, ox, oy))."""
+    k = math.cos(math.radians(sum(lats) / len(lats)))
+    lon0, lat0 = min(lons), max(lats)
+    span_x = max((max(lons) - lon0) * k, 1e-9)
+    span_y = max(lat0 - min(lats), 1e-9)
+    s = min(w / span_x, h / span_y)
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return ox + s * (lon - lon0) * k, oy + s * (lat0 - lat)
+
+    return xy, (s, lon0, lat0, k, ox, oy)
+
+
 def point_map(points: Sequence[tuple[str, float, float, str, str]], *, title: str, desc: str,
               legend: Sequence[tuple[str, str]], width: float = 620, height: float = 520,
               uid: str | None = None) -> Markup:
@@ -855,17 +871,9 @@ def point_map(points: Sequence[tuple[str, float, float, str, str]], *, title: st
     total_h = height + legend_h + 4
     if not pts:
         return _svg(width, total_h, title, desc, legend_svg, cls="point-map", uid=uid)
-    lons, lats = [p[1] for p in pts], [p[2] for p in pts]
-    k = math.cos(math.radians(sum(lats) / len(lats)))
-    lon0, lat0 = min(lons), max(lats)
-    span_x = max((max(lons) - lon0) * k, 1e-9)
-    span_y = max(lat0 - min(lats), 1e-9)
-    s = min((width - left - right - 20) / span_x, (height - top - bottom - 20) / span_y)
-    ox, oy = left + 10, top + 10
-
-    def xy(lon: float, lat: float) -> tuple[float, float]:
-        return ox + s * (lon - lon0) * k, oy + s * (lat0 - lat)
-
+    xy, (s, lon0, lat0, k, ox, oy) = _geo_projection([p[1] for p in pts], [p[2] for p in pts],
+                                                      width - left - right - 20, height - top - bottom - 20,
+                                                      left + 10, top + 10)
     parts = [f'<g class="plot" data-s="{s!r}" data-lon0="{lon0!r}" data-lat0="{lat0!r}" data-k="{k!r}" '
              f'data-ox="{ox}" data-oy="{oy}">',
              f'<rect x="{left}" y="{top}" width="{_f(width - left - right)}" height="{_f(height - top - bottom)}" '
@@ -879,3 +887,223 @@ def point_map(points: Sequence[tuple[str, float, float, str, str]], *, title: st
     parts.append("</g>")
     parts.append(legend_svg)
     return _svg(width, total_h, title, desc, "".join(parts), cls="point-map", uid=uid)
+
+
+# ---------------------------------------------------------------- network map
+
+@dataclass(frozen=True)
+class MapNode:
+    """A unit of a network map: its label, position, fill (its group's colour), page and whether it is a hub."""
+
+    label: str
+    lon: float
+    lat: float
+    fill: str
+    href: str = ""
+    hub: bool = False
+
+
+def network_map(nodes: Sequence[MapNode], edges: Sequence[tuple[int, int, float, bool]], *, title: str, desc: str,
+                legend: Sequence[tuple[str, str]], edge_labels: tuple[str, str, str], width: float = 460,
+                height: float = 400, uid: str | None = None) -> Markup:
+    """Ties between units placed by longitude / latitude (the projection of :func:`point_map`).
+
+    edges: (i, j, weight, cross) with i, j indexes of ``nodes``; a tie of weight w is drawn with
+    width 0.6 + 4.4·f and opacity 0.25 + 0.6·f, f = √(w/w_max), the strongest on top; a tie between
+    groups (cross = True) is orange and dashed, one within a group grey. A hub is a larger circle with
+    a dark ring and its label. legend: (group label, fill); edge_labels: (within, between, hub) texts.
+    The plot group carries the projection (data-s, data-lon0, data-lat0, data-k, data-ox, data-oy)
+    and each tie its weight (data-w).
+    """
+    within_c, cross_c = "#6b6b6b", "#d55e00"
+    left, right, top, bottom = 8, 8, 8, 8
+    leg = [Series(lab, [], color=col) for lab, col in legend]
+    legend_svg, legend_h = _legend(leg, left, height + 4, width - left - right, size=11, kind="bar")
+    ey = height + 4 + legend_h
+    items = [("within", edge_labels[0]), ("cross", edge_labels[1]), ("hub", edge_labels[2])]
+    ex, eparts = left, []
+    for kind, lab in items:
+        if kind == "hub":
+            eparts.append(f'<circle cx="{_f(ex + 8)}" cy="{_f(ey)}" r="5.5" fill="#ffffff" stroke="{INK}" '
+                          f'stroke-width="1.8"/>')
+        else:
+            col, dash = (cross_c, ' stroke-dasharray="5 2.5"') if kind == "cross" else (within_c, "")
+            eparts.append(f'<line x1="{_f(ex)}" y1="{_f(ey)}" x2="{_f(ex + 22)}" y2="{_f(ey)}" stroke="{col}" '
+                          f'stroke-width="2.4"{dash}/>')
+        eparts.append(_text(ex + 28, ey + 11 * 0.35, lab, size=11))
+        ex += 28 + text_width(lab, 11) + 18
+    total_h = ey + 12
+    pts = [n for n in nodes if _ok(n.lon) and _ok(n.lat)]
+    if not pts:
+        return _svg(width, total_h, title, desc, legend_svg, cls="network-map", uid=uid)
+    xy, (s, lon0, lat0, k, ox, oy) = _geo_projection([n.lon for n in pts], [n.lat for n in pts],
+                                                      width - left - right - 24, height - top - bottom - 24,
+                                                      left + 12, top + 12)
+    parts = [f'<g class="plot" data-s="{s!r}" data-lon0="{lon0!r}" data-lat0="{lat0!r}" data-k="{k!r}" '
+             f'data-ox="{ox}" data-oy="{oy}">',
+             f'<rect x="{left}" y="{top}" width="{_f(width - left - right)}" height="{_f(height - top - bottom)}" '
+             f'fill="#fbfbfb" stroke="{GRID}"/>']
+    wmax = max((e[2] for e in edges), default=0.0) or 1.0
+    for i, j, w, cross in sorted(edges, key=lambda e: e[2]):
+        a, b = nodes[i], nodes[j]
+        if not (_ok(a.lon) and _ok(a.lat) and _ok(b.lon) and _ok(b.lat)):
+            continue
+        (x1, y1), (x2, y2) = xy(a.lon, a.lat), xy(b.lon, b.lat)
+        f = math.sqrt(w / wmax)  # tie weights are skewed: on a linear scale all but a few ties vanish
+        col, dash = (cross_c, ' stroke-dasharray="5 2.5"') if cross else (within_c, "")
+        parts.append(f'<line class="tie{" cross" if cross else ""}" data-w="{w!r}" x1="{_f(x1)}" y1="{_f(y1)}" '
+                     f'x2="{_f(x2)}" y2="{_f(y2)}" stroke="{col}" stroke-width="{0.6 + 4.4 * f:.2f}" '
+                     f'stroke-opacity="{0.25 + 0.6 * f:.2f}" stroke-linecap="round"{dash}/>')
+    labels, boxes = [], []
+    hub_xy = [xy(n.lon, n.lat) for n in pts if n.hub]
+    for n in sorted(pts, key=lambda n: n.hub):  # hubs drawn last, above the other cities
+        x, y = xy(n.lon, n.lat)
+        r, stroke = (6.5, f'stroke="{INK}" stroke-width="1.8"') if n.hub else (4.2, 'stroke="#555555" stroke-width="0.6"')
+        dot = (f'<circle class="{"hub" if n.hub else "unit"}" cx="{_f(x)}" cy="{_f(y)}" r="{r}" fill="{n.fill}" '
+               f'{stroke}><title>{escape(n.label)}</title></circle>')
+        parts.append(f'<a href="{escape(n.href)}">{dot}</a>' if n.href else dot)
+        if n.hub:  # a hub is named with its code, on a white halo above the ties, where it hides no other label
+            tw = text_width(n.label, 10)
+            lx, ly, anchor = _label_spot(x, y, tw, boxes, hub_xy, (left, width - right))
+            boxes.append((lx - (tw if anchor == "end" else 0), ly - 9, tw, 12))
+            labels.append(f'<text x="{_f(lx)}" y="{_f(ly)}" font-size="10" font-weight="600" fill="{INK}"'
+                          f'{" text-anchor=" + chr(34) + "end" + chr(34) if anchor == "end" else ""} '
+                          f'stroke="#ffffff" stroke-width="3" paint-order="stroke" class="hub-label">'
+                          f'{escape(n.label)}</text>')
+    parts.extend(labels)
+    parts.append("</g>")
+    parts.append(legend_svg)
+    parts.append('<g class="legend">' + "".join(eparts) + "</g>")
+    return _svg(width, total_h, title, desc, "".join(parts), cls="network-map", uid=uid)
+
+
+def _label_spot(x: float, y: float, tw: float, boxes: list[tuple[float, float, float, float]],
+                dots: list[tuple[float, float]], xlim: tuple[float, float]) -> tuple[float, float, str]:
+    """Where a point's label goes: the first of right, left, above-right, below-right, above-left,
+    below-left whose box (text width ``tw``, 12 high) meets no placed label and no other hub's dot
+    and stays within ``xlim``; else to the right."""
+    tries = [(x + 9, y + 3.5, "start"), (x - 9, y + 3.5, "end"), (x + 6, y - 9, "start"), (x + 6, y + 15, "start"),
+             (x - 6, y - 9, "end"), (x - 6, y + 15, "end")]
+    for lx, ly, anchor in tries:
+        bx = lx - tw if anchor == "end" else lx
+        by = ly - 9
+        if bx < xlim[0] or bx + tw > xlim[1]:
+            continue
+        if any(bx < ox + ow and ox < bx + tw and by < oy + oh and oy < by + 12 for ox, oy, ow, oh in boxes):
+            continue
+        if any((dx, dy) != (x, y) and bx - 7 < dx < bx + tw + 7 and by - 7 < dy < by + 19 for dx, dy in dots):
+            continue
+        return lx, ly, anchor
+    return tries[0]
+# ---------------------------------------------------------------- audit: correlations, importance
+
+_DIVERGING = ((178, 24, 43), (239, 138, 98), (247, 247, 247), (103, 169, 207), (33, 102, 172))  # RdBu, 5 stops
+
+
+def corr_color(r: float) -> str:
+    """Diverging red–white–blue for a correlation r in [-1, 1] (negative red, positive blue)."""
+    f = (min(1.0, max(-1.0, r)) + 1) / 2
+    k = f * (len(_DIVERGING) - 1)
+    i = min(int(k), len(_DIVERGING) - 2)
+    return _blend(_DIVERGING[i], _DIVERGING[i + 1], k - i)
+
+
+def corr_matrix(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[float]], *, title: str,
+                desc: str, legend: str, split: int | None = None, uid: str | None = None) -> Markup:
+    """A correlation heat map: rows × cols of cells coloured on [-1, 1] with r printed (2 decimals),
+    NaN cells "—"; a gap before column ``split`` (the children's own block, then the parent and
+    the index); a colour legend from −1 to 1 underneath."""
+    size = 11
+    cell_h = 22
+    label_w = min(200.0, max((text_width(r, size) for r in rows), default=40) + 12)
+    col_w = max(58.0, min(96.0, max((text_width(c, size) for c in cols), default=40) / 1.8 + 12))
+    head_lines = [wrap(c, col_w - 4, size, 3) for c in cols]
+    head_h = 8 + 13 * max((len(h) for h in head_lines), default=1)
+    gap = 10.0 if split is not None and 0 < split < len(cols) else 0.0
+
+    def cx(j: int) -> float:
+        return label_w + j * col_w + (gap if split is not None and j >= split else 0.0)
+
+    width = max(label_w + col_w * len(cols) + gap + 4, 320.0)
+    grid_h = head_h + cell_h * len(rows)
+    height = grid_h + 52
+    parts = []
+    for j, h in enumerate(head_lines):
+        parts.append(_lines_text(cx(j) + col_w / 2, head_h / 2, h, size=size, anchor="middle", cls="axis-label"))
+    for i, r in enumerate(rows):
+        y = head_h + i * cell_h
+        parts.append(_text(label_w - 6, y + cell_h / 2 + 4, wrap(r, label_w - 10, size, 1)[0], size=size,
+                           anchor="end", cls="axis-label"))
+        for j in range(len(cols)):
+            v = values[i][j] if j < len(values[i]) else float("nan")
+            x = cx(j)
+            if _ok(v):
+                v = float(v)
+                parts.append(f'<rect class="cell" data-value="{v:.6g}" x="{_f(x)}" y="{_f(y)}" '
+                             f'width="{_f(col_w - 1)}" height="{cell_h - 1}" fill="{corr_color(v)}"/>')
+                parts.append(_text(x + col_w / 2, y + cell_h / 2 + 4, f"{v:.2f}".replace("-", "−"), size=10.5,
+                                   anchor="middle", color="#ffffff" if abs(v) > 0.6 else INK))
+            else:
+                parts.append(f'<rect class="cell gap" x="{_f(x)}" y="{_f(y)}" width="{_f(col_w - 1)}" '
+                             f'height="{cell_h - 1}" fill="#f2f2f2"/>')
+                parts.append(_text(x + col_w / 2, y + cell_h / 2 + 4, "—", size=10, anchor="middle", color=AXIS))
+    # legend: a 200 px ramp from −1 to 1
+    lx, ly, lw = label_w, grid_h + 14, 200.0
+    for q in range(40):
+        parts.append(f'<rect x="{_f(lx + q * lw / 40)}" y="{_f(ly)}" width="{_f(lw / 40 + 0.5)}" height="10" '
+                     f'fill="{corr_color(-1 + 2 * (q + 0.5) / 40)}"/>')
+    for v in (-1, -0.5, 0, 0.5, 1):
+        x = lx + (v + 1) / 2 * lw
+        parts.append(f'<line x1="{_f(x)}" y1="{_f(ly + 10)}" x2="{_f(x)}" y2="{_f(ly + 14)}" stroke="{AXIS}"/>')
+        parts.append(_text(x, ly + 25, f"{v:g}".replace("-", "−"), size=10, anchor="middle", color=AXIS))
+    parts.append(_text(lx + lw + 10, ly + 9, legend, size=10.5, color=AXIS))
+    return _svg(width, height, title, desc, "".join(parts), cls="corr", uid=uid)
+
+
+def importance_vs_weight(labels: Sequence[str], weights: Sequence[float], shares: Sequence[float], *, title: str,
+                         desc: str, x_label: str, y_label: str, diag_label: str, uid: str | None = None) -> Markup:
+    """Each child's effective importance share (y) against its nominal weight (x), both on one
+    scale from 0, with the diagonal y = x (importance as the weight says) drawn dashed."""
+    w, h, ml, mr, mt, mb = 520.0, 340.0, 52.0, 150.0, 22.0, 44.0
+    pw, ph = w - ml - mr, h - mt - mb
+    vals = [float(v) for v in list(weights) + list(shares) if _ok(v)]
+    top = min(1.0, max(0.1, max(vals, default=0.1) * 1.15))
+    ticks = [t for t in nice_ticks(0.0, top, 5) if 0 <= t <= top + 1e-12]
+
+    def px(v: float) -> float:
+        return ml + v / top * pw
+
+    def py(v: float) -> float:
+        return mt + ph - v / top * ph
+
+    parts = []
+    for t in ticks:
+        parts.append(f'<line x1="{_f(px(0))}" y1="{_f(py(t))}" x2="{_f(px(top))}" y2="{_f(py(t))}" stroke="{GRID}"/>')
+        parts.append(_text(ml - 6, py(t) + 4, f"{t * 100:.0f}%", size=10, anchor="end", color=AXIS))
+        parts.append(_text(px(t), mt + ph + 15, f"{t * 100:.0f}%", size=10, anchor="middle", color=AXIS))
+    parts.append(f'<line class="diagonal" x1="{_f(px(0))}" y1="{_f(py(0))}" x2="{_f(px(top))}" y2="{_f(py(top))}" '
+                 f'stroke="{AXIS}" stroke-dasharray="5 4"/>')
+    parts.append(_text(px(top) - 4, py(top) + 14, diag_label, size=10, anchor="end", color=AXIS))
+    parts.append(_text(ml + pw / 2, h - 6, x_label, size=11, anchor="middle", cls="axis-label"))
+    parts.append(f'<text x="12" y="{_f(mt + ph / 2)}" font-size="11" fill="{INK}" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {_f(mt + ph / 2)})" class="axis-label">{escape(y_label)}</text>')
+    items = sorted(((float(wv), float(sv), lab) for wv, sv, lab in zip(weights, shares, labels)
+                    if _ok(wv) and _ok(sv)), key=lambda t: -t[1])
+    placed: list[tuple[float, float, float]] = []  # (x0, x1, y) of the labels drawn
+    for k, (wv, sv, lab) in enumerate(items):
+        color = PALETTE[k % len(PALETTE)]
+        x, y = px(wv), py(sv)
+        parts.append(f'<circle class="point" data-weight="{wv:.6g}" data-share="{sv:.6g}" cx="{_f(x)}" cy="{_f(y)}" '
+                     f'r="5" fill="{color}"/>')
+        # the label beside its point, moved down while it would overlap a label already drawn
+        text = wrap(lab, 150, 10.5, 1)[0]
+        tw = text_width(text, 10.5)
+        right = x + 8 + tw <= w - 4
+        x0 = x + 8 if right else x - 8 - tw
+        ly = y + 4
+        while any(abs(ly - py0) < 12 and x0 < b and a < x0 + tw for a, b, py0 in placed):
+            ly += 12
+        placed.append((x0, x0 + tw, ly))
+        parts.append(_text(x + 8 if right else x - 8, ly, text, size=10.5, color=color,
+                           anchor="start" if right else "end"))
+    return _svg(w, h, title, desc, "".join(parts), cls="importance", uid=uid)

@@ -38,3 +38,7 @@ class ReportInput:
     tables: Mapping[str, pd.DataFrame | None] = field(default_factory=dict)
     # human-readable warnings of the run (strings), shown in the appendix
     notes: tuple[str, ...] = ()
+    # city-pair ties of the relations file, when the project has one: relation, year, from, to, value
+    # (observed relation-years only; an undirected tie once, from the earlier unit of the units file);
+    # the relation types (id, name {zh, en}, directed, unit {zh, en}) are meta["relations"]
+    ties: pd.DataFrame | None = None

@@ -394,6 +394,11 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     norm = ((meta.get("method") or {}).get("normalize") or {})
     if norm.get("scope") == "year" or norm.get("method") in ("rank", "zscore"):
         ctx["scope_warning"] = t("rg_scope_warn", lang)
+    from .region_network import malmquist_context, network_context  # both empty without their inputs
+
+    ctx.update(network_context(inp, years, year, lang, L, names))
+    ctx.update(malmquist_context(inp, year, lang, names,
+                                 lambda n: tree.by_id[n].name.get(lang) if n in tree.by_id else n))
     if not nodes:
         ctx.update(beta_models=[], beta_models_title="", beta_models_note="", pair_rows=[], pairs_title="")
         ctx.update(density_chart=None, density_charts=[], density_note="", map_chart=None, moran_rows=[],

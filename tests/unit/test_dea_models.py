@@ -255,3 +255,13 @@ def test_rdm_of_a_year_without_complete_units_is_missing_not_an_error():
     r = rdm(X, Y)
     assert np.isnan(r.efficiency).all() and r.efficiency.shape == (3,)
     assert [len(p) for p in r.peers] == [0, 0, 0]
+
+
+def test_rdm_unit_at_the_ideal_point_is_efficient_and_the_others_are_measured_against_it():
+    # unit 0 has the least of every input and the most of every output: its ranges are all 0,
+    # so its direction is 0 (β unbounded); it is efficient, and each other unit lies a full range away
+    X = np.array([[1.0, 2.0], [3.0, 5.0], [2.0, 4.0]])
+    Y = np.array([[9.0, 8.0], [4.0, 1.0], [5.0, 3.0]])
+    r = rdm(X, Y)
+    assert_allclose(r.efficiency, [1.0, 0.0, 0.0], atol=1e-9)
+    assert list(r.peers[0]) == [0]

@@ -231,8 +231,9 @@ def test_typed_and_text_reads_agree_on_wide_files(cells):
         _same(*_both(_wide(Path(d), cells)))
 
 
+# (numbers beyond ±1e18 are refused as implausible: see the test after this one)
 HARD_NUMBERS = ["0.1000000000000000055511151231257827", "2.2250738585072011e-308", "4.9406564584124654e-324",
-                "1.7976931348623157e308", "9007199254740993", "0.30000000000000004", "123456789012345678901234567890",
+                "9.999999999999999e17", "9007199254740993", "0.30000000000000004", "123456789012345678",
                 "-0.0", "1e-320", "3.14159265358979323846264338327950288", ".5", "5.", "+7", "1E5"]
 
 
@@ -248,3 +249,15 @@ def test_hard_numbers_are_pythons_floats(tmp_path):
             want = float(HARD_NUMBERS[(k + y * len(GIVEN)) % len(HARD_NUMBERS)])
             got = panel.values[0, y, IND.index(c)]
             assert got == want and np.signbit(got) == np.signbit(want)
+
+
+@pytest.mark.parametrize("cell", ["1e308", "-2e19", "1e300"])
+def test_a_value_beyond_the_plausible_magnitude_is_located_by_both_reads(tmp_path, cell):
+    lines = ["unit,year,indicator,value"] + [f"{u},{y},{c},{k + 1}" for k, (u, y, c) in enumerate(
+        (u, y, c) for u in UNITS.ids for y in (2020, 2021, 2022) for c in GIVEN)]
+    lines[5] = lines[5].rsplit(",", 1)[0] + "," + cell
+    path = _write(tmp_path, lines)
+    typed, text = _both(path)
+    _same(typed, text)
+    hits = [p for p in typed[1].errors if p.code == "value-out-of-range"]
+    assert len(hits) == 1 and hits[0].pos.line == 6 and "beyond ±1e+18" in hits[0].message

@@ -10,25 +10,12 @@ import pytest
 
 from evalkit.errors import Problems
 from evalkit.load.project import load_project
-from evalkit.load.scheme import load_scheme
 from evalkit.load.tree import load_tree
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
-@pytest.fixture(scope="module")
-def tree():
-    problems = Problems()
-    t = load_tree(FIXTURES / "base" / "tree.yaml", problems)
-    assert not problems.items
-    return t
-
-
-def _scheme(tmp_path, tree, text):
-    path = tmp_path / "scheme.yaml"
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    problems = Problems()
-    return load_scheme(path, tree, problems), problems
+from tests.unit.test_load_scheme import _load as _scheme, tree  # noqa: F401  (tree: the shared fixture)
 
 
 def _project(tmp_path, extra: str):

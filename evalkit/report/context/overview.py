@@ -68,6 +68,8 @@ def overview(p: Prepared, year: int, lang: str) -> dict:
     # the regional page is rendered with the overview whenever the disparity table is there
     ctx["region_link"] = ({"href": "region.html", "text": t("region_link", lang)}
                           if p.inp.tables.get("disparity") is not None else None)
+    # further pages of the year written beside the overview (the audit ...), each linked once
+    ctx["extra_pages"] = [{"href": e["href"], "text": t(e["key"], lang)} for e in p.inp.meta.get("extra_pages", ())]
     if missed is not None:
         n_missed = sum(1 for v in missed.values() if v > 0)
         ctx["missed_summary"] = t("missed_summary", lang, n=n_missed, total=len(missed))

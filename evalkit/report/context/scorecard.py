@@ -16,6 +16,7 @@ from ..i18n import t
 from .common import common_context
 from .formatting import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_raw, fmt_score, fmt_signed, ok
 from .methods import method_context
+from .network import partners_context
 from .prepared import impute_how, IMPUTE_STEPS, Prepared, screened, treat_methods
 from .sections import _attainment, _bod, _coordination, _efficiency, _obstacles, _robustness
 
@@ -253,6 +254,7 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     ctx["bod"] = _bod(p, unit_id, year, lang)
     ctx["attainment"] = _attainment(p, unit_id, year, lang)
     ctx["robustness"] = _robustness(p, unit_id, year, lang, city, n_all)
+    ctx["partners"] = partners_context(p, unit_id, year, lang)  # None without relations
     return ctx
 
 
