@@ -98,10 +98,15 @@ def analysis_tables(result: Result, targets: pd.DataFrame | None, *, jobs: int =
 
 
 def _compile_templates() -> None:
-    """The page templates compiled (once a process), e.g. while the DEA process works."""
+    """The templates of every run's pages compiled (once a process), e.g. while the DEA process works."""
     from .report.templates import environment, templates_dir
 
-    environment(templates_dir())
+    folder = templates_dir()
+    env = environment(folder)
+    for name in ("region.html.j2", "base.html.j2", "_macros.html.j2", "_analysis.html.j2", "_method.html.j2",
+                 "_partners.html.j2"):
+        if (folder / name).is_file():  # the scorecard's parts and the regional page
+            env.get_template(name)
 
 
 def run_project(project_path: Path | None, *, out: str | None = None, years: list[int] | None = None,
