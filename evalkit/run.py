@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -87,11 +88,25 @@ def raw_frame(result: Result) -> pd.DataFrame:
     })
 
 
-def analysis_tables(result: Result, targets: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    """Every analysis table the engine computes for this result."""
+def analysis_tables(result: Result, targets: pd.DataFrame | None, *, jobs: int = 1,
+                    meanwhile: Callable[[], None] | None = None) -> dict[str, pd.DataFrame]:
+    """Every analysis table the engine computes for this result (``jobs`` > 1: DEA in a second process,
+    ``meanwhile()`` called while it works)."""
     from .analysis.tables import all_tables
 
-    return all_tables(result, targets)
+    return all_tables(result, targets, jobs=jobs, meanwhile=meanwhile)
+
+
+def _compile_templates() -> None:
+    """The templates of every run's pages compiled (once a process), e.g. while the DEA process works."""
+    from .report.templates import environment, templates_dir
+
+    folder = templates_dir()
+    env = environment(folder)
+    for name in ("region.html.j2", "base.html.j2", "_macros.html.j2", "_analysis.html.j2", "_method.html.j2",
+                 "_partners.html.j2"):
+        if (folder / name).is_file():  # the scorecard's parts and the regional page
+            env.get_template(name)
 
 
 def run_project(project_path: Path | None, *, out: str | None = None, years: list[int] | None = None,
@@ -126,7 +141,7 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         warn([*result.notes, *coverage_notes(result, report_years)])
     lang = lang or project.lang
     check_writable(result)
-    tables = analysis_tables(result, inputs.targets)
+    tables = analysis_tables(result, inputs.targets, jobs=jobs, meanwhile=None if tables_only else _compile_templates)
     extra: dict[str, Any] = {}
     if sensitivity is not None:
         extra["sensitivity"] = _sensitivity(result, sensitivity, report_years, jobs, tables)
@@ -139,23 +154,26 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html")
                    for f in target.glob(pat)] if (target / MARKER).is_file() else []
     with staged_folder(target, protect=project.inputs().values(), keep=OTHER_COMMANDS, changes=changes) as tmp:
-        write_csv(with_names(frames["results"], result, lang), tmp / "results.csv")
-        write_csv(with_names(frames["weights"], result, lang), tmp / "weights.csv")
-        for name, df in tables.items():
-            write_csv(with_names(df, result, lang), tmp / f"{name}.csv")
-        for name, df in audit_frames.items():
-            write_csv(df, tmp / f"{name}.csv")
-        write_json(frames["man"], tmp / "manifest.json")
+        def write_tables() -> None:
+            write_csv(with_names(frames["results"], result, lang), tmp / "results.csv")
+            write_csv(with_names(frames["weights"], result, lang), tmp / "weights.csv")
+            for name, df in tables.items():
+                write_csv(with_names(df, result, lang), tmp / f"{name}.csv")
+            for name, df in audit_frames.items():
+                write_csv(df, tmp / f"{name}.csv")
+            write_json(frames["man"], tmp / "manifest.json")
+
         if tables_only:  # results.xlsx is a table too; no pages
             from .report.excel import write_results_xlsx
 
+            write_tables()
             write_results_xlsx(report_input(result, tables, **frames), tmp / "results.xlsx", lang=lang,
                                years=report_years)
-        else:
+        else:  # the tables are written while worker processes render the scorecards (with --jobs)
             if audit:  # the audit pages are written just below: the overviews link them
                 other_pages = sorted(set(other_pages) | {f"{y}/audit.html" for y in report_years})
             pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames,
-                                     other_pages=other_pages, pdf_progress=pdf_progress)
+                                     other_pages=other_pages, pdf_progress=pdf_progress, meanwhile=write_tables)
             if audit:
                 pages, failures = _audit_pages(result, audit_frames, tmp, report_years, lang, pages, failures,
                                                frames["man"])
@@ -374,10 +392,12 @@ def _compare_page(path: Path, a: Result, b: Result, table: pd.DataFrame, corr: p
 def render(result: Result, tables: dict, out: Path, years: list[int], lang: str, jobs: int,
            progress, pdf: bool, *, frames: dict[str, Any] | None = None,
            other_pages: list[str] | None = None,
-           pdf_progress: Callable[[int, int], None] | None = None) -> tuple[int, list[str]]:
+           pdf_progress: Callable[[int, int], None] | None = None,
+           meanwhile: Callable[[], None] | None = None) -> tuple[int, list[str]]:
     """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``).
 
-    other_pages: pages other commands wrote into the folder (kept by the swap), for the overviews' links.
+    other_pages: pages other commands wrote into the folder (kept by the swap), for the overviews' links;
+    ``meanwhile()``, more output, is called while worker processes render the scorecards.
     """
     from .report.excel import write_results_xlsx
     from .report.render import render_reports
@@ -385,8 +405,29 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
     inp = report_input(result, tables, **(frames or {}))
     if other_pages:
         inp.meta["other_pages"] = list(other_pages)
-    summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress)
-    write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+    def other_output() -> None:
+        if meanwhile is not None:
+            meanwhile()
+        write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+
+    xlsx = None
+    if jobs > 1:  # the tables and results.xlsx written by a forked process while the pages are rendered
+        from .report.context import prepared
+        from .workers import forked
+
+        prepared(inp)  # once, before the forks: every process has it
+        xlsx = forked(other_output)
+
+    try:
+        summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress,
+                                 meanwhile=other_output if xlsx is None else None)
+    except BaseException:
+        if xlsx is not None:  # the workbook's process ends before the error goes on (its folder is dropped)
+            with contextlib.suppress(BaseException):
+                xlsx()
+        raise
+    if xlsx is not None:
+        xlsx()
     if pdf:
         from .report.book import cover_html, part_names
         from .report.i18n import t

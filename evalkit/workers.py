@@ -44,3 +44,40 @@ def _watch(parent: int) -> None:
         time.sleep(WATCH_SECONDS)
         if os.getppid() != parent:
             os._exit(1)  # no cleanup: the parent's run is gone, and its temporary folder with it
+
+
+_FORKED: dict[int, tuple] = {}
+
+
+def _call_forked(key: int, parent: int):
+    fn, args, kwargs = _FORKED[key]
+    return fn(*args, **kwargs)
+
+
+def forked(fn, *args, **kwargs):
+    """Start ``fn(*args, **kwargs)`` in a forked child process and return a function that waits for its
+    result (raising what it raised); None where processes are not forked (other systems than Linux: the
+    caller then calls ``fn`` itself).  The call travels by the fork, not pickled: only the result is sent back."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
+        return None  # forking a process that uses system frameworks is unsafe on macOS; none on Windows
+    key = len(_FORKED) + 1
+    while key in _FORKED:
+        key += 1
+    _FORKED[key] = (fn, args, kwargs)
+    try:  # a pool of one forks its process during submit: the child has the call in _FORKED
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"), initializer=die_with_parent,
+                                   initargs=(os.getpid(),))
+        future = pool.submit(_call_forked, key, os.getpid())
+    finally:
+        del _FORKED[key]
+
+    def wait():
+        try:
+            return future.result()
+        finally:
+            pool.shutdown()
+
+    return wait

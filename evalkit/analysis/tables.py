@@ -20,13 +20,21 @@ from .efficiency import ratio
 from .obstacle import group_obstacle, obstacle_degree
 
 
-def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def all_tables(result, targets: pd.DataFrame | None = None, *, jobs: int = 1,
+               meanwhile=None) -> dict[str, pd.DataFrame]:
+    """Every table ``evalkit run`` writes.  ``jobs`` > 1: the DEA tables (scipy's LP solver: its import and
+    a linear programme per unit-domain-year) are computed in a forked process meanwhile (the same numbers),
+    and ``meanwhile()`` (other work of the caller) is called before waiting for them."""
     # coupling coordination and DEA read scores as shares of the scale: not with unclipped z-scores
     on_scale = result.scores_on_scale()
-    tables = {
-        "coordination": coordination_table(result) if on_scale else None,
-        "obstacles": obstacles_table(result),
-        **(_efficiency_pair(result) if on_scale else {"efficiency": None}),
+    pending = None
+    if on_scale and jobs > 1:
+        from ..workers import forked
+
+        pending = forked(_efficiency_pair, result)
+    coordination = coordination_table(result) if on_scale else None
+    obstacles = obstacles_table(result)
+    rest = {
         "disparity": disparity_frame(result),
         "dagum-pairs": dagum_pairs_table(result),
         "convergence": convergence_table(result),
@@ -34,6 +42,11 @@ def all_tables(result, targets: pd.DataFrame | None = None) -> dict[str, pd.Data
         "density": density_table(result),
         **spatial_tables(result),
     }
+    if pending is not None and meanwhile is not None:
+        meanwhile()
+    efficiency = (pending() if pending is not None else _efficiency_pair(result)) if on_scale else \
+        {"efficiency": None}
+    tables = {"coordination": coordination, "obstacles": obstacles, **efficiency, **rest}
     if targets is not None:
         from .attainment import attainment_table
 

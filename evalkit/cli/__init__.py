@@ -12,6 +12,7 @@ the library inside their command functions, so ``evalkit --help`` stays light.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from typing import Sequence
@@ -46,8 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def single_threaded_blas() -> None:
+    """One BLAS thread unless the user chose (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` ...): evalkit's
+    matrices are small, and a BLAS thread pool costs more to start and keep spinning than it saves (and
+    competes with ``--jobs`` processes); also the same sums on any number of cores.  Only before numpy loads."""
+    if "numpy" in sys.modules:
+        return
+    names = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    if not any(os.environ.get(n) for n in names):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    single_threaded_blas()
     debug = "--debug" in argv
     route_notes()
     try:

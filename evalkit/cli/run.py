@@ -16,7 +16,7 @@ def _configure_run(r: argparse.ArgumentParser) -> None:
     r.add_argument("--out", help="output folder (default: the project's output)")
     r.add_argument("--year", type=int, action="append", help="report year (repeatable; default: the last year)")
     r.add_argument("--lang", choices=("zh", "en"), help="report language (default: the project's)")
-    r.add_argument("--jobs", type=positive_int, default=1, help="processes for rendering (default 1)")
+    r.add_argument("--jobs", type=positive_int, default=1, help="processes: DEA, results.xlsx and the pages in parallel (default 1)")
     pages = r.add_mutually_exclusive_group()  # --tables-only writes no pages for --pdf to print
     pages.add_argument("--pdf", action="store_true", help="also write PDFs (needs the optional extra evalkit[pdf])")
     pages.add_argument("--tables-only", action="store_true",

@@ -5,7 +5,6 @@ the data contract is :class:`ReportInput`.
 """
 
 from .inputs import ReportInput
-from .render import RenderSummary, render_reports, templates_dir
 
 __all__ = ["ReportInput", "RenderSummary", "render_reports", "templates_dir", "write_results_xlsx", "write_pdfs"]
 
@@ -20,3 +19,12 @@ def write_pdfs(out_dir, years, units, lang="zh"):
     """See :func:`evalkit.report.pdf.write_pdfs` (WeasyPrint imported lazily)."""
     from .pdf import write_pdfs as _w
     return _w(out_dir, years, units, lang)
+
+
+def __getattr__(name):
+    """The page renderer on first use (jinja2 with it): a run writing tables only never loads it."""
+    if name in ("RenderSummary", "render_reports", "templates_dir"):
+        from . import render
+
+        return getattr(render, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..output import safe_text, save_workbook
+from ..output import safe_text, save_workbook, streaming_workbook
 from .context import RI_TABLES, ok, prepared
 from .context.methods import method_word
 from .i18n import t
@@ -107,7 +107,6 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
     so that writing a spreadsheet does not dominate the run; results.csv always
     holds every year.
     """
-    from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -116,7 +115,7 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
     tree = p.tree
     shown = [(yi, y) for yi, y in enumerate(p.years)
              if years is None or len(p.units) * len(p.years) <= MAX_ROWS_ALL_YEARS or y in years]
-    wb = Workbook(write_only=True)
+    wb = streaming_workbook()
     head_font = Font(bold=True, color="1F3B5A")
     head_fill = PatternFill("solid", fgColor="EEF1F5")
     thin = Border(bottom=Side(style="thin", color="1F3B5A"))

@@ -49,7 +49,7 @@ def _init_worker(inp: ReportInput, templates: str, parent: int) -> None:
     from ..workers import die_with_parent
 
     die_with_parent(parent)
-    _STATE["prepared"] = C.Prepared(inp)
+    _STATE["prepared"] = C.prepared(inp)  # a forked worker has the parent's already
     _STATE["templates"] = templates
     environment(Path(templates))
 
@@ -125,11 +125,15 @@ def _reason(e: BaseException) -> str:
 
 def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: str = "zh", jobs: int = 1,
                    templates: Path | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> RenderSummary:
+                   progress: Callable[[int, int], None] | None = None,
+                   meanwhile: Callable[[], None] | None = None) -> RenderSummary:
     """Write ``<out_dir>/<year>/index.html`` and one page per unit for each year.
 
     ``progress(done, total)`` is called as pages are written (total = units ×
     years + one overview per year).  Failures are collected, not raised.
+    ``meanwhile()`` (other output of the run, such as results.xlsx) is called once the
+    scorecards are handed to the worker processes, while they render, or at the end with
+    ``jobs=1``; what it raises is raised.
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
@@ -153,49 +157,68 @@ def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: s
         if progress is not None:
             progress(done, total)
 
-    for y in years:
-        try:
-            html = render_overview(p, env, y, lang)
-            path = out_dir / str(y) / "index.html"
-            path.write_text(html, encoding="utf-8")
-            summary.pages += 1
-            summary.files.append(path)
-        except Exception as e:
-            summary.failures.append((f"index/{y}", _reason(e)))
-        try:
-            path = out_dir / str(y) / "methods.html"
-            path.write_text(render_methods_annex(p, env, y, lang), encoding="utf-8")
-            summary.pages += 1
-            summary.files.append(path)
-        except Exception as e:
-            summary.failures.append((f"methods/{y}", _reason(e)))
-        tick(1)
-    if inp.tables.get("disparity") is not None:  # <year>/region.html, linked from the overview
-        from .region import render_region_page
-
+    def year_pages() -> None:  # the overview and the regional page of each year
         for y in years:
             try:
-                path = render_region_page(out_dir, y, inp, lang)
+                html = render_overview(p, env, y, lang)
+                path = out_dir / str(y) / "index.html"
+                path.write_text(html, encoding="utf-8")
                 summary.pages += 1
-                summary.files.append(Path(path))
-            except Exception as e:  # one page failing must not lose the others
-                summary.failures.append((f"region/{y}", _reason(e)))
+                summary.files.append(path)
+            except Exception as e:
+                summary.failures.append((f"index/{y}", _reason(e)))
+            try:
+                path = out_dir / str(y) / "methods.html"
+                path.write_text(render_methods_annex(p, env, y, lang), encoding="utf-8")
+                summary.pages += 1
+                summary.files.append(path)
+            except Exception as e:
+                summary.failures.append((f"methods/{y}", _reason(e)))
+            tick(1)
+        if inp.tables.get("disparity") is not None:  # <year>/region.html, linked from the overview
+            from .region import render_region_page
+
+            for y in years:
+                try:
+                    path = render_region_page(out_dir, y, inp, lang)
+                    summary.pages += 1
+                    summary.files.append(Path(path))
+                except Exception as e:  # one page failing must not lose the others
+                    summary.failures.append((f"region/{y}", _reason(e)))
+
+    def serial(y: int, chunk: list[str]) -> None:
+        for uid in chunk:
+            n, f, files = _render_chunk(p, env, out_dir, y, [uid], lang)
+            summary.pages += n
+            summary.failures += f
+            summary.files += [Path(x) for x in files]
+            tick(1)
 
     if jobs <= 1 or len(units) * len(years) < 8:
+        year_pages()
         for y in years:
-            for uid in units:
-                n, f, files = _render_chunk(p, env, out_dir, y, [uid], lang)
-                summary.pages += n
-                summary.failures += f
-                summary.files += [Path(x) for x in files]
-                tick(1)
+            serial(y, units)
+        if meanwhile is not None:
+            meanwhile()
         return summary
 
+    # the first scorecard here: the workers, forked after it, find the templates compiled and the
+    # methods appendix rendered; the parent then writes the year pages (and ``meanwhile``) while they work
+    first = _render_chunk(p, env, out_dir, years[0], units[:1], lang)
     size = max(1, min(64, len(units) // (jobs * 4) or 1))
-    tasks = [(y, units[i:i + size]) for y in years for i in range(0, len(units), size)]
+    tasks = [(y, rest[i:i + size]) for y in years for rest in [units[1:] if y == years[0] else units]
+             for i in range(0, len(rest), size)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(inp, str(templates), os.getpid())) as ex:
         futs = {ex.submit(_worker_chunk, str(out_dir), y, chunk, lang): (y, chunk) for y, chunk in tasks}
+        year_pages()
+        n, f, files = first
+        summary.pages += n
+        summary.failures += f
+        summary.files += [Path(x) for x in files]
+        tick(1)
+        if meanwhile is not None:
+            meanwhile()
         for fut in as_completed(futs):
             y, chunk = futs[fut]
             try:

@@ -1,8 +1,9 @@
 """The same inputs give the same bytes: every file of two runs of the demo is identical.
 
 Two separate processes (string hashing differs between processes, so set
-order would show) write the demo into two folders (test_output_stamps.py has
-the step keys and the workbooks' times).
+order would show) write the demo into two folders, one with ``--jobs 1`` and one with
+``--jobs 2`` (DEA, results.xlsx and the scorecards in other processes: the same bytes)
+(test_output_stamps.py has the step keys and the workbooks' times).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from test_output_folder import snapshot  # noqa: E402
 
 def test_two_runs_of_the_demo_are_byte_identical_file_by_file(tmp_path):
     assert run_cli("init", "p", cwd=tmp_path).returncode == 0
-    runs = [subprocess.Popen(EVALKIT + ["run", "p/evalkit.yaml", "--out", out, "--jobs", "1"], cwd=tmp_path,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for out in ("o1", "o2")]
+    runs = [subprocess.Popen(EVALKIT + ["run", "p/evalkit.yaml", "--out", out, "--jobs", jobs], cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for out, jobs in (("o1", "1"), ("o2", "2"))]
     for p in runs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err

@@ -78,6 +78,37 @@ def _positions(table: pd.DataFrame, *keys: tuple[str, type, Mapping]) -> tuple[p
     return keep, tuple(a[keep].astype(int).to_numpy() for a in at)
 
 
+def _flags(column: pd.Series) -> Any:
+    """A flag column as booleans: a bool column as it is, anything else read by :func:`_truthy`."""
+    if column.dtype == bool:
+        return column.to_numpy(dtype=bool)
+    return [_truthy(v) for v in column]
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """``df.to_dict("records")``, the same Python values, built a column at a time (pandas' own loop
+    boxes every cell of a text column one by one: most of the time of a large table)."""
+    from pandas.api.types import is_string_dtype
+    from pandas.core.dtypes.cast import maybe_box_native
+
+    cols = df.columns.tolist()
+    data = []
+    for k in range(len(cols)):
+        s = df.iloc[:, k]
+        values = s.array
+        if is_string_dtype(s.dtype) and type(values).__name__ == "StringArray":  # texts and NaN, unboxed
+            data.append(s.to_numpy().tolist())
+        elif isinstance(values, pd.arrays.NumpyExtensionArray):
+            a = s.to_numpy()
+            if a.dtype == object:  # to_dict's boxing of object cells (numpy scalars -> Python's)
+                data.append([maybe_box_native(v) for v in a.tolist()])
+            else:  # numbers: Python's int, float and bool, as iterating the column gives
+                data.append(a.tolist())
+        else:  # other extension arrays (nullable numbers, dates, categories): pandas' own conversion
+            data.append([next(iter(r.values())) for r in df.iloc[:, [k]].to_dict("records")])
+    return [dict(zip(cols, row)) for row in zip(*data)] if cols else [{} for _ in range(len(df))]
+
+
 class Prepared:
     """The ReportInput pivoted once into arrays ``[unit, year, node]``."""
 
@@ -129,7 +160,7 @@ class Prepared:
         self.min_coverage = float(meta.get("min_coverage", DEFAULT_MIN_COVERAGE))
         self.prov = np.zeros((U, Y, N), bool)
         if "provisional" in sub.columns:
-            self.prov[ui, yi, ni] = [_truthy(v) for v in sub["provisional"]]
+            self.prov[ui, yi, ni] = _flags(sub["provisional"])
         root = self.nidx[tree.root.id]
         self.root = root
         cov_root = self.cov[:, :, root]
@@ -174,7 +205,7 @@ class Prepared:
             self.raw[a, b, c] = pd.to_numeric(rs["value"], errors="coerce").to_numpy(dtype=float)
             for col, arr in (("imputed", self.f_imp), ("treated", self.f_trt), ("provisional", self.f_prov)):
                 if col in rs.columns:
-                    arr[a, b, c] = [_truthy(v) for v in rs[col]]
+                    arr[a, b, c] = _flags(rs[col])
             if "value_used" in rs.columns:
                 self.used = np.full((U, Y, L), np.nan)
                 self.used[a, b, c] = pd.to_numeric(rs["value_used"], errors="coerce").to_numpy(dtype=float)
@@ -202,7 +233,7 @@ class Prepared:
                 continue
             by: dict[tuple[str, int], list[dict]] = {}
             by_year: dict[int, list[dict]] = {}
-            for rec in df.to_dict("records"):
+            for rec in records(df):
                 key = (str(rec.get("unit")), int(rec.get("year")))
                 by.setdefault(key, []).append(rec)
                 by_year.setdefault(key[1], []).append(rec)
@@ -214,7 +245,7 @@ class Prepared:
         # per-year weights (by: year): one weights table a year; self.weights is then the last year's
         self.weights_by_year: dict[int, dict[str, dict]] = {}
         if wt is not None and len(wt):
-            for rec in wt.to_dict("records"):
+            for rec in records(wt):
                 self.weights[str(rec.get("node"))] = rec
                 year = rec.get("year")
                 if year is not None and str(year) != "" and not (isinstance(year, float) and math.isnan(year)):
