@@ -1,11 +1,10 @@
 """Convert UNDP HDRO's HDI time series into evalkit's values and units files.
 
-    python examples/hdi/convert.py [SOURCE_DIR]
+    python examples/hdi/convert.py SOURCE_DIR
 
-SOURCE_DIR (default: ../shared/reference/hdi beside the repository) holds
-``hdi_panel_1990_2022_long.csv`` (iso3, country, region, year, le, eys, mys,
+SOURCE_DIR holds ``hdi_panel_1990_2022_long.csv`` (iso3, country, region, year, le, eys, mys,
 gnipc, hdi) and ``hdi_2022_components.csv``, both derived from the official
-``HDR23-24_Composite_indices_complete_time_series.csv`` (see SOURCE.md there).
+``HDR23-24_Composite_indices_complete_time_series.csv`` published by UNDP HDRO.
 
 Writes, beside this script:
 
@@ -29,7 +28,6 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SOURCE = HERE.parents[1].parent / "shared" / "reference" / "hdi"
 COMPONENTS = {"le": "le", "eys": "eys", "mys": "mys", "gnipc": "gni_pc"}  # source column -> evalkit id
 
 
@@ -55,6 +53,8 @@ def convert(source: Path, out: Path) -> tuple[int, int]:
 
 
 if __name__ == "__main__":
-    src = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
+    if len(sys.argv) != 2:
+        sys.exit("usage: python examples/hdi/convert.py SOURCE_DIR  (the folder holding the two CSV files above)")
+    src = Path(sys.argv[1])
     n_units, n_rows = convert(src, HERE)
     print(f"wrote {HERE / 'values.csv'} ({n_rows} rows) and {HERE / 'units.csv'} ({n_units} countries)")
