@@ -837,6 +837,15 @@ def curves(x: Sequence[float], series: Sequence[Series], *, title: str, desc: st
 
 # ---------------------------------------------------------------- point map
 
+def _map_frame(proj: tuple, left: float, top: float, w: float, h: float) -> list[str]:
+    """The opening of a map's plot group, carrying its projection (data-s, data-lon0, data-lat0, data-k,
+    data-ox, data-oy: a reader or a test can place a unit), and the map's pale background."""
+    s, lon0, lat0, k, ox, oy = proj
+    return [f'<g class="plot" data-s="{s!r}" data-lon0="{lon0!r}" data-lat0="{lat0!r}" data-k="{k!r}" '
+            f'data-ox="{ox}" data-oy="{oy}">',
+            f'<rect x="{left}" y="{top}" width="{_f(w)}" height="{_f(h)}" fill="#fbfbfb" stroke="{GRID}"/>']
+
+
 def _geo_projection(lons: Sequence[float], lats: Sequence[float], w: float, h: float, ox: float, oy: float):
     """Equirectangular projection scaled by cos(mean latitude) into a w × h box at (ox, oy):
     x = ox + s·(lon − lon_min)·cos φ̄, y = oy + s·(lat_max − lat), s the largest scale that fits.
@@ -871,13 +880,9 @@ def point_map(points: Sequence[tuple[str, float, float, str, str]], *, title: st
     total_h = height + legend_h + 4
     if not pts:
         return _svg(width, total_h, title, desc, legend_svg, cls="point-map", uid=uid)
-    xy, (s, lon0, lat0, k, ox, oy) = _geo_projection([p[1] for p in pts], [p[2] for p in pts],
-                                                      width - left - right - 20, height - top - bottom - 20,
-                                                      left + 10, top + 10)
-    parts = [f'<g class="plot" data-s="{s!r}" data-lon0="{lon0!r}" data-lat0="{lat0!r}" data-k="{k!r}" '
-             f'data-ox="{ox}" data-oy="{oy}">',
-             f'<rect x="{left}" y="{top}" width="{_f(width - left - right)}" height="{_f(height - top - bottom)}" '
-             f'fill="#fbfbfb" stroke="{GRID}"/>']
+    xy, proj = _geo_projection([p[1] for p in pts], [p[2] for p in pts], width - left - right - 20,
+                               height - top - bottom - 20, left + 10, top + 10)
+    parts = _map_frame(proj, left, top, width - left - right, height - top - bottom)
     for label, lon, lat, color, href in pts:
         x, y = xy(lon, lat)
         dot = (f'<circle cx="{_f(x)}" cy="{_f(y)}" r="7" fill="{color}" stroke="#ffffff" stroke-width="1.2">'
@@ -936,13 +941,9 @@ def network_map(nodes: Sequence[MapNode], edges: Sequence[tuple[int, int, float,
     pts = [n for n in nodes if _ok(n.lon) and _ok(n.lat)]
     if not pts:
         return _svg(width, total_h, title, desc, legend_svg, cls="network-map", uid=uid)
-    xy, (s, lon0, lat0, k, ox, oy) = _geo_projection([n.lon for n in pts], [n.lat for n in pts],
-                                                      width - left - right - 24, height - top - bottom - 24,
-                                                      left + 12, top + 12)
-    parts = [f'<g class="plot" data-s="{s!r}" data-lon0="{lon0!r}" data-lat0="{lat0!r}" data-k="{k!r}" '
-             f'data-ox="{ox}" data-oy="{oy}">',
-             f'<rect x="{left}" y="{top}" width="{_f(width - left - right)}" height="{_f(height - top - bottom)}" '
-             f'fill="#fbfbfb" stroke="{GRID}"/>']
+    xy, proj = _geo_projection([n.lon for n in pts], [n.lat for n in pts], width - left - right - 24,
+                               height - top - bottom - 24, left + 12, top + 12)
+    parts = _map_frame(proj, left, top, width - left - right, height - top - bottom)
     wmax = max((e[2] for e in edges), default=0.0) or 1.0
     for i, j, w, cross in sorted(edges, key=lambda e: e[2]):
         a, b = nodes[i], nodes[j]

@@ -10,8 +10,6 @@ a run is reproducible; raise the budget locally to search further."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import shutil
 import tempfile
@@ -21,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalkit.cli import main
 from evalkit.run import init_project
+from tests.e2e._cli import run_cli
 
 EXAMPLES = int(os.environ.get("EVALKIT_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -110,15 +108,8 @@ def csv_mutation(draw, data: bytes) -> bytes:
 
 
 def _cli(*args: str, cwd: Path) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
-    finally:
-        os.chdir(old)
-    return code, err.getvalue()
+    r = run_cli(*args, cwd=cwd)
+    return r.returncode, r.stderr
 
 
 def _listing(folder: Path) -> dict[str, tuple[int, int]]:
