@@ -151,7 +151,7 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     frames = {"results": result.to_frame(), "weights": result.weights_frame(), "man": manifest(result)}
     changes: dict[str, list[str]] = {}
     # pages other commands wrote into the folder: kept by the swap below, so the overviews link them
-    other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html")
+    other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html", "*/robustness.html", "explore.html")
                    for f in target.glob(pat)] if (target / MARKER).is_file() else []
     with staged_folder(target, protect=project.inputs().values(), keep=OTHER_COMMANDS, changes=changes) as tmp:
         def write_tables() -> None:
@@ -228,6 +228,9 @@ def audit_project(project_path: Path | None, *, out: str | None = None) -> dict[
         if failures:
             raise OutputFailure(f"the audit page could not be written, the output folder was left as it was: "
                                 f"{failures[0]}")
+        from .report.relink import relink_overviews
+
+        relink_overviews(target, tmp)
     return {"output": display_path(target),
             "files": [f"{name}.csv" for name in tables] + [f"{y}/audit.html" for y in report_years],
             "findings": findings(tables, lang), "warnings": list(result.notes), "lang": lang}
@@ -246,6 +249,9 @@ def explore_project(project_path: Path | None, *, out: str | None = None, years:
     try:
         with staged_folder(target, merge=True, protect=inputs.project.inputs().values()) as tmp:
             write_explore(result, tmp, report_years, lang)
+            from .report.relink import relink_overviews
+
+            relink_overviews(target, tmp)
     except ExploreError as e:
         raise CommandError(f"cannot explore this project: {e}") from None
     return {"output": display_path(target), "years": report_years, "warnings": list(result.notes),
@@ -366,6 +372,9 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
         write_csv(corr, tmp / "compare-correlations.csv")
         _compare_page(tmp / "compare.html", a, b, table, corr, label_a, label_b, lang or inputs.project.lang,
                       back=f"{overviews[-1]}/index.html" if overviews else None)
+        from .report.relink import relink_overviews
+
+        relink_overviews(target, tmp)
     root = inputs.tree.root.id
     last = a.years[-1]
     c = corr[(corr.node == root) & (corr.year == last)].iloc[0]
