@@ -24,7 +24,8 @@ def cmd_validate(args) -> int:
     from ..report.i18n import t
 
     lang = args.lang or inputs.project.lang
-    print(coverage_summary(result, lang))
+    print(coverage_summary(result, head=t("cli_coverage_head", lang), names=None if lang == "en" else lang,
+                           columns=(t("cli_cov_domain", lang), t("cli_cov_imputed", lang), t("cli_cov_treated", lang))))
     ys = inputs.panel.years
     span = f"{ys[0]}-{ys[-1]}" if len(ys) == ys[-1] - ys[0] + 1 else ", ".join(map(str, ys))  # editions listed
     print(t("cli_validate_ok", lang, units=len(inputs.units.ids), years=len(ys), span=span,
