@@ -156,7 +156,8 @@ def _write_marker(folder: Path) -> None:
 #: writing into one folder never delete each other's outputs; every other file it does not write is
 #: dropped, and both lists are returned to be said on the terminal.
 OTHER_COMMANDS = ("compare.csv", "compare-correlations.csv", "compare.html", "audit-*.csv", "plan-*.csv",
-                  "*/plan-*.html", "collect-status-*.csv", "robustness.csv", "sobol.csv", "*/robustness.html")
+                  "*/plan-*.html", "collect-status-*.csv", "robustness.csv", "sobol.csv", "*/robustness.html",
+                  "*/audit.html", "explore.html")
 
 
 def _carry_over(old: Path, new: Path, keep: Iterable[str], changes: dict | None) -> None:

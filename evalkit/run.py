@@ -151,7 +151,7 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     frames = {"results": result.to_frame(), "weights": result.weights_frame(), "man": manifest(result)}
     changes: dict[str, list[str]] = {}
     # pages other commands wrote into the folder: kept by the swap below, so the overviews link them
-    other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html")
+    other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html", "*/robustness.html", "explore.html")
                    for f in target.glob(pat)] if (target / MARKER).is_file() else []
     with staged_folder(target, protect=project.inputs().values(), keep=OTHER_COMMANDS, changes=changes) as tmp:
         def write_tables() -> None:
@@ -211,7 +211,7 @@ def audit_tables(result: Result) -> dict[str, pd.DataFrame]:
     return _audit_tables(result)
 
 
-def audit_project(project_path: Path | None, *, out: str | None = None) -> dict[str, Any]:
+def audit_project(project_path: Path | None, *, out: str | None = None, lang: str | None = None) -> dict[str, Any]:
     """`evalkit audit`: the audit tables added to the output folder (other files in it stay)."""
     from .analysis.audit_tables import findings
 
@@ -219,7 +219,7 @@ def audit_project(project_path: Path | None, *, out: str | None = None) -> dict[
     result = score(inputs)
     tables = audit_tables(result)
     target = Path(out).resolve() if out else inputs.project.output
-    lang = inputs.project.lang
+    lang = lang or inputs.project.lang
     report_years = resolve_years(result, None)
     with staged_folder(target, merge=True, protect=inputs.project.inputs().values()) as tmp:
         for name, df in tables.items():
@@ -228,6 +228,9 @@ def audit_project(project_path: Path | None, *, out: str | None = None) -> dict[
         if failures:
             raise OutputFailure(f"the audit page could not be written, the output folder was left as it was: "
                                 f"{failures[0]}")
+        from .report.relink import relink_overviews
+
+        relink_overviews(target, tmp)
     return {"output": display_path(target),
             "files": [f"{name}.csv" for name in tables] + [f"{y}/audit.html" for y in report_years],
             "findings": findings(tables, lang), "warnings": list(result.notes), "lang": lang}
@@ -246,10 +249,13 @@ def explore_project(project_path: Path | None, *, out: str | None = None, years:
     try:
         with staged_folder(target, merge=True, protect=inputs.project.inputs().values()) as tmp:
             write_explore(result, tmp, report_years, lang)
+            from .report.relink import relink_overviews
+
+            relink_overviews(target, tmp)
     except ExploreError as e:
         raise CommandError(f"cannot explore this project: {e}") from None
     return {"output": display_path(target), "years": report_years, "warnings": list(result.notes),
-            "synthetic": inputs.project.synthetic}
+            "synthetic": inputs.project.synthetic, "lang": lang}
 
 
 def _audit_pages(result: Result, tables: dict[str, pd.DataFrame], out: Path, years: list[int], lang: str,
@@ -286,10 +292,8 @@ def _sensitivity(result: Result, opts: dict[str, Any], report_years: list[int], 
     outcome = run_sensitivity(result, spec, jobs=jobs, progress=opts.get("progress"))
     tables["robustness"] = outcome.robustness
     tables["sobol"] = outcome.sobol
-    text = "\n".join(f"  {r.factor:<10} first-order {r.S1:6.3f} [{r.S1_low:.3f}, {r.S1_high:.3f}]  total "
-                     f"{r.ST:6.3f} [{r.ST_low:.3f}, {r.ST_high:.3f}]" for r in outcome.sobol.itertuples())
     return {"evaluations": outcome.n_evaluations, "factors": [f.name for f in outcome.factors],
-            "mean_abs_rank_shift": outcome.sobol.attrs["mean_abs_rank_shift"], "sobol_text": text,
+            "mean_abs_rank_shift": outcome.sobol.attrs["mean_abs_rank_shift"], "sobol": outcome.sobol,
             "year": outcome.year,
             "page": {"draws": spec.draws, "seed": spec.seed, "evaluations": outcome.n_evaluations,
                      "noise": spec.noise, "noise_kind": spec.noise_kind, "concentration": spec.concentration,
@@ -330,6 +334,7 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
                     lang: str | None) -> dict[str, Any]:
     """`evalkit compare`: variant A (the first scheme, or the project's) against B (the second, plus --set)."""
     from .analysis.compare import compare, rank_correlations
+    from .report.i18n import t
     from .changes import apply_changes, parse_assignment
     from .load.scheme import load_scheme
 
@@ -366,20 +371,25 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
         write_csv(corr, tmp / "compare-correlations.csv")
         _compare_page(tmp / "compare.html", a, b, table, corr, label_a, label_b, lang or inputs.project.lang,
                       back=f"{overviews[-1]}/index.html" if overviews else None)
+        from .report.relink import relink_overviews
+
+        relink_overviews(target, tmp)
     root = inputs.tree.root.id
     last = a.years[-1]
     c = corr[(corr.node == root) & (corr.year == last)].iloc[0]
     rows = table[(table.node == root) & (table.year == last)].copy()
     rows["abs"] = rows["rank_shift"].abs()
     movers = rows.sort_values(["abs", "unit"], ascending=[False, True]).head(5)
-    text = [f"A: {label_a}", f"B: {label_b}",
-            f"{root} {last}: Spearman {c.spearman:.3f}, Kendall {c.kendall:.3f}, largest rank shift "
-            f"{int(c.max_abs_rank_shift) if c.max_abs_rank_shift == c.max_abs_rank_shift else 0}"]
+    lang = lang or inputs.project.lang
+    text = [t("cli_cmp_variant", lang, which="A", label=label_a), t("cli_cmp_variant", lang, which="B", label=label_b),
+            t("cli_cmp_corr", lang, node=root, year=last, spearman=f"{c.spearman:.3f}", kendall=f"{c.kendall:.3f}",
+              shift=int(c.max_abs_rank_shift) if c.max_abs_rank_shift == c.max_abs_rank_shift else 0)]
     for r in movers.itertuples():
-        text.append(f"  {inputs.units.label(r.unit)}: rank {r.rank_a} -> {r.rank_b}, score {r.score_a:.2f} -> "
-                    f"{r.score_b:.2f}")
+        text.append(t("cli_cmp_mover", lang, unit=inputs.units.label(r.unit, lang), rank_a=r.rank_a, rank_b=r.rank_b,
+                      score_a=f"{r.score_a:.2f}", score_b=f"{r.score_b:.2f}"))
     warnings = {str(p): p for p in (*a.notes, *b.notes)}  # both variants' warnings, once each
-    return {"output": display_path(target), "text": "\n".join(text), "warnings": list(warnings.values())}
+    return {"output": display_path(target), "text": "\n".join(text), "warnings": list(warnings.values()),
+            "lang": lang}
 
 
 def _compare_page(path: Path, a: Result, b: Result, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,

@@ -30,21 +30,25 @@ def weights_table(result: Result, *, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
-def coverage_summary(result: Result) -> str:
-    """Share of cells present, imputed and treated by domain and year."""
+def coverage_summary(result: Result, *, head: str = "data coverage (share of indicator cells present, before "
+                     "imputation):", columns: tuple[str, str, str] = ("domain", "imputed", "treated"),
+                     names: str | None = None) -> str:
+    """Share of cells present, imputed and treated by domain and year, under ``head`` with the ``columns``' words;
+    domains by id, or by their name in the language ``names`` (the command line passes its catalogue's words)."""
     tree = result.tree
     x_raw, flags = result.prepared.x_raw, result.prepared.flags
     leaf_ids = tree.leaf_ids
     years = result.years
-    rows = [("domain", *[str(y) for y in years], "imputed", "treated")]
+    rows = [(columns[0], *[str(y) for y in years], columns[1], columns[2])]
     for dom in tree.domains:
         cols = [leaf_ids.index(l) for l in tree.leaves_under(dom.id)]
         present = np.isfinite(x_raw[:, :, cols])
         per_year = present.mean(axis=(0, 2))
         imp = ((flags[:, :, cols] & IMPUTED) > 0).sum()
         trt = ((flags[:, :, cols] & TREATED) > 0).sum()
-        rows.append((dom.id, *[f"{v:.0%}" for v in per_year], str(int(imp)), str(int(trt))))
-    return "data coverage (share of indicator cells present, before imputation):\n" + "\n".join(_columns(rows))
+        label = dom.id if names is None else dom.name.get(names)
+        rows.append((label, *[f"{v:.0%}" for v in per_year], str(int(imp)), str(int(trt))))
+    return head + "\n" + "\n".join(_columns(rows))
 
 
 def _columns(rows: list[tuple[str, ...]]) -> list[str]:

@@ -45,6 +45,7 @@ def _configure_collect(p: argparse.ArgumentParser) -> None:
     t.add_argument("--due", help="the return date written in the instructions (e.g. 2025-03-31)")
     t.add_argument("--only", action="append", default=[], metavar="KEY",
                    help="only this department key (repeatable; keys as in the file names)")
+    t.add_argument("--lang", choices=("zh", "en"), help="language of the terminal's messages (default: the project's)")
     t.set_defaults(collect_func=cmd_collect_templates)
 
     m = sub.add_parser("merge", parents=[debug], help="check returned workbooks and update the values file",
@@ -60,6 +61,7 @@ def _configure_collect(p: argparse.ArgumentParser) -> None:
                    help="warn when a value is more than this factor above or below last year's (default 3)")
     m.add_argument("--strict", action="store_true", help="treat jumps as errors")
     m.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    m.add_argument("--lang", choices=("zh", "en"), help="language of the terminal's messages (default: the project's)")
     m.set_defaults(collect_func=cmd_collect_merge)
 
     s = sub.add_parser("status", parents=[debug], help="which department still owes which values",
@@ -83,11 +85,15 @@ def cmd_collect_templates(args) -> int:
 
     summary = write_templates(project_path(args), year=args.year, by=args.by, out=args.out and Path(args.out),
                               due=args.due, only=args.only)
+    from ..report.i18n import t
+
     print_warnings(summary.warnings)
-    print(f"wrote {len(summary.templates)} templates for {args.year} to {display_path(summary.out)}:")
+    lang = args.lang or summary.lang
+    print(t("cli_tpl_wrote", lang, n=len(summary.templates), year=args.year, out=display_path(summary.out)))
     for info in summary.templates:
         d = info.department
-        print(f"  {info.file.name}  {d.name.zh} / {d.name.en}: {len(d.items)} indicator(s) × {info.n_units} cities")
+        print(t("cli_tpl_row", lang, file=info.file.name, name=d.name.get(lang), items=len(d.items),
+                units=info.n_units))
     return 0
 
 
@@ -105,13 +111,16 @@ def cmd_collect_merge(args) -> int:
     s = merge_workbooks(Path(args.project), [Path(f) for f in args.files], into=args.into and Path(args.into),
                         report=args.report and Path(args.report), max_jump=args.max_jump, strict=args.strict,
                         dry_run=args.dry_run)
+    from ..report.i18n import t
+
     print_warnings(s.warnings)
-    counts = (f"{s.added} added, {s.filled} filled, {s.updated} changed, {s.unchanged} unchanged")
+    lang = args.lang or s.lang
+    counts = t("cli_merge_counts", lang, added=s.added, filled=s.filled, updated=s.updated, unchanged=s.unchanged)
     if not s.written:
-        print(f"checked {s.files} workbooks: {counts}; nothing written (--dry-run)")
+        print(t("cli_merge_checked", lang, files=s.files, counts=counts))
     else:
-        print(f"merged {s.files} workbooks into {display_path(s.into)}: {counts}; "
-              f"changed values listed in {display_path(s.report)}")
+        print(t("cli_merge_done", lang, files=s.files, into=display_path(s.into), counts=counts,
+                report=display_path(s.report)))
     return 0
 
 

@@ -21,9 +21,12 @@ def cmd_explore(args) -> int:
     from ..run import explore_project
 
     summary = explore_project(project_path(args), out=args.out, years=args.year, lang=args.lang)
+    from ..report.i18n import t
+
     print_warnings(summary["warnings"])
-    print(f"wrote {summary['output']}: explore.html for {', '.join(map(str, summary['years']))}"
-          + (" (demonstration data)" if summary.get("synthetic") else ""))
+    lang = summary["lang"]
+    print(t("cli_explore_wrote", lang, out=summary["output"], years=", ".join(map(str, summary["years"])))
+          + (t("cli_demo_data", lang) if summary.get("synthetic") else ""))
     return 0
 
 

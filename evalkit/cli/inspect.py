@@ -10,6 +10,7 @@ from .common import Command, print_warnings, project_path
 
 def _configure_validate(v: argparse.ArgumentParser) -> None:
     v.add_argument("project", nargs="?", help="evalkit.yaml (default: the bundled demo)")
+    v.add_argument("--lang", choices=("zh", "en"), help="language of the terminal's messages (default: the project's)")
 
 
 def cmd_validate(args) -> int:
@@ -20,12 +21,15 @@ def cmd_validate(args) -> int:
     inputs = load_inputs(project_path(args))
     result = score(inputs)  # AHP consistency is part of validation
     print_warnings([*result.notes, *coverage_notes(result)])
-    print(coverage_summary(result))
+    from ..report.i18n import t
+
+    lang = args.lang or inputs.project.lang
+    print(coverage_summary(result, head=t("cli_coverage_head", lang), names=None if lang == "en" else lang,
+                           columns=(t("cli_cov_domain", lang), t("cli_cov_imputed", lang), t("cli_cov_treated", lang))))
     ys = inputs.panel.years
     span = f"{ys[0]}-{ys[-1]}" if len(ys) == ys[-1] - ys[0] + 1 else ", ".join(map(str, ys))  # editions listed
-    print(f"ok: {len(inputs.units.ids)} units, {len(ys)} years "
-          f"({span}), {len(inputs.tree.leaves)} indicators under "
-          f"{len(inputs.tree.inner)} nodes")
+    print(t("cli_validate_ok", lang, units=len(inputs.units.ids), years=len(ys), span=span,
+            leaves=len(inputs.tree.leaves), nodes=len(inputs.tree.inner)))
     return 0
 
 

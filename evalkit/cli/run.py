@@ -42,7 +42,7 @@ def cmd_run(args) -> int:
     print(t("cli_run_pages", lang, out=summary["output"], pages=summary["pages"],
             years=", ".join(map(str, summary["years"]))) + demo)
     for failure in summary.get("failures", []):
-        err(f"failed: {failure}")
+        err(t("cli_failed", lang, failure=failure))
     return 1 if summary.get("failures") else 0
 
 
@@ -64,11 +64,19 @@ def cmd_sensitivity(args) -> int:
                           sensitivity={"draws": args.draws, "seed": args.seed,
                                        "progress": progress_printer("draws")})
     say_carried(summary)
+    from ..report.i18n import t
+
+    lang = summary["lang"]
     sens = summary["sensitivity"]
-    print(f"{sens['evaluations']} evaluations over {', '.join(sens['factors'])}; mean absolute rank shift "
-          f"{sens['mean_abs_rank_shift']:.2f}")
-    print(sens["sobol_text"])
-    print(f"wrote {summary['output']}: robustness.csv, sobol.csv and {sens['year']}/robustness.html")
+    print(t("cli_sens_head", lang, n=sens["evaluations"], factors=", ".join(sens["factors"]),
+            shift=f"{sens['mean_abs_rank_shift']:.2f}"))
+    for r in sens["sobol"].itertuples():
+        print(t("cli_sobol_row", lang, factor=f"{r.factor:<10}", s1=f"{r.S1:6.3f}", s1_low=f"{r.S1_low:.3f}",
+                s1_high=f"{r.S1_high:.3f}", st=f"{r.ST:6.3f}", st_low=f"{r.ST_low:.3f}", st_high=f"{r.ST_high:.3f}"))
+    print(t("cli_wrote_files", lang, out=summary["output"],
+            files=f"robustness.csv, sobol.csv, {sens['year']}/robustness.html"))
+    for failure in summary.get("failures", []):
+        err(t("cli_failed", lang, failure=failure))
     return 1 if summary.get("failures") else 0
 
 
@@ -87,28 +95,32 @@ def cmd_compare(args) -> int:
 
     summary = compare_project(Path(args.project), weights=args.weights or [], sets=args.set or [], out=args.out,
                               lang=args.lang)
+    from ..report.i18n import t
+
     print_warnings(summary["warnings"])
     print(summary["text"])
-    print(f"wrote {summary['output']}: compare.csv, compare-correlations.csv, compare.html")
+    print(t("cli_wrote_files", summary["lang"], out=summary["output"],
+            files="compare.csv, compare-correlations.csv, compare.html"))
     return 0
 
 
 def _configure_audit(p: argparse.ArgumentParser) -> None:
     p.add_argument("project", nargs="?", help="evalkit.yaml (default: the bundled demo)")
     p.add_argument("--out", help="output folder (default: the project's output; other files in it stay)")
+    p.add_argument("--lang", choices=("zh", "en"), help="page and message language (default: the project's)")
 
 
 def cmd_audit(args) -> int:
     from ..report.i18n import t
     from ..run import audit_project
 
-    summary = audit_project(project_path(args), out=args.out)
+    summary = audit_project(project_path(args), out=args.out, lang=args.lang)
     print_warnings(summary["warnings"])
     found = summary["findings"]
     print(t("cli_audit_findings" if found else "cli_audit_none", summary["lang"]))
     for line in found:
         print(f"  {line}")
-    print(f"wrote {summary['output']}: {', '.join(summary['files'])}")
+    print(t("cli_wrote_files", summary["lang"], out=summary["output"], files=", ".join(summary["files"])))
     return 0
 
 

@@ -107,6 +107,7 @@ class MergeSummary:
     unchanged: int
     written: bool
     warnings: tuple = ()
+    lang: str = "zh"  # the project's report language
 
 
 def _norm_header(v: object) -> str:
@@ -510,7 +511,8 @@ def merge_workbooks(project_path: Path | None, files: Sequence[Path], *, into: P
         _write_atomic([(out, into, values.encoding), (safe_frame(rep), report, "utf-8-sig")])
         written = True
     return MergeSummary(into=into, report=report, files=len(returned), added=len(new_keys), filled=filled,
-                        updated=updated, unchanged=unchanged, written=written, warnings=tuple(problems.warnings))
+                        updated=updated, unchanged=unchanged, written=written, warnings=tuple(problems.warnings),
+                        lang=inputs.project.lang)
 
 
 def _write_atomic(jobs: list[tuple[pd.DataFrame, Path, str]]) -> None:

@@ -376,6 +376,7 @@ class TemplatesSummary:
     out: Path
     templates: tuple[TemplateInfo, ...]
     warnings: tuple = ()
+    lang: str = "zh"  # the project's report language
 
 
 def write_templates(project_path: Path | None, *, year: int, by: str = "source", out: Path | None = None,
@@ -426,4 +427,4 @@ def write_templates(project_path: Path | None, *, year: int, by: str = "source",
                          "n_indicators": len(dept.items), "n_units": len(codes)})
         write_csv(pd.DataFrame(rows, columns=["file", "department", "name_zh", "name_en", "year", "indicators",
                                               "n_indicators", "n_units"]), tmp / "templates.csv")
-    return TemplatesSummary(out, tuple(infos), tuple(problems.warnings))
+    return TemplatesSummary(out, tuple(infos), tuple(problems.warnings), inputs.project.lang)

@@ -74,7 +74,7 @@ def test_bad_command_line_exits_2_in_a_subprocess(tmp_path):
 def test_debug_accepted_before_and_after_the_command(argv, capsys):
     assert main(argv) == 0
     out, err = capsys.readouterr()
-    assert "ok: 41 units" in out
+    assert "检查通过：41 个单位" in out
     assert "Traceback" not in err
 
 
@@ -122,7 +122,7 @@ def test_init_then_validate(tmp_path, capsys):
     assert "../" not in text  # paths point at the copies
     assert main(["validate", str(folder / "evalkit.yaml")]) == 0
     out, err = capsys.readouterr()
-    assert "ok: 41 units, 6 years (2019-2024)" in out
+    assert "检查通过：41 个单位，6 个年份（2019-2024）" in out
     assert not (folder / "out").exists()
 
 
@@ -145,7 +145,7 @@ def test_init_and_validate_in_a_subprocess(tmp_path):
     assert r.returncode == 0, r.stderr
     r = _subprocess(["validate", "proj/evalkit.yaml"], tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "ok: 41 units" in r.stdout
+    assert "检查通过：41 个单位" in r.stdout
     r = _subprocess(["init", "proj"], tmp_path)
     assert r.returncode == 1
     assert "Traceback" not in r.stderr

@@ -100,8 +100,11 @@ def test_base_fixture_is_valid(capsys, monkeypatch):
     monkeypatch.chdir(FIXTURES)
     assert main(["validate", "base"]) == 0
     out, err = capsys.readouterr()
-    assert "ok: 4 units, 3 years (2020-2022), 6 indicators under 4 nodes" in out
+    assert "检查通过：4 个单位，3 个年份（2020-2022），4 个节点下共 6 个指标" in out   # the project's language
     assert "Traceback" not in err
+    assert main(["validate", "base", "--lang", "en"]) == 0
+    out, _ = capsys.readouterr()
+    assert "ok: 4 units, 3 years (2020-2022), 6 indicators under 4 nodes" in out
 
 
 @pytest.mark.parametrize("name", BROKEN)
@@ -173,6 +176,12 @@ def test_broken_fixtures_in_a_subprocess():
 def test_validate_demo_prints_coverage_summary(tmp_path):
     r = _subprocess(["validate"], tmp_path)
     assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("数据覆盖率")                         # the demo's language: Chinese throughout
+    assert len(re.findall(r"^[\u4e00-\u9fff]+\s+\d+%", r.stdout, re.M)) == 6     # the six domains by name
+    assert re.search(r"^政务服务\s+\d+%", r.stdout, re.M) and re.search(r"^跨域协同\s+\d+%", r.stdout, re.M)
+    assert "检查通过：41 个单位，6 个年份（2019-2024），31 个节点下共 59 个指标" in r.stdout
+    assert not re.search(r"[A-Za-z]{3,}", r.stdout)
+    r = _subprocess(["validate", "--lang", "en"], tmp_path)
     assert "data coverage" in r.stdout
     for domain in ("gov", "transport", "health", "education", "environment"):
         assert re.search(rf"^{domain}\s+\d+%", r.stdout, re.M)

@@ -32,7 +32,9 @@ def work(tmp_path_factory) -> Path:
     df[df["year"] != str(YEAR)].to_csv(vpath, index=False, lineterminator="\n")
     r = run("collect", "templates", "proj", "--year", str(YEAR), "--out", "tpl", "--due", "2025-03-31", cwd=root)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith(f"wrote 12 templates for {YEAR} to tpl:")  # 跨域协同 adds the healthcare security bureau
+    # in the project's language (zh); 跨域协同 adds the healthcare security bureau
+    assert r.stdout.startswith(f"已写入 {YEAR} 年的 12 份采集模板，位于 tpl：\n")
+    assert f"  {YEAR}_municipal-finance-bureau.xlsx  市财政局：1 个指标 × 41 个城市" in r.stdout
     return root
 
 
@@ -46,10 +48,12 @@ def cwd(work, tmp_path) -> Path:
 def test_cli_templates_merge_status_round_trip(cwd):
     book = Path("tpl") / f"{YEAR}_municipal-finance-bureau.xlsx"
     filled = fill(cwd / book)
+    r = run("collect", "merge", "proj", str(book), "--dry-run", "--lang", "en", cwd=cwd)
+    assert r.stdout.strip() == "checked 1 workbooks: 41 added, 0 filled, 0 changed, 0 unchanged; nothing written (--dry-run)"
     r = run("collect", "merge", "proj", str(book), cwd=cwd, subprocess_=True)  # the real console entry
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == ("merged 1 workbooks into proj/data/values.csv: 41 added, 0 filled, 0 changed, "
-                                "0 unchanged; changed values listed in proj/data/merge-conflicts.csv")
+    assert r.stdout.strip() == ("已将 1 份工作簿合并至 proj/data/values.csv：新增 41，补填 0，修改 0，未变 0；"
+                                "修改过的数值列于 proj/data/merge-conflicts.csv")
     df = pd.read_csv(cwd / "proj" / "data" / "values.csv", dtype=str)
     got = df[(df["year"] == str(YEAR)) & (df["indicator"] == "gov_it_spend_share")]
     assert {u: float(v) for u, v in zip(got["unit"], got["value"])} == filled
@@ -97,7 +101,7 @@ def test_cli_merge_strict_jump_and_bad_command_lines(cwd):
     assert r.returncode == 1 and r.stderr.count("(more than a factor 3): check it") == 20
     assert "... and 21 more problems of the kind 'jump'" in r.stderr
     r = run("collect", "merge", "proj", str(book), "--max-jump", "1e9", "--dry-run", cwd=cwd)
-    assert r.returncode == 0 and "nothing written (--dry-run)" in r.stdout
+    assert r.returncode == 0 and "未写入任何文件（--dry-run）" in r.stdout
     assert run("collect", "merge", "proj", str(book), "--max-jump", "1", cwd=cwd).returncode == 2
     assert run("collect", "templates", "proj", cwd=cwd).returncode == 2  # --year is required
     assert run("collect", cwd=cwd).returncode == 2

@@ -79,7 +79,8 @@ def test_sensitivity_writes_robustness_sobol_and_page(sensitivity_out):
     sob = pd.read_csv(out / "sobol.csv")
     assert list(sob["factor"]) == ["weights", "judgments", "normalize", "aggregate", "weighting", "impute"]
     assert {"S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"} <= set(sob.columns)
-    assert "64 x" not in stdout and "512 evaluations" in stdout  # 64 base samples x (6 factors + 2)
+    assert "64 x" not in stdout and "共计算 512 次" in stdout  # 64 base samples x (6 factors + 2), in the demo's language
+    assert "一阶敏感度" in stdout and "evaluations" not in stdout
     assert (out / "2024" / "robustness.html").is_file()
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from ...unitids import unit_file_stem
 from .. import charts
 from ..i18n import t
+from ..links import page_links
 from .common import common_context
 from .formatting import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_score, ok
 from .prepared import Prepared, screened
@@ -22,24 +23,23 @@ def extra_pages(p: Prepared, year: int, lang: str) -> list[dict]:
     """The year's other pages the overview links to, in one list (``href``, ``text``, ``kind``).
 
     A page is listed only when it exists beside the overview: the regional page (with the disparity table),
-    the robustness page (the sensitivity's year), the methods annex (every year), and the pages other
-    commands wrote into the folder before this run (``meta["other_pages"]``: ``compare.html`` …).
-    A new page adds its entry here; every listed page links back to ``index.html``.
+    the robustness page (this run's sensitivity year, or one kept from an earlier ``sensitivity``), the
+    methods annex (every year), and the pages other commands wrote into the folder before this run
+    (``meta["other_pages"]``: ``compare.html`` …). The list and its order are :data:`links.PAGES`; a command
+    adding a page later rewrites it (:func:`links.relink_overviews`).
     """
-    out = []
+    kinds = {"methods"}  # every run writes the year's methods annex beside its overview
     if p.inp.tables.get("disparity") is not None:
-        out.append({"href": "region.html", "text": t("region_link", lang), "kind": "region"})
+        kinds.add("region")
     rob = p.inp.tables.get("robustness")
-    if rob is not None and len(rob) and "year" in rob and (rob["year"].astype(int) == int(year)).any():
-        out.append({"href": "robustness.html", "text": t("rb_link", lang), "kind": "robustness"})
     others = set(p.inp.meta.get("other_pages") or ())
-    if "compare.html" in others:
-        out.append({"href": "../compare.html", "text": t("cmp_link", lang), "kind": "compare"})
-    if f"{year}/audit.html" in others:
-        out.append({"href": "audit.html", "text": t("audit_link", lang), "kind": "audit"})
-    # every run writes the year's methods annex beside its overview
-    out.append({"href": "methods.html", "text": t("methods_link", lang), "kind": "methods"})
-    return out
+    if (rob is not None and len(rob) and "year" in rob and (rob["year"].astype(int) == int(year)).any()) \
+            or f"{year}/robustness.html" in others:
+        kinds.add("robustness")
+    for kind, name in (("compare", "compare.html"), ("explore", "explore.html"), ("audit", f"{year}/audit.html")):
+        if name in others:
+            kinds.add(kind)
+    return page_links(kinds, lang)
 
 
 def overview(p: Prepared, year: int, lang: str) -> dict:
