@@ -87,8 +87,8 @@ def main(jobs: int = 2) -> bool:
                   f"wall, {cpu:.1f} s CPU (jobs {jobs})  {'OK' if good else 'TOO LONG'}")
             print("    five fullest: " + ", ".join(f"{Path(p).stem} {full[p]:.2f}"
                                                    for p in sorted(cards, key=full.get, reverse=True)[:5]))
-            print(f"    content without the white space of page breaks: {min(height.values()):.0f}-"
-                  f"{max(height.values()):.0f} mm (four pages hold {MAX_PAGES * PAGE_MM:.0f} mm); longest "
+            print(f"    content without the white space of page breaks: {min(height.values()):.1f}-"
+                  f"{max(height.values()):.1f} mm (four pages hold {MAX_PAGES * PAGE_MM:.0f} mm); longest "
                   f"{Path(longest).stem}")
             print(f"    the test's estimate: Spearman {_spearman([est[p] for p in cards], [height[p] for p in cards]):.2f}"
                   f" with the content height; its {PICKS} picks " + ", ".join(f"{Path(p).stem} {height[p]:.0f} mm"

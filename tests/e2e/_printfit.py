@@ -6,13 +6,16 @@ content is longest.  Every card has the same sections, charts and headings; what
 readings, names that wrap, the rows of the obstacle, target and partner tables.  ``print_length`` counts
 the characters the printed card shows (CJK characters twice, as they are about twice as wide), leaving out
 what the print style sheet (reports/style.css, ``@media print``) hides.  benchmarks/bench_print_pages.py
-lays out every card and reports how well this ranks them.
+lays out every card and reports how well this ranks them: on the demo the printed content of the cards
+differs by less than 2 % (each printed table has at most a fixed number of rows), so the first picks
+are within a few millimetres of the longest card, far less than the room the test demands.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from html.parser import HTMLParser
+from typing import Any
 
 # what the printed card does not show (reports/style.css, @media print)
 HIDDEN_CLASSES = {"screen-only", "stamp", "quality", "nav", "page-nav", "links", "nw-position"}
@@ -33,7 +36,7 @@ class _Printed(HTMLParser):
         self.rows = 0
         self.length = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in VOID:
             return
         a = dict(attrs)
@@ -56,7 +59,7 @@ class _Printed(HTMLParser):
     def _in(self, tag: str) -> bool:
         return any(t == tag for t, _ in self.stack)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in VOID:
             return
         while self.stack:
@@ -64,7 +67,7 @@ class _Printed(HTMLParser):
             if t == tag:
                 break
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not (self.stack and self.stack[-1][1]):
             self.length += _width(data)
 
@@ -77,11 +80,12 @@ def print_length(html: str) -> int:
     return p.length
 
 
-def fill(page) -> float:
-    """The share of a laid-out page's content area (inside the margins) its content reaches down to."""
+def fill(page: Any) -> float:
+    """The share of a laid-out page's content area (inside the margins) its content reaches down to
+    (a WeasyPrint ``Page``; its box tree is private API, so this is for tests and benchmarks only)."""
     from weasyprint.formatting_structure import boxes
 
-    def bottom(box) -> float:
+    def bottom(box: Any) -> float:
         low = 0.0
         for child in getattr(box, "children", None) or []:
             if isinstance(child, boxes.MarginBox):   # the page number and stamp in the margins
@@ -96,12 +100,12 @@ def fill(page) -> float:
     return max(0.0, (bottom(box) - top) / box.height)
 
 
-def content_height(pages) -> float:
+def content_height(pages: list[Any]) -> float:
     """The height of the printed content in mm, the white space left by page breaks not counted: the sum,
     over the pages, of the blocks of the page's ``div.page`` (headings, sections, notes, footer)."""
     total = 0.0
 
-    def find(box):
+    def find(box: Any) -> Any:
         el = getattr(box, "element", None)
         if el is not None and el.tag == "div" and "page" in (el.get("class") or "").split():
             return box
