@@ -89,12 +89,15 @@ def test_a_widened_half_collected_year_is_insufficient_data_not_a_grade(collecte
     assert top < card.index('id="headline"')
     assert "数据不足：本年度不评分、不排名、不定级" in card and "各领域覆盖率" in card and "缺少报送数据的领域" in card
     assert "不参与排名（数据不足）" in card
+    assert 'id="radar-t"' not in card and 'id="dbars-t"' not in card   # no empty domain charts: the box explains
     overview = (root / "out-b" / "2025" / "index.html").read_text(encoding="utf-8")
     assert 'class="banner banner-coverage"' in overview
     assert "数据不足、未参与排名的城市（41 个）" in overview and 'data-kind="no-eligible"' in overview
     region = (root / "out-b" / "2025" / "region.html").read_text(encoding="utf-8")
     assert "2025年数据尚未收齐" in region
     # the years before are untouched by the banner
-    card_2024 = run_cli("run", str(proj), "--out", str(root / "out-c"), "--year", "2024", cwd=root)
-    assert card_2024.returncode == 0
-    assert 'class="banner banner-coverage"' not in (root / "out-c" / "2024" / "320500.html").read_text(encoding="utf-8")
+    r = run_cli("run", str(proj), "--out", str(root / "out-c"), "--year", "2024", cwd=root)
+    assert r.returncode == 0
+    card_2024 = (root / "out-c" / "2024" / "320500.html").read_text(encoding="utf-8")
+    assert 'class="banner banner-coverage"' not in card_2024
+    assert 'id="radar-t"' in card_2024 and 'id="dbars-t"' in card_2024

@@ -242,6 +242,7 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
 
     # the full indicator table, grouped by domain and stage
     ctx["indicator_groups"] = _indicator_groups(p, u, y, lang)
+    ctx["ind_print_note"] = t("ind_print_note", lang, n=len(p.leaves))
     ctx["flag_legend"] = [{"code": c, "short": t(f"flag_{c}", lang), "long": t(f"flag_{c}_long", lang)}
                           for c in ("missing", "imputed", "treated", "provisional")]
     ctx["method"] = method_context(p, lang, year)
@@ -354,6 +355,14 @@ def _indicator_groups(p: Prepared, u: int, y: int, lang: str) -> list[dict]:
         rest = [n for n in d.walk() if n.is_leaf and n.id not in covered]
         if rest:
             blocks.append((t("no_stage", lang) if stage_nodes else "", rest))
+        # the printed card keeps, per domain, the indicator furthest above the all-units average and the
+        # two furthest below (the measure of the strengths and weaknesses); the screen shows every row
+        leaves_d = [n for _, ls in blocks for n in ls]
+        li = np.array([p.nidx[n.id] for n in leaves_d], dtype=int)
+        gap = S[li] - p.avg_all[y, li]
+        known = [k for k in np.argsort(np.nan_to_num(gap, nan=np.inf), kind="stable") if ok(gap[k])]
+        brief = {leaves_d[k].id for k in known[:2]} | {leaves_d[k].id for k in known[2:][-1:]}
+        above = int(np.sum(gap[np.isfinite(gap)] > 0))
         out_blocks = []
         for label, leaves in blocks:
             rows = []
@@ -369,12 +378,14 @@ def _indicator_groups(p: Prepared, u: int, y: int, lang: str) -> list[dict]:
                     flags.append("treated")
                 if p.f_prov[u, y, j] or p.prov[u, y, i]:
                     flags.append("provisional")
-                rows.append({"id": n.id, "name": n.name.get(lang), "raw": fmt_measure(p.raw[u, y, j], n.unit),
+                rows.append({"id": n.id, "brief": n.id in brief, "name": n.name.get(lang),
+                             "raw": fmt_measure(p.raw[u, y, j], n.unit),
                              "measure": n.unit_for(lang), "score": fmt_score(S[i]), "rank": fmt_rank(R[i]),
                              "d_score": delta_score(S[i], Sp[i] if Sp is not None else None),
                              "flags": [{"code": f, "short": t(f"flag_{f}", lang), "long": t(f"flag_{f}_long", lang)}
                                        for f in flags]})
             out_blocks.append({"label": label, "rows": rows})
         groups.append({"id": d.id, "name": d.name.get(lang), "score": fmt_score(S[p.nidx[d.id]]),
-                       "blocks": out_blocks})
+                       "blocks": out_blocks,
+                       "above": t("ind_above", lang, k=above, n=len(leaves_d)) if len(known) else ""})
     return groups

@@ -154,6 +154,7 @@ def _efficiency(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
 
 
 ATTAIN_MAX = 12  # target rows on a scorecard (open ones first)
+ATTAIN_PRINT = 5  # of which the printed card shows the first (reports/style.css, #attainment)
 
 _STATUS = {
     "met": ("met", "achieved", "done", "ok", "green", "reached", "达标", "完成", "已完成"),
@@ -213,6 +214,8 @@ def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     rest = len(leaf_rows) - len(shown)
     return {"present": bool(rows), "rows": shown,
             "more": t("a_more", lang, n=rest) if rest > 0 else "",
+            "more_print": t("a_more_print", lang, n=len(leaf_rows) - ATTAIN_PRINT, k=len(shown))
+            if len(leaf_rows) > ATTAIN_PRINT else "",
             "summary": t("a_summary", lang, n=len(leaf_rows), met=n_met, missed=n_missed)}
 
 
