@@ -16,7 +16,8 @@ from .errors import CommandError, Pos, Problem, Problems, UserError
 from .load import load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
-from .output import MARKER, OTHER_COMMANDS, _umask, recover, sha256, stamp, staged_folder, write_csv, write_json
+from .output import (CSV_ENCODING, MARKER, OTHER_COMMANDS, _umask, csv_text, recover, sha256, stamp, staged_folder,
+                     write_csv, write_json)
 from .panel import IMPUTED, PROVISIONAL, TREATED
 from .pipeline import Result, score
 from .version import __version__
@@ -89,12 +90,22 @@ def raw_frame(result: Result) -> pd.DataFrame:
 
 
 def analysis_tables(result: Result, targets: pd.DataFrame | None, *, jobs: int = 1,
-                    meanwhile: Callable[[], None] | None = None) -> dict[str, pd.DataFrame]:
+                    meanwhile: Callable[[dict[str, pd.DataFrame]], None] | None = None,
+                    helper=None) -> dict[str, pd.DataFrame]:
     """Every analysis table the engine computes for this result (``jobs`` > 1: DEA in a second process,
-    ``meanwhile()`` called while it works)."""
+    ``meanwhile(done)`` called while it works; ``helper``: the tables that need scipy made there)."""
     from .analysis.tables import all_tables
 
-    return all_tables(result, targets, jobs=jobs, meanwhile=meanwhile)
+    return all_tables(result, targets, jobs=jobs, meanwhile=meanwhile, helper=helper)
+
+
+def _start_helper():
+    """With ``--jobs``: a process that imports scipy while this one reads the inputs, then makes the tables
+    that need it (DEA, convergence, spatial); None where processes are not forked."""
+    from .analysis.tables import warm_scipy
+    from .workers import helper
+
+    return helper(warm_scipy)
 
 
 def _compile_templates() -> None:
@@ -129,6 +140,20 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     every scorecard of its year.
     """
     stamp()  # a malformed SOURCE_DATE_EPOCH stops the run before any work
+    helper = _start_helper() if jobs > 1 else None  # first: it imports scipy while the inputs are read
+    try:
+        return _run(project_path, helper, out=out, years=years, lang=lang, jobs=jobs, pdf=pdf, progress=progress,
+                    pdf_progress=pdf_progress, warn=warn, sensitivity=sensitivity, audit=audit,
+                    tables_only=tables_only)
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+def _run(project_path: Path | None, helper, *, out: str | None, years: list[int] | None, lang: str | None,
+         jobs: int, pdf: bool, progress, pdf_progress, warn, sensitivity: dict[str, Any] | None, audit: bool,
+         tables_only: bool) -> dict[str, Any]:
+    """:func:`run_project`'s work; ``helper`` (or None) makes the tables that need scipy."""
     from .summary import coverage_notes
 
     inputs = load_inputs(project_path)
@@ -141,24 +166,50 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         warn([*result.notes, *coverage_notes(result, report_years)])
     lang = lang or project.lang
     check_writable(result)
-    tables = analysis_tables(result, inputs.targets, jobs=jobs, meanwhile=None if tables_only else _compile_templates)
+    frames = {"results": result.to_frame(), "weights": result.weights_frame()}
+    texts: dict[str, tuple[int, bytes]] = {}  # CSV files made while the helper works: name -> (id of the frame, bytes)
+
+    def meanwhile(done: dict[str, pd.DataFrame]) -> None:
+        """While DEA is computed elsewhere: the templates compiled (before the page workers are forked, so
+        that they inherit them), then the largest CSV files made, until the helper has answered."""
+        if not tables_only:
+            _compile_templates()
+        todo = sorted([("results", frames["results"]), ("weights", frames["weights"]), *done.items()],
+                      key=lambda kv: -len(kv[1]))
+        for name, df in todo:
+            if helper is not None and helper.ready():
+                break
+            texts[name] = (id(df), csv_bytes(df, result, lang))
+
+    tables = analysis_tables(result, inputs.targets, jobs=jobs, helper=helper,
+                             meanwhile=meanwhile if helper is not None else
+                             None if tables_only else lambda done: _compile_templates())
+    if helper is not None:
+        helper.close()  # done: its memory back before the page workers are forked
     extra: dict[str, Any] = {}
     if sensitivity is not None:
         extra["sensitivity"] = _sensitivity(result, sensitivity, report_years, jobs, tables)
     audit_frames = audit_tables(result) if audit else {}
+    frames["man"] = manifest(result)
     pages = 0
     failures: list[str] = []
-    frames = {"results": result.to_frame(), "weights": result.weights_frame(), "man": manifest(result)}
     changes: dict[str, list[str]] = {}
     # pages other commands wrote into the folder: kept by the swap below, so the overviews link them
     other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html")
                    for f in target.glob(pat)] if (target / MARKER).is_file() else []
     with staged_folder(target, protect=project.inputs().values(), keep=OTHER_COMMANDS, changes=changes) as tmp:
         def write_tables() -> None:
-            write_csv(with_names(frames["results"], result, lang), tmp / "results.csv")
-            write_csv(with_names(frames["weights"], result, lang), tmp / "weights.csv")
+            def table(name: str, df: pd.DataFrame) -> None:
+                made = texts.get(name)
+                if made is not None and made[0] == id(df):
+                    (tmp / f"{name}.csv").write_bytes(made[1])
+                else:
+                    write_csv(with_names(df, result, lang), tmp / f"{name}.csv")
+
+            table("results", frames["results"])
+            table("weights", frames["weights"])
             for name, df in tables.items():
-                write_csv(with_names(df, result, lang), tmp / f"{name}.csv")
+                table(name, df)
             for name, df in audit_frames.items():
                 write_csv(df, tmp / f"{name}.csv")
             write_json(frames["man"], tmp / "manifest.json")
@@ -187,6 +238,11 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     return {"output": display_path(target), "years": report_years, "pages": pages, "failures": failures,
             "synthetic": project.synthetic, "kept": changes.get("kept", []), "dropped": changes.get("dropped", []),
             "lang": lang, **extra}
+
+
+def csv_bytes(df: pd.DataFrame, result: Result, lang: str) -> bytes:
+    """The bytes of a table's CSV file as ``run`` writes it: :func:`with_names`, then :func:`write_csv`'s."""
+    return csv_text(with_names(df, result, lang)).encode(CSV_ENCODING)
 
 
 def with_names(df: pd.DataFrame, result: Result, lang: str) -> pd.DataFrame:
