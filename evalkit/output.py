@@ -7,6 +7,7 @@ the old folder stays as it was until the new one is complete.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import logging
@@ -450,6 +451,26 @@ def _xlsx_text(s: str) -> str | None:
     return f"<is><t{space}>{s}</t></is>"
 
 
+class Styled:
+    """A value and a cell style (an openpyxl ``StyleArray``, e.g. a styled cell's ``_style``, not changed
+    afterwards) for a row of :func:`streaming_workbook`'s sheets: written as ``WriteOnlyCell(ws, value)``
+    with a copy of that style would be, without making the cell (openpyxl's cells are slow to make)."""
+
+    __slots__ = ("value", "style")
+
+    def __init__(self, value, style) -> None:
+        self.value = value
+        self.style = style
+
+    def cell(self, ws):
+        """The openpyxl cell it stands for."""
+        from openpyxl.cell import WriteOnlyCell
+
+        c = WriteOnlyCell(ws, value=self.value)
+        c._style = copy.copy(self.style)
+        return c
+
+
 def _xlsx_row(ws, values, row_idx: int) -> str | None:
     """The ``<row>`` element openpyxl's write-only sheet writes for ``values``, built as text; None for a
     row holding anything else than numbers, booleans, plain texts and styled cells of those (openpyxl
@@ -461,9 +482,24 @@ def _xlsx_row(ws, values, row_idx: int) -> str | None:
     r = str(row_idx)
     parts = [f'<row r="{r}">']
     styles = ws.parent._cell_styles
-    for col, v in enumerate(values, 1):
+    if len(_XLSX_COLUMNS) < len(values):
+        _xlsx_column(len(values))
+    letters = _XLSX_COLUMNS
+    seen: dict[int, str] = {}  # id of a Styled's style (the row holds it) -> its s="…" attribute
+    for col, v in enumerate(values):
         style = ""
-        if type(v) is Cell:
+        kind = type(v)
+        if kind is Styled:
+            style = seen.get(id(v.style))  # a row's cells share a few styles: each looked up once
+            if style is None:
+                style = seen[id(v.style)] = f' s="{styles.add(v.style)}"' if any(v.style) else ""
+            v = v.value
+            if v is None:
+                if style:
+                    parts.append(f'<c r="{letters[col]}{r}"{style} t="n" />')
+                continue
+            kind = type(v)
+        elif kind is Cell:
             if v.hyperlink is not None or v._comment is not None or v.data_type not in ("n", "s", "b"):
                 return None
             if v._style is not None and any(v._style):
@@ -471,34 +507,46 @@ def _xlsx_row(ws, values, row_idx: int) -> str | None:
             v = v._value
             if v is None:
                 if style:
-                    parts.append(f'<c r="{_xlsx_column(col)}{r}"{style} t="n" />')
+                    parts.append(f'<c r="{letters[col]}{r}"{style} t="n" />')
                 continue
+            kind = type(v)
         elif v is None:
             continue
-        kind = type(v)
-        if kind is str:
+        if kind is float or kind is np.float64:
+            if v != v or v in (_INF, _NINF):
+                return None
+            parts.append(f'<c r="{letters[col]}{r}"{style} t="n"><v>{"%.16g" % v}</v></c>')
+        elif kind is str:
             if v == "":
-                parts.append(f'<c r="{_xlsx_column(col)}{r}"{style} t="inlineStr" />')
+                parts.append(f'<c r="{letters[col]}{r}"{style} t="inlineStr" />')
                 continue
             body = _xlsx_text(v)
             if body is None:
                 return None
-            parts.append(f'<c r="{_xlsx_column(col)}{r}"{style} t="inlineStr">{body}</c>')
+            parts.append(f'<c r="{letters[col]}{r}"{style} t="inlineStr">{body}</c>')
         elif kind is bool:
-            parts.append(f'<c r="{_xlsx_column(col)}{r}"{style} t="b"><v>{int(v)}</v></c>')
+            parts.append(f'<c r="{letters[col]}{r}"{style} t="b"><v>{int(v)}</v></c>')
         elif kind in _XLSX_NUMBERS:
-            if v != v or v in (float("inf"), float("-inf")):
+            if v != v or v in (_INF, _NINF):
                 return None
-            parts.append(f'<c r="{_xlsx_column(col)}{r}"{style} t="n"><v>{"%.16g" % v}</v></c>')
+            parts.append(f'<c r="{letters[col]}{r}"{style} t="n"><v>{"%.16g" % v}</v></c>')
         else:
             return None
     parts.append("</row>")
     return "".join(parts)
 
 
+_INF, _NINF = float("inf"), float("-inf")
+
+
+def _cells(ws, row):
+    """A row for openpyxl itself: each :class:`Styled` as the cell it stands for."""
+    return (v.cell(ws) if type(v) is Styled else v for v in row)
+
+
 def streaming_workbook():
-    """An openpyxl write-only ``Workbook`` whose sheets write plain rows (numbers, booleans, texts and
-    styled cells of those) as text, byte for byte what openpyxl would write, ten times faster; any other
+    """An openpyxl write-only ``Workbook`` whose sheets write plain rows (numbers, booleans, texts, styled
+    cells of those and :class:`Styled` values) as text, byte for byte what openpyxl would write, ten times faster; any other
     row (formulas, dates, hyperlinks, comments ...) goes through openpyxl itself."""
     from openpyxl import LXML, Workbook
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -517,7 +565,7 @@ def streaming_workbook():
                         row = (yield)
                         text = _xlsx_row(self, row, row_idx) if write is not None else None
                         if text is None:
-                            self._writer.write_row(xf, self._values_to_row(row, row_idx), row_idx)
+                            self._writer.write_row(xf, self._values_to_row(_cells(self, row), row_idx), row_idx)
                         else:
                             write(text)
                         row_idx += 1
