@@ -272,6 +272,7 @@ def sha256(path: Path) -> str:
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _LEAD_PATTERN = "[=+\\-@\t\r]"
+_LEAD_RE = re.compile(_LEAD_PATTERN)
 
 
 def safe_text(value):
@@ -290,6 +291,15 @@ def unescape_text(value):
     return value
 
 
+def _leading(s: pd.Series) -> np.ndarray:
+    """Which cells of a text column start as a formula would (``s.str.match(_LEAD_PATTERN, na=False)``): the
+    pattern tried once per distinct value (a table's texts are mostly codes and names, repeated)."""
+    codes, distinct = pd.factorize(s, use_na_sentinel=True)
+    hit = np.fromiter((isinstance(v, str) and _LEAD_RE.match(v) is not None for v in distinct), dtype=bool,
+                      count=len(distinct))
+    return np.append(hit, False)[codes]  # code -1 (missing): last
+
+
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with every text cell and column name passed through :func:`safe_text` (numeric and
     boolean columns untouched; a copy only where something changes)."""
@@ -298,12 +308,12 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
         s = df.iloc[:, k]
         if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
             continue
-        lead = s.str.match(_LEAD_PATTERN, na=False)
+        lead = _leading(s)
         if lead.any():
             if out is df:
                 out = df.copy()
             fixed = s.astype(object).copy()
-            fixed[lead.to_numpy()] = [safe_text(v) for v in s[lead.to_numpy()]]
+            fixed[lead] = [safe_text(v) for v in s[lead]]
             out.isetitem(k, fixed)
     names = [safe_text(c) for c in df.columns]
     if names != list(df.columns):

@@ -257,11 +257,20 @@ def with_names(df: pd.DataFrame, result: Result, lang: str) -> pd.DataFrame:
     if "unit" in df.columns and "unit_name" not in df.columns:
         ut = result.inputs.units.table
         names = dict(zip(ut["id"].astype(str), ut["name_zh" if lang == "zh" else "name_en"].astype(str)))
-        extra["unit_name"] = df["unit"].map(lambda u: names.get(str(u), ""))
+        extra["unit_name"] = _map_distinct(df["unit"], lambda u: names.get(str(u), ""))
     if "node" in df.columns and "node_name" not in df.columns:
         by_id = result.tree.by_id
-        extra["node_name"] = df["node"].map(lambda n: by_id[str(n)].name.get(lang) if str(n) in by_id else "")
+        extra["node_name"] = _map_distinct(df["node"],
+                                           lambda n: by_id[str(n)].name.get(lang) if str(n) in by_id else "")
     return df.assign(**extra) if extra else df
+
+
+def _map_distinct(s: pd.Series, f: Callable[[Any], Any]) -> pd.Series:
+    """``s.map(f)`` with ``f`` called once per distinct value (a missing one included) instead of per row."""
+    codes, distinct = pd.factorize(s, use_na_sentinel=False)
+    values = np.empty(len(distinct), dtype=object)
+    values[:] = [f(v) for v in distinct]
+    return pd.Series(values[codes], index=s.index)
 
 
 def audit_tables(result: Result) -> dict[str, pd.DataFrame]:
