@@ -172,12 +172,18 @@ def _run(project_path: Path | None, helper, *, out: str | None, years: list[int]
     check_writable(result)
     frames = {"results": result.to_frame(), "weights": result.weights_frame()}
     texts: dict[str, tuple[int, bytes]] = {}  # CSV files made while the helper works: name -> (id of the frame, bytes)
+    early: dict[str, Any] = {}  # the pages' Prepared, built while the helper works
 
     def meanwhile(done: dict[str, pd.DataFrame]) -> None:
         """While DEA is computed elsewhere: the templates compiled (before the page workers are forked, so
         that they inherit them), then the largest CSV files made, until the helper has answered."""
         if not tables_only:
             _compile_templates()
+            from .report.context import prepared
+
+            # the pages' arrays, but for the tables still being made (added by render: adopt)
+            early["prepared"] = prepared(report_input(result, dict(done), results=frames["results"],
+                                                      weights=frames["weights"], man={"inputs": {}}))
         todo = sorted([("results", frames["results"]), ("weights", frames["weights"]), *done.items()],
                       key=lambda kv: -len(kv[1]))
         for name, df in todo:
@@ -228,7 +234,8 @@ def _run(project_path: Path | None, helper, *, out: str | None, years: list[int]
             if audit:  # the audit pages are written just below: the overviews link them
                 other_pages = sorted(set(other_pages) | {f"{y}/audit.html" for y in report_years})
             pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames,
-                                     other_pages=other_pages, pdf_progress=pdf_progress, meanwhile=write_tables)
+                                     other_pages=other_pages, pdf_progress=pdf_progress, meanwhile=write_tables,
+                                     early=early.get("prepared"))
             if audit:
                 pages, failures = _audit_pages(result, audit_frames, tmp, report_years, lang, pages, failures,
                                                frames["man"])
@@ -462,41 +469,52 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
            progress, pdf: bool, *, frames: dict[str, Any] | None = None,
            other_pages: list[str] | None = None,
            pdf_progress: Callable[[int, int], None] | None = None,
-           meanwhile: Callable[[], None] | None = None) -> tuple[int, list[str]]:
+           meanwhile: Callable[[], None] | None = None, early=None) -> tuple[int, list[str]]:
     """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``).
 
     other_pages: pages other commands wrote into the folder (kept by the swap), for the overviews' links;
-    ``meanwhile()``, more output, is called while worker processes render the scorecards.
+    ``meanwhile()``, more output, is called while worker processes render the scorecards; ``early``: the
+    pages' Prepared built from this result before the last tables were made (they are added to it).
     """
     from .report.excel import write_results_xlsx
     from .report.render import render_reports
 
     inp = report_input(result, tables, **(frames or {}))
+    if early is not None:
+        from .report.context.prepared import adopt
+
+        adopt(early, inp)
     if other_pages:
         inp.meta["other_pages"] = list(other_pages)
+    def workbook() -> None:
+        write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+
     def other_output() -> None:
         if meanwhile is not None:
             meanwhile()
-        write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+        workbook()
 
-    xlsx = None
-    if jobs > 1:  # the tables and results.xlsx written by a forked process while the pages are rendered
+    waits = None
+    if jobs > 1:  # the tables and results.xlsx written by two forked processes while the pages are rendered
         from .report.context import prepared
         from .workers import forked
 
         prepared(inp)  # once, before the forks: every process has it
-        xlsx = forked(other_output)
+        tables_written = forked(meanwhile) if meanwhile is not None else None
+        xlsx = forked(workbook)
+        if xlsx is not None:
+            waits = [w for w in (tables_written, xlsx) if w is not None]
 
     try:
         summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress,
-                                 meanwhile=other_output if xlsx is None else None)
+                                 meanwhile=other_output if waits is None else None)
     except BaseException:
-        if xlsx is not None:  # the workbook's process ends before the error goes on (its folder is dropped)
+        for wait in waits or []:  # the forked processes end before the error goes on (their folder is dropped)
             with contextlib.suppress(BaseException):
-                xlsx()
+                wait()
         raise
-    if xlsx is not None:
-        xlsx()
+    for wait in waits or []:
+        wait()
     if pdf:
         from .report.book import cover_html, part_names
         from .report.i18n import t
