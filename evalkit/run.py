@@ -184,6 +184,9 @@ def _run(project_path: Path | None, helper, *, out: str | None, years: list[int]
             # the pages' arrays, but for the tables still being made (added by render: adopt)
             early["prepared"] = prepared(report_input(result, dict(done), results=frames["results"],
                                                       weights=frames["weights"], man={"inputs": {}}))
+            from .report.render import warm_up
+
+            warm_up(early["prepared"])
         todo = sorted([("results", frames["results"]), ("weights", frames["weights"]), *done.items()],
                       key=lambda kv: -len(kv[1]))
         for name, df in todo:
