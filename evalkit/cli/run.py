@@ -25,7 +25,9 @@ def _configure_run(r: argparse.ArgumentParser) -> None:
 
 
 def _warm_helper() -> None:
-    """What the helper of ``run --jobs`` imports while this process imports the rest and reads the inputs."""
+    """What the helper of ``run --jobs`` imports while this process imports the rest and reads the inputs:
+    scipy, and the modules of the scored result it will be sent (unpickling it imports them)."""
+    from .. import run  # noqa: F401
     from ..analysis.tables import warm_scipy
 
     warm_scipy()
