@@ -104,9 +104,12 @@ def entry() -> None:
 
     Every output file is closed by then; stdout, stderr and the logging handlers are flushed, and the
     interpreter's teardown (freeing each table, array and template one by one: a tenth of a second after
-    a run) is skipped.  A ``SystemExit`` (argparse's exit 2) or an exception leaves the ordinary way.
+    a run) is skipped.  A ``SystemExit`` (argparse's exit 2) or an exception leaves the ordinary way, and
+    so does every run under a profiler or tracer (cProfile, coverage: they write their data at exit).
     """
     code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
     import logging
 
     logging.shutdown()
