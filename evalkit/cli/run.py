@@ -24,29 +24,13 @@ def _configure_run(r: argparse.ArgumentParser) -> None:
     r.add_argument("--audit", action="store_true", help="also write the statistical audit's tables (audit-*.csv)")
 
 
-def _warm_helper() -> None:
-    """What the helper of ``run --jobs`` imports while this process imports the rest and reads the inputs:
-    scipy, and the modules of the scored result it will be sent (unpickling it imports them)."""
-    from .. import run  # noqa: F401
-    from ..analysis.tables import warm_scipy
-
-    warm_scipy()
-
-
 def cmd_run(args) -> int:
-    helper = None
-    if args.jobs > 1:  # forked once pandas is imported (both need it), before the rest: the helper imports
-        import pandas  # noqa: F401  (scipy while this process imports the rest and reads the inputs)
-
-        from ..workers import helper as start_helper
-
-        helper = start_helper(_warm_helper)
     from ..run import run_project
 
     summary = run_project(project_path(args), out=args.out, years=args.year, lang=args.lang, jobs=args.jobs,
                           pdf=args.pdf, progress=progress_printer("rendering"), warn=print_warnings,
                           pdf_progress=progress_printer("PDF"),
-                          audit=args.audit, tables_only=args.tables_only, helper=helper)
+                          audit=args.audit, tables_only=args.tables_only)
     say_carried(summary)
     from ..report.i18n import t
 
