@@ -126,11 +126,11 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
                 pdf_progress: Callable[[int, int], None] | None = None,
                 warn: Callable[[Any], None] | None = None,
                 sensitivity: dict[str, Any] | None = None, audit: bool = False,
-                tables_only: bool = False, helper=None) -> dict[str, Any]:
+                tables_only: bool = False) -> dict[str, Any]:
     """Validate, score, analyse and write the whole output folder at once.
 
-    ``helper``: a :class:`evalkit.workers.Helper` started by the caller (ended here) that makes the tables
-    needing scipy; with ``jobs`` > 1 and none given, one is started here.
+    With ``jobs`` > 1 a helper process (:class:`evalkit.workers.Helper`) imports scipy while the inputs
+    are read, then makes the tables that need it.
 
     ``audit`` adds the statistical audit's tables (audit-*.csv, docs/methods.md#audit).
 
@@ -142,9 +142,10 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     robustness.csv, sobol.csv, the robustness page and the rank interval on
     every scorecard of its year.
     """
+    helper = None
     try:
         stamp()  # a malformed SOURCE_DATE_EPOCH stops the run before any work
-        if helper is None and jobs > 1:
+        if jobs > 1:
             helper = _start_helper()  # first: it imports scipy while the inputs are read
         return _run(project_path, helper, out=out, years=years, lang=lang, jobs=jobs, pdf=pdf, progress=progress,
                     pdf_progress=pdf_progress, warn=warn, sensitivity=sensitivity, audit=audit,

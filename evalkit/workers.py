@@ -134,8 +134,8 @@ class Helper:
                 if sent:
                     raise sent[0]
                 ok, value = self._conn.recv()
-            except (EOFError, OSError) as e:
-                raise RuntimeError(f"the helper process ended before answering ({type(e).__name__})") from None
+            except Exception as e:  # ended (EOF), or an answer that cannot be unpickled here
+                raise RuntimeError(f"the helper process gave no answer ({type(e).__name__}: {e})") from None
             finally:
                 self._busy = False
             if not ok:

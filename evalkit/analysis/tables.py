@@ -46,7 +46,10 @@ def all_tables(result, targets: pd.DataFrame | None = None, *, jobs: int = 1,
         if meanwhile is not None:
             meanwhile({k: v for k, v in {"coordination": coordination, "obstacles": obstacles, **early,
                                          **more}.items() if v is not None})
-        scipy_tables = elsewhere()
+        try:
+            scipy_tables = elsewhere()
+        except Exception:  # made here instead: what fails there fails here as with jobs=1 (a user error too)
+            scipy_tables = _scipy_tables(result, on_scale)
         efficiency = scipy_tables["efficiency"]
         rest = {"disparity": early["disparity"], "dagum-pairs": early["dagum-pairs"],
                 "convergence": scipy_tables["convergence"], "region_groups": early["region_groups"],
@@ -61,7 +64,8 @@ def all_tables(result, targets: pd.DataFrame | None = None, *, jobs: int = 1,
             **spatial_tables(result),
         }
         if pending is not None and meanwhile is not None:
-            meanwhile({"coordination": coordination, "obstacles": obstacles, **rest})
+            meanwhile({k: v for k, v in {"coordination": coordination, "obstacles": obstacles, **rest}.items()
+                       if v is not None})
         efficiency = (pending() if pending is not None else _efficiency_pair(result)) if on_scale else \
             {"efficiency": None}
         more = _later_tables(result, targets)

@@ -86,3 +86,26 @@ def test_tables_made_by_the_helper_equal_those_made_here():
         pd.testing.assert_frame_equal(there[name], df, check_exact=True)
     assert {"efficiency", "convergence", "spatial"} <= set(here) and len(seen) == 1
     assert not {"efficiency", "convergence", "spatial"} & set(seen[0]) and "obstacles" in seen[0]
+
+
+def test_a_helper_that_died_leaves_the_tables_to_this_process():
+    from evalkit.analysis.tables import all_tables, warm_scipy
+    from evalkit.load import load_inputs
+    from evalkit.pipeline import score
+
+    inputs = load_inputs(None)
+    result = score(inputs)
+    here = all_tables(result, inputs.targets)
+    h = helper(warm_scipy)
+    try:
+        h._proc.kill()  # e.g. killed by the system: no answer will come
+        h._proc.join()
+        wait = h.submit(_pid_warm_and_sum, np.ones(2))
+        with pytest.raises(RuntimeError, match="helper process gave no answer"):
+            wait()
+        there = all_tables(result, inputs.targets, jobs=2, helper=h)
+    finally:
+        h.close()
+    assert list(there) == list(here)
+    for name, df in here.items():
+        pd.testing.assert_frame_equal(there[name], df, check_exact=True)
