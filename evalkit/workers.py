@@ -166,7 +166,10 @@ def helper(warm) -> Helper | None:
 
     if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
         return None
-    return Helper(warm)
+    try:
+        return Helper(warm)
+    except (OSError, AssertionError):  # no process to be had (limits; inside a daemonic process): none
+        return None
 
 
 def _helper_main(conn, parent: int, warm) -> None:
