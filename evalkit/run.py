@@ -182,12 +182,14 @@ def _run(project_path: Path | None, helper, *, out: str | None, years: list[int]
             _compile_templates()
             from .report.context import prepared
 
-            # the pages' arrays, but for the tables still being made (added by render: adopt)
-            early["prepared"] = prepared(report_input(result, dict(done), results=frames["results"],
-                                                      weights=frames["weights"], man={"inputs": {}}))
             from .report.render import warm_up
 
-            warm_up(early["prepared"])
+            try:  # the pages' arrays, but for the tables still being made (added by render: adopt)
+                early["prepared"] = prepared(report_input(result, dict(done), results=frames["results"],
+                                                          weights=frames["weights"], man={"inputs": {}}))
+                warm_up(early["prepared"])
+            except Exception:  # met again where the pages are made, and reported there as ever
+                pass
         todo = sorted([("results", frames["results"]), ("weights", frames["weights"]), *done.items()],
                       key=lambda kv: -len(kv[1]))
         for name, df in todo:
