@@ -34,9 +34,12 @@ the inputs (0.15); the helper then makes the DEA (36 HiGHS solves, 0.16), conver
 tables while the main process makes the other tables, the pages' arrays and the first CSV files;
 then two worker processes render the scorecards (0.14 each), two more write the remaining tables
 and results.xlsx (0.15), and the main process the overview, methods annex and regional page.
-Measured on the shared 2-core machine: before, median wall 1.59 s and CPU 2.29 s (load ~1;
-3.4 s wall at load ~4); after, median wall 1.14 s at load 2.4 (min 1.06) and 1.46 s at load 3.8,
-CPU 1.85-1.9 s.
+Measured on the shared 2-core machine (``--repeat 9``): before, median wall 1.59 s and CPU 2.29 s
+at load ~1 (2.27-2.30 s wall, 2.27-2.29 s CPU with another process holding one core); after,
+median wall 1.04 s and CPU 1.79 s at load ~2 (1.80-1.86 s wall, 1.82-1.84 s CPU with one core
+held by another process: the run then gets about one core).  ASEM ``--tables-only``: 0.47 s -> 0.41 s.
+The CSV files are pandas' ``to_csv`` (floats written as numpy's shortest repr); a hand-made writer
+of the same bytes measured only 20 % faster and was left out.
 """
 
 from __future__ import annotations
