@@ -556,8 +556,8 @@ def _cells(ws, row):
 
 def streaming_workbook():
     """An openpyxl write-only ``Workbook`` whose sheets write plain rows (numbers, booleans, texts, styled
-    cells of those and :class:`Styled` values) as text, byte for byte what openpyxl would write, ten times faster; any other
-    row (formulas, dates, hyperlinks, comments ...) goes through openpyxl itself."""
+    cells of those and :class:`Styled` values) as text, byte for byte what openpyxl would write, ten times
+    faster; any other row (formulas, dates, hyperlinks, comments ...) goes through openpyxl itself."""
     from openpyxl import LXML, Workbook
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
