@@ -331,6 +331,17 @@ def csv_text(df: pd.DataFrame) -> str:
     return safe_frame(df).to_csv(index=False, lineterminator="\n")
 
 
+def csv_pieces(df: pd.DataFrame, rows: int = 2000) -> Iterator[str]:
+    """:func:`csv_text` of ``df`` in pieces of ``rows`` rows, the header with the first: joined, the same
+    text (pandas writes each row by itself), and a caller can stop between pieces and go on later."""
+    safe = safe_frame(df)
+    if not len(safe):
+        yield safe.to_csv(index=False, lineterminator="\n")
+        return
+    for start in range(0, len(safe), rows):
+        yield safe.iloc[start:start + rows].to_csv(index=False, header=start == 0, lineterminator="\n")
+
+
 def write_csv(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` as CSV (:func:`csv_text`), UTF-8 with a BOM; the one CSV writer of evalkit's outputs."""
     Path(path).write_bytes(csv_text(df).encode(CSV_ENCODING))

@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -16,8 +16,8 @@ from .errors import CommandError, Pos, Problem, Problems, UserError
 from .load import load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
-from .output import (CSV_ENCODING, MARKER, OTHER_COMMANDS, _umask, csv_text, recover, sha256, stamp, staged_folder,
-                     write_csv, write_json)
+from .output import (CSV_ENCODING, MARKER, OTHER_COMMANDS, _umask, csv_pieces, recover, sha256, stamp,
+                     staged_folder, write_csv, write_json)
 from .panel import IMPUTED, PROVISIONAL, TREATED
 from .pipeline import Result, score
 from .version import __version__
@@ -172,7 +172,8 @@ def _run(project_path: Path | None, helper, *, out: str | None, years: list[int]
     lang = lang or project.lang
     check_writable(result)
     frames = {"results": result.to_frame(), "weights": result.weights_frame()}
-    texts: dict[str, tuple[int, bytes]] = {}  # CSV files made while the helper works: name -> (id of the frame, bytes)
+    # CSV files begun while the helper works: name -> (id of the frame, pieces made, the pieces still to make)
+    texts: dict[str, tuple[int, list[str], Iterator[str]]] = {}
     early: dict[str, Any] = {}  # the pages' Prepared, built while the helper works
 
     def meanwhile(done: dict[str, pd.DataFrame]) -> None:
@@ -192,10 +193,16 @@ def _run(project_path: Path | None, helper, *, out: str | None, years: list[int]
                 pass
         todo = sorted([("results", frames["results"]), ("weights", frames["weights"]), *done.items()],
                       key=lambda kv: -len(kv[1]))
-        for name, df in todo:
+        for name, df in todo:  # a few thousand rows at a time: the pages wait for no more than that
             if helper is not None and helper.ready():
-                break
-            texts[name] = (id(df), csv_bytes(df, result, lang))
+                return  # the rest: by the process that writes the tables
+            made: list[str] = []
+            pieces = csv_pieces(with_names(df, result, lang))
+            texts[name] = (id(df), made, pieces)
+            for piece in pieces:
+                made.append(piece)
+                if helper is not None and helper.ready():
+                    return
 
     tables = analysis_tables(result, inputs.targets, jobs=jobs, helper=helper,
                              meanwhile=meanwhile if helper is not None else
@@ -216,9 +223,9 @@ def _run(project_path: Path | None, helper, *, out: str | None, years: list[int]
     with staged_folder(target, protect=project.inputs().values(), keep=OTHER_COMMANDS, changes=changes) as tmp:
         def write_tables() -> None:
             def table(name: str, df: pd.DataFrame) -> None:
-                made = texts.get(name)
-                if made is not None and made[0] == id(df):
-                    (tmp / f"{name}.csv").write_bytes(made[1])
+                begun = texts.get(name)
+                if begun is not None and begun[0] == id(df):  # what is left of it made now
+                    (tmp / f"{name}.csv").write_bytes(("".join(begun[1]) + "".join(begun[2])).encode(CSV_ENCODING))
                 else:
                     write_csv(with_names(df, result, lang), tmp / f"{name}.csv")
 
@@ -255,11 +262,6 @@ def _run(project_path: Path | None, helper, *, out: str | None, years: list[int]
     return {"output": display_path(target), "years": report_years, "pages": pages, "failures": failures,
             "synthetic": project.synthetic, "kept": changes.get("kept", []), "dropped": changes.get("dropped", []),
             "lang": lang, **extra}
-
-
-def csv_bytes(df: pd.DataFrame, result: Result, lang: str) -> bytes:
-    """The bytes of a table's CSV file as ``run`` writes it: :func:`with_names`, then :func:`write_csv`'s."""
-    return csv_text(with_names(df, result, lang)).encode(CSV_ENCODING)
 
 
 def with_names(df: pd.DataFrame, result: Result, lang: str) -> pd.DataFrame:

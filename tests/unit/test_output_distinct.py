@@ -40,3 +40,20 @@ def test_safe_frame_neutralises_repeated_formula_texts_each_time():
     out = safe_frame(df)
     assert out["unit"].tolist()[:3] == [safe_text("=A1"), "b", safe_text("=A1")] and safe_text("=A1") == "'=A1"
     assert pd.isna(out["unit"].iloc[3]) and out["x"].equals(df["x"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 30), st.integers(1, 7))
+def test_csv_pieces_join_to_the_whole_text(n, rows):
+    from evalkit.output import csv_pieces, csv_text
+
+    rng = np.random.default_rng(n)
+    scores = rng.normal(size=n) * 10.0 ** rng.integers(-9, 9, n)
+    df = pd.DataFrame({"unit": pd.Series([f"u{k}" if k % 5 else "=x,\"y\"" for k in range(n)], dtype="str"),
+                       "year": np.arange(n, dtype=np.int64), "score": scores,
+                       "rank": pd.array([k if k % 3 else None for k in range(n)], dtype="Int64"),
+                       "flag": np.arange(n) % 2 == 0})
+    df.loc[df.index[::4], "score"] = np.nan
+    pieces = list(csv_pieces(df, rows))
+    assert "".join(pieces) == csv_text(df)
+    assert len(pieces) == max(1, -(-n // rows))  # the header alone for an empty table
