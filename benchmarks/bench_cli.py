@@ -16,14 +16,30 @@ bytecode cache (``__pycache__``), as an installed package does (pip compiles it)
 ``--no-pyc`` they inherit ``PYTHONDONTWRITEBYTECODE`` and recompile evalkit's modules each
 time.  ``--importtime CASE`` prints the largest cumulative imports of one case instead
 (``python -X importtime``), ``--profile CASE`` the functions of the main process with the
-largest cumulative time (``python -m cProfile``; with ``--jobs`` the worker processes' share
-is not in it).
+largest cumulative time (``python -m cProfile``; with ``--jobs`` the other processes' share
+is not in it), ``--phases CASE`` when each step of one run starts and ends in which process, with
+that process's CPU seconds (what runs in parallel, what waits; the totals per process last).
 
     python benchmarks/bench_cli.py [--repeat 5] [--cases help,validate,asem,demo] [--no-pyc]
     python benchmarks/bench_cli.py --importtime validate [--top 15]
     python benchmarks/bench_cli.py --profile demo [--top 15]
+    python benchmarks/bench_cli.py --phases demo
 
 Targets: ASEM ``run --tables-only`` under 0.5 s; the demo ``run --jobs 2`` under 1.2 s.
+
+How ``run --jobs 2`` of the demo (41 cities, 44 pages, results.xlsx, 17 tables) spends its time on
+2 cores (``--phases demo``, CPU seconds): the main process imports numpy and pandas, forks a helper
+that imports scipy (0.2) while the main process imports the rest (0.25 in all) and reads and scores
+the inputs (0.15); the helper then makes the DEA (36 HiGHS solves, 0.16), convergence and spatial
+tables while the main process makes the other tables, the pages' arrays and the first CSV files;
+then two worker processes render the scorecards (0.14 each), two more write the remaining tables
+and results.xlsx (0.15), and the main process the overview, methods annex and regional page.
+Measured on the shared 2-core machine (``--repeat 9``): before, median wall 1.59 s and CPU 2.29 s
+at load ~1 (2.27-2.30 s wall, 2.27-2.29 s CPU with another process holding one core); after,
+median wall 1.04 s and CPU 1.79 s at load ~2 (1.80-1.86 s wall, 1.82-1.84 s CPU with one core
+held by another process: the run then gets about one core).  ASEM ``--tables-only``: 0.47 s -> 0.41 s.
+The CSV files are pandas' ``to_csv`` (floats written as numpy's shortest repr); a hand-made writer
+of the same bytes measured only 20 % faster and was left out.
 """
 
 from __future__ import annotations
@@ -125,6 +141,74 @@ def profile(name: str, top: int, pyc: bool) -> None:
         pstats.Stats(str(stats)).sort_stats("cumulative").print_stats(top)
 
 
+PHASES = (  # (module, function): the steps of a run whose start and end --phases prints
+    ("evalkit.load", "load_inputs"), ("evalkit.pipeline", "score"), ("evalkit.analysis.tables", "all_tables"),
+    ("evalkit.analysis.tables", "efficiency_tables"), ("evalkit.analysis.tables", "convergence_table"),
+    ("evalkit.analysis.tables", "spatial_tables"), ("evalkit.run", "_compile_templates"),
+    ("evalkit.report.context", "prepared"), ("evalkit.report.render", "warm_up"),
+    ("evalkit.report.render", "render_reports"), ("evalkit.report.render", "_render_chunk"),
+    ("evalkit.report.render", "render_overview"), ("evalkit.report.render", "render_methods_annex"),
+    ("evalkit.report.region", "render_region_page"), ("evalkit.report.excel", "write_results_xlsx"),
+    ("evalkit.run", "render"), ("evalkit.run", "run_project"),
+)
+
+_PHASE_DRIVER = r"""
+import importlib, os, sys, time
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the command line does, before numpy loads
+T0 = float(sys.argv[1])
+def mark(what):
+    sys.stderr.write(f"@phase {time.time() - T0:.4f} {os.getpid()} {time.process_time():.4f} {what}\n")
+mark("start")
+for mod, fn in PHASES:
+    m = importlib.import_module(mod)
+    f = getattr(m, fn)
+    def wrapped(*a, __f=f, __n=fn, **k):
+        mark("> " + __n)
+        try:
+            return __f(*a, **k)
+        finally:
+            mark("< " + __n)
+    setattr(m, fn, wrapped)
+mark("imported")
+from evalkit.cli import main
+code = main(sys.argv[2:])
+mark("end")
+sys.exit(code)
+"""
+
+
+def phases(name: str, pyc: bool) -> None:
+    """One run of a case with the start and end of its steps (wall seconds since the start, the process, its
+    CPU seconds), e.g. to see what runs in parallel and what waits.  The steps' modules are imported first
+    (to wrap their functions), so the start-up's share differs from a plain run; the helper process that
+    imports scipy is forked after them."""
+    env = environment(pyc)
+    with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as tmp:
+        args = cases(Path(tmp))[name]
+        driver = f"PHASES = {PHASES!r}\n" + _PHASE_DRIVER
+        subprocess.run([sys.executable, "-c", driver, str(time.time()), *args], cwd=ROOT, env=env,
+                       capture_output=True)  # warm-up: the file and bytecode caches
+        done = subprocess.run([sys.executable, "-c", driver, str(time.time()), *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"evalkit {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+    rows = [line.split(" ", 4)[1:] for line in done.stderr.splitlines() if line.startswith("@phase ")]
+    names: dict[str, str] = {}
+    for _, pid, _, _ in rows:
+        names.setdefault(pid, "main" if not names else f"proc{len(names)}")
+    print(f"evalkit {' '.join(args)}: wall s since start, process, its CPU s, step (> start, < end); "
+          f"load average {load()}")
+    for t, pid, cpu, what in sorted(rows, key=lambda r: float(r[0])):
+        if "_render_chunk" in what:
+            continue  # one line a chunk of scorecards: see the process totals below
+        print(f"  {float(t):7.3f}  {names[pid]:6s} {float(cpu):6.3f}  {what}")
+    print("processes (first and last mark, CPU at the last):")
+    for pid, label in names.items():
+        mine = [r for r in rows if r[1] == pid]
+        print(f"  {label:6s} {float(mine[0][0]):7.3f} -> {float(mine[-1][0]):7.3f}  CPU {float(mine[-1][2]):6.3f}  "
+              f"({sum(1 for r in mine if r[3] == '< _render_chunk')} scorecard chunks)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
@@ -132,9 +216,12 @@ def main() -> None:
     ap.add_argument("--no-pyc", action="store_true", help="keep PYTHONDONTWRITEBYTECODE from the environment")
     ap.add_argument("--importtime", metavar="CASE", help="print the largest imports of one case instead")
     ap.add_argument("--profile", metavar="CASE", help="print the main process's profile of one case instead")
+    ap.add_argument("--phases", metavar="CASE", help="print when each step of one run starts and ends, per process")
     ap.add_argument("--top", type=int, default=15)
     a = ap.parse_args()
-    if a.profile:
+    if a.phases:
+        phases(a.phases, not a.no_pyc)
+    elif a.profile:
         profile(a.profile, a.top, not a.no_pyc)
     elif a.importtime:
         importtime(a.importtime, a.top, not a.no_pyc)

@@ -7,6 +7,7 @@ the old folder stays as it was until the new one is complete.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import logging
@@ -272,6 +273,7 @@ def sha256(path: Path) -> str:
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _LEAD_PATTERN = "[=+\\-@\t\r]"
+_LEAD_RE = re.compile(_LEAD_PATTERN)
 
 
 def safe_text(value):
@@ -290,6 +292,15 @@ def unescape_text(value):
     return value
 
 
+def _leading(s: pd.Series) -> np.ndarray:
+    """Which cells of a text column start as a formula would (``s.str.match(_LEAD_PATTERN, na=False)``): the
+    pattern tried once per distinct value (a table's texts are mostly codes and names, repeated)."""
+    codes, distinct = pd.factorize(s, use_na_sentinel=True)
+    hit = np.fromiter((isinstance(v, str) and _LEAD_RE.match(v) is not None for v in distinct), dtype=bool,
+                      count=len(distinct))
+    return np.append(hit, False)[codes]  # code -1 (missing): last
+
+
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with every text cell and column name passed through :func:`safe_text` (numeric and
     boolean columns untouched; a copy only where something changes)."""
@@ -298,12 +309,12 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
         s = df.iloc[:, k]
         if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
             continue
-        lead = s.str.match(_LEAD_PATTERN, na=False)
+        lead = _leading(s)
         if lead.any():
             if out is df:
                 out = df.copy()
             fixed = s.astype(object).copy()
-            fixed[lead.to_numpy()] = [safe_text(v) for v in s[lead.to_numpy()]]
+            fixed[lead] = [safe_text(v) for v in s[lead]]
             out.isetitem(k, fixed)
     names = [safe_text(c) for c in df.columns]
     if names != list(df.columns):
@@ -319,6 +330,17 @@ def csv_text(df: pd.DataFrame) -> str:
     """The CSV text of ``df`` as evalkit writes every table: text neutralised (:func:`safe_frame`),
     floats round-trip exact (pandas writes Python's repr), NaN as empty, ``\\n`` line ends."""
     return safe_frame(df).to_csv(index=False, lineterminator="\n")
+
+
+def csv_pieces(df: pd.DataFrame, rows: int = 2000) -> Iterator[str]:
+    """:func:`csv_text` of ``df`` in pieces of ``rows`` rows, the header with the first: joined, the same
+    text (pandas writes each row by itself), and a caller can stop between pieces and go on later."""
+    safe = safe_frame(df)
+    if not len(safe):
+        yield safe.to_csv(index=False, lineterminator="\n")
+        return
+    for start in range(0, len(safe), rows):
+        yield safe.iloc[start:start + rows].to_csv(index=False, header=start == 0, lineterminator="\n")
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -451,6 +473,26 @@ def _xlsx_text(s: str) -> str | None:
     return f"<is><t{space}>{s}</t></is>"
 
 
+class Styled:
+    """A value and a cell style (an openpyxl ``StyleArray``, e.g. a styled cell's ``_style``, not changed
+    afterwards) for a row of :func:`streaming_workbook`'s sheets: written as ``WriteOnlyCell(ws, value)``
+    with a copy of that style would be, without making the cell (openpyxl's cells are slow to make)."""
+
+    __slots__ = ("value", "style")
+
+    def __init__(self, value, style) -> None:
+        self.value = value
+        self.style = style
+
+    def cell(self, ws):
+        """The openpyxl cell it stands for."""
+        from openpyxl.cell import WriteOnlyCell
+
+        c = WriteOnlyCell(ws, value=self.value)
+        c._style = copy.copy(self.style)
+        return c
+
+
 def _xlsx_row(ws, values, row_idx: int) -> str | None:
     """The ``<row>`` element openpyxl's write-only sheet writes for ``values``, built as text; None for a
     row holding anything else than numbers, booleans, plain texts and styled cells of those (openpyxl
@@ -462,9 +504,24 @@ def _xlsx_row(ws, values, row_idx: int) -> str | None:
     r = str(row_idx)
     parts = [f'<row r="{r}">']
     styles = ws.parent._cell_styles
-    for col, v in enumerate(values, 1):
+    if len(_XLSX_COLUMNS) < len(values):
+        _xlsx_column(len(values))
+    letters = _XLSX_COLUMNS
+    seen: dict[int, str] = {}  # id of a Styled's style (the row holds it) -> its s="…" attribute
+    for col, v in enumerate(values):
         style = ""
-        if type(v) is Cell:
+        kind = type(v)
+        if kind is Styled:
+            style = seen.get(id(v.style))  # a row's cells share a few styles: each looked up once
+            if style is None:
+                style = seen[id(v.style)] = f' s="{styles.add(v.style)}"' if any(v.style) else ""
+            v = v.value
+            if v is None:
+                if style:
+                    parts.append(f'<c r="{letters[col]}{r}"{style} t="n" />')
+                continue
+            kind = type(v)
+        elif kind is Cell:
             if v.hyperlink is not None or v._comment is not None or v.data_type not in ("n", "s", "b"):
                 return None
             if v._style is not None and any(v._style):
@@ -472,35 +529,47 @@ def _xlsx_row(ws, values, row_idx: int) -> str | None:
             v = v._value
             if v is None:
                 if style:
-                    parts.append(f'<c r="{_xlsx_column(col)}{r}"{style} t="n" />')
+                    parts.append(f'<c r="{letters[col]}{r}"{style} t="n" />')
                 continue
+            kind = type(v)
         elif v is None:
             continue
-        kind = type(v)
-        if kind is str:
+        if kind is float or kind is np.float64:
+            if v != v or v in (_INF, _NINF):
+                return None
+            parts.append(f'<c r="{letters[col]}{r}"{style} t="n"><v>{"%.16g" % v}</v></c>')
+        elif kind is str:
             if v == "":
-                parts.append(f'<c r="{_xlsx_column(col)}{r}"{style} t="inlineStr" />')
+                parts.append(f'<c r="{letters[col]}{r}"{style} t="inlineStr" />')
                 continue
             body = _xlsx_text(v)
             if body is None:
                 return None
-            parts.append(f'<c r="{_xlsx_column(col)}{r}"{style} t="inlineStr">{body}</c>')
+            parts.append(f'<c r="{letters[col]}{r}"{style} t="inlineStr">{body}</c>')
         elif kind is bool:
-            parts.append(f'<c r="{_xlsx_column(col)}{r}"{style} t="b"><v>{int(v)}</v></c>')
+            parts.append(f'<c r="{letters[col]}{r}"{style} t="b"><v>{int(v)}</v></c>')
         elif kind in _XLSX_NUMBERS:
-            if v != v or v in (float("inf"), float("-inf")):
+            if v != v or v in (_INF, _NINF):
                 return None
-            parts.append(f'<c r="{_xlsx_column(col)}{r}"{style} t="n"><v>{"%.16g" % v}</v></c>')
+            parts.append(f'<c r="{letters[col]}{r}"{style} t="n"><v>{"%.16g" % v}</v></c>')
         else:
             return None
     parts.append("</row>")
     return "".join(parts)
 
 
+_INF, _NINF = float("inf"), float("-inf")
+
+
+def _cells(ws, row):
+    """A row for openpyxl itself: each :class:`Styled` as the cell it stands for."""
+    return (v.cell(ws) if type(v) is Styled else v for v in row)
+
+
 def streaming_workbook():
-    """An openpyxl write-only ``Workbook`` whose sheets write plain rows (numbers, booleans, texts and
-    styled cells of those) as text, byte for byte what openpyxl would write, ten times faster; any other
-    row (formulas, dates, hyperlinks, comments ...) goes through openpyxl itself."""
+    """An openpyxl write-only ``Workbook`` whose sheets write plain rows (numbers, booleans, texts, styled
+    cells of those and :class:`Styled` values) as text, byte for byte what openpyxl would write, ten times
+    faster; any other row (formulas, dates, hyperlinks, comments ...) goes through openpyxl itself."""
     from openpyxl import LXML, Workbook
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -518,7 +587,7 @@ def streaming_workbook():
                         row = (yield)
                         text = _xlsx_row(self, row, row_idx) if write is not None else None
                         if text is None:
-                            self._writer.write_row(xf, self._values_to_row(row, row_idx), row_idx)
+                            self._writer.write_row(xf, self._values_to_row(_cells(self, row), row_idx), row_idx)
                         else:
                             write(text)
                         row_idx += 1

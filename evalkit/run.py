@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,8 @@ from .errors import CommandError, Pos, Problem, Problems, UserError
 from .load import load_inputs
 from .load.project import bundled_root, demo_project_path
 from .load.yamlnodes import display_path
-from .output import MARKER, OTHER_COMMANDS, _umask, recover, sha256, stamp, staged_folder, write_csv, write_json
+from .output import (CSV_ENCODING, MARKER, OTHER_COMMANDS, _umask, csv_pieces, recover, sha256, stamp,
+                     staged_folder, write_csv, write_json)
 from .panel import IMPUTED, PROVISIONAL, TREATED
 from .pipeline import Result, score
 from .version import __version__
@@ -89,12 +90,22 @@ def raw_frame(result: Result) -> pd.DataFrame:
 
 
 def analysis_tables(result: Result, targets: pd.DataFrame | None, *, jobs: int = 1,
-                    meanwhile: Callable[[], None] | None = None) -> dict[str, pd.DataFrame]:
+                    meanwhile: Callable[[dict[str, pd.DataFrame]], None] | None = None,
+                    helper=None) -> dict[str, pd.DataFrame]:
     """Every analysis table the engine computes for this result (``jobs`` > 1: DEA in a second process,
-    ``meanwhile()`` called while it works)."""
+    ``meanwhile(done)`` called while it works; ``helper``: the tables that need scipy made there)."""
     from .analysis.tables import all_tables
 
-    return all_tables(result, targets, jobs=jobs, meanwhile=meanwhile)
+    return all_tables(result, targets, jobs=jobs, meanwhile=meanwhile, helper=helper)
+
+
+def _start_helper():
+    """With ``--jobs``: a process that imports scipy while this one reads the inputs, then makes the tables
+    that need it (DEA, convergence, spatial); None where processes are not forked."""
+    from .analysis.tables import warm_scipy
+    from .workers import helper
+
+    return helper(warm_scipy)
 
 
 def _compile_templates() -> None:
@@ -118,6 +129,9 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
                 tables_only: bool = False) -> dict[str, Any]:
     """Validate, score, analyse and write the whole output folder at once.
 
+    With ``jobs`` > 1 a helper process (:class:`evalkit.workers.Helper`) imports scipy while the inputs
+    are read, then makes the tables that need it.
+
     ``audit`` adds the statistical audit's tables (audit-*.csv, docs/methods.md#audit).
 
     Any failure while writing (a page, here or in a worker; a table; the
@@ -128,7 +142,23 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
     robustness.csv, sobol.csv, the robustness page and the rank interval on
     every scorecard of its year.
     """
-    stamp()  # a malformed SOURCE_DATE_EPOCH stops the run before any work
+    helper = None
+    try:
+        stamp()  # a malformed SOURCE_DATE_EPOCH stops the run before any work
+        if jobs > 1:
+            helper = _start_helper()  # first: it imports scipy while the inputs are read
+        return _run(project_path, helper, out=out, years=years, lang=lang, jobs=jobs, pdf=pdf, progress=progress,
+                    pdf_progress=pdf_progress, warn=warn, sensitivity=sensitivity, audit=audit,
+                    tables_only=tables_only)
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+def _run(project_path: Path | None, helper, *, out: str | None, years: list[int] | None, lang: str | None,
+         jobs: int, pdf: bool, progress, pdf_progress, warn, sensitivity: dict[str, Any] | None, audit: bool,
+         tables_only: bool) -> dict[str, Any]:
+    """:func:`run_project`'s work; ``helper`` (or None) makes the tables that need scipy."""
     from .summary import coverage_notes
 
     inputs = load_inputs(project_path)
@@ -141,24 +171,68 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
         warn([*result.notes, *coverage_notes(result, report_years)])
     lang = lang or project.lang
     check_writable(result)
-    tables = analysis_tables(result, inputs.targets, jobs=jobs, meanwhile=None if tables_only else _compile_templates)
+    frames = {"results": result.to_frame(), "weights": result.weights_frame()}
+    # CSV files begun while the helper works: name -> (id of the frame, pieces made, the pieces still to make)
+    texts: dict[str, tuple[int, list[str], Iterator[str]]] = {}
+    early: dict[str, Any] = {}  # the pages' Prepared, built while the helper works
+
+    def meanwhile(done: dict[str, pd.DataFrame]) -> None:
+        """While DEA is computed elsewhere: the templates compiled (before the page workers are forked, so
+        that they inherit them), then the largest CSV files made, until the helper has answered."""
+        if not tables_only:
+            _compile_templates()
+            from .report.context import prepared
+
+            from .report.render import warm_up
+
+            try:  # the pages' arrays, but for the tables still being made (added by render: adopt)
+                early["prepared"] = prepared(report_input(result, dict(done), results=frames["results"],
+                                                          weights=frames["weights"], man={"inputs": {}}))
+                warm_up(early["prepared"])
+            except Exception:  # met again where the pages are made, and reported there as ever
+                pass
+        todo = sorted([("results", frames["results"]), ("weights", frames["weights"]), *done.items()],
+                      key=lambda kv: -len(kv[1]))
+        for name, df in todo:  # a few thousand rows at a time: the pages wait for no more than that
+            if helper is not None and helper.ready():
+                return  # the rest: by the process that writes the tables
+            made: list[str] = []
+            pieces = csv_pieces(with_names(df, result, lang))
+            texts[name] = (id(df), made, pieces)
+            for piece in pieces:
+                made.append(piece)
+                if helper is not None and helper.ready():
+                    return
+
+    tables = analysis_tables(result, inputs.targets, jobs=jobs, helper=helper,
+                             meanwhile=meanwhile if helper is not None else
+                             None if tables_only else lambda done: _compile_templates())
+    if helper is not None:
+        helper.close()  # done: its memory back before the page workers are forked
     extra: dict[str, Any] = {}
     if sensitivity is not None:
         extra["sensitivity"] = _sensitivity(result, sensitivity, report_years, jobs, tables)
     audit_frames = audit_tables(result) if audit else {}
+    frames["man"] = manifest(result)
     pages = 0
     failures: list[str] = []
-    frames = {"results": result.to_frame(), "weights": result.weights_frame(), "man": manifest(result)}
     changes: dict[str, list[str]] = {}
     # pages other commands wrote into the folder: kept by the swap below, so the overviews link them
     other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html", "*/robustness.html", "explore.html")
                    for f in target.glob(pat)] if (target / MARKER).is_file() else []
     with staged_folder(target, protect=project.inputs().values(), keep=OTHER_COMMANDS, changes=changes) as tmp:
         def write_tables() -> None:
-            write_csv(with_names(frames["results"], result, lang), tmp / "results.csv")
-            write_csv(with_names(frames["weights"], result, lang), tmp / "weights.csv")
+            def table(name: str, df: pd.DataFrame) -> None:
+                begun = texts.get(name)
+                if begun is not None and begun[0] == id(df):  # what is left of it made now
+                    (tmp / f"{name}.csv").write_bytes(("".join(begun[1]) + "".join(begun[2])).encode(CSV_ENCODING))
+                else:
+                    write_csv(with_names(df, result, lang), tmp / f"{name}.csv")
+
+            table("results", frames["results"])
+            table("weights", frames["weights"])
             for name, df in tables.items():
-                write_csv(with_names(df, result, lang), tmp / f"{name}.csv")
+                table(name, df)
             for name, df in audit_frames.items():
                 write_csv(df, tmp / f"{name}.csv")
             write_json(frames["man"], tmp / "manifest.json")
@@ -173,7 +247,8 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
             if audit:  # the audit pages are written just below: the overviews link them
                 other_pages = sorted(set(other_pages) | {f"{y}/audit.html" for y in report_years})
             pages, failures = render(result, tables, tmp, report_years, lang, jobs, progress, pdf, frames=frames,
-                                     other_pages=other_pages, pdf_progress=pdf_progress, meanwhile=write_tables)
+                                     other_pages=other_pages, pdf_progress=pdf_progress, meanwhile=write_tables,
+                                     early=early.get("prepared"))
             if audit:
                 pages, failures = _audit_pages(result, audit_frames, tmp, report_years, lang, pages, failures,
                                                frames["man"])
@@ -197,11 +272,20 @@ def with_names(df: pd.DataFrame, result: Result, lang: str) -> pd.DataFrame:
     if "unit" in df.columns and "unit_name" not in df.columns:
         ut = result.inputs.units.table
         names = dict(zip(ut["id"].astype(str), ut["name_zh" if lang == "zh" else "name_en"].astype(str)))
-        extra["unit_name"] = df["unit"].map(lambda u: names.get(str(u), ""))
+        extra["unit_name"] = _map_distinct(df["unit"], lambda u: names.get(str(u), ""))
     if "node" in df.columns and "node_name" not in df.columns:
         by_id = result.tree.by_id
-        extra["node_name"] = df["node"].map(lambda n: by_id[str(n)].name.get(lang) if str(n) in by_id else "")
+        extra["node_name"] = _map_distinct(df["node"],
+                                           lambda n: by_id[str(n)].name.get(lang) if str(n) in by_id else "")
     return df.assign(**extra) if extra else df
+
+
+def _map_distinct(s: pd.Series, f: Callable[[Any], Any]) -> pd.Series:
+    """``s.map(f)`` with ``f`` called once per distinct value (a missing one included) instead of per row."""
+    codes, distinct = pd.factorize(s, use_na_sentinel=False)
+    values = np.empty(len(distinct), dtype=object)
+    values[:] = [f(v) for v in distinct]
+    return pd.Series(values[codes], index=s.index)
 
 
 def audit_tables(result: Result) -> dict[str, pd.DataFrame]:
@@ -403,41 +487,52 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
            progress, pdf: bool, *, frames: dict[str, Any] | None = None,
            other_pages: list[str] | None = None,
            pdf_progress: Callable[[int, int], None] | None = None,
-           meanwhile: Callable[[], None] | None = None) -> tuple[int, list[str]]:
+           meanwhile: Callable[[], None] | None = None, early=None) -> tuple[int, list[str]]:
     """Scorecards, overview, regional page and results.xlsx (and PDFs with ``pdf``).
 
     other_pages: pages other commands wrote into the folder (kept by the swap), for the overviews' links;
-    ``meanwhile()``, more output, is called while worker processes render the scorecards.
+    ``meanwhile()``, more output, is called while worker processes render the scorecards; ``early``: the
+    pages' Prepared built from this result before the last tables were made (they are added to it).
     """
     from .report.excel import write_results_xlsx
     from .report.render import render_reports
 
     inp = report_input(result, tables, **(frames or {}))
+    if early is not None:
+        from .report.context.prepared import adopt
+
+        adopt(early, inp)
     if other_pages:
         inp.meta["other_pages"] = list(other_pages)
+    def workbook() -> None:
+        write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+
     def other_output() -> None:
         if meanwhile is not None:
             meanwhile()
-        write_results_xlsx(inp, out / "results.xlsx", lang=lang, years=years)
+        workbook()
 
-    xlsx = None
-    if jobs > 1:  # the tables and results.xlsx written by a forked process while the pages are rendered
+    waits = None
+    if jobs > 1:  # the tables and results.xlsx written by two forked processes while the pages are rendered
         from .report.context import prepared
         from .workers import forked
 
         prepared(inp)  # once, before the forks: every process has it
-        xlsx = forked(other_output)
+        tables_written = forked(meanwhile) if meanwhile is not None else None
+        xlsx = forked(workbook)
+        if xlsx is not None:
+            waits = [w for w in (tables_written, xlsx) if w is not None]
 
     try:
         summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress,
-                                 meanwhile=other_output if xlsx is None else None)
+                                 meanwhile=other_output if waits is None else None)
     except BaseException:
-        if xlsx is not None:  # the workbook's process ends before the error goes on (its folder is dropped)
+        for wait in waits or []:  # the forked processes end before the error goes on (their folder is dropped)
             with contextlib.suppress(BaseException):
-                xlsx()
+                wait()
         raise
-    if xlsx is not None:
-        xlsx()
+    for wait in waits or []:
+        wait()
     if pdf:
         from .report.book import cover_html, part_names
         from .report.i18n import t

@@ -21,32 +21,61 @@ from .obstacle import group_obstacle, obstacle_degree
 
 
 def all_tables(result, targets: pd.DataFrame | None = None, *, jobs: int = 1,
-               meanwhile=None) -> dict[str, pd.DataFrame]:
+               meanwhile=None, helper=None) -> dict[str, pd.DataFrame]:
     """Every table ``evalkit run`` writes.  ``jobs`` > 1: the DEA tables (scipy's LP solver: its import and
     a linear programme per unit-domain-year) are computed in a forked process meanwhile (the same numbers),
-    and ``meanwhile()`` (other work of the caller) is called before waiting for them."""
+    and ``meanwhile(done)`` (other work of the caller; ``done`` the tables made so far, to read) is called
+    before waiting for them.  ``helper`` (a :class:`evalkit.workers.Helper` that has imported scipy): every
+    table that needs scipy (DEA, convergence, spatial) is made there instead, pickled there and back."""
     # coupling coordination and DEA read scores as shares of the scale: not with unclipped z-scores
     on_scale = result.scores_on_scale()
     pending = None
-    if on_scale and jobs > 1:
+    elsewhere = None  # the scipy tables, made by the helper
+    if helper is not None:
+        elsewhere = helper.submit(_scipy_tables, result, on_scale)
+    if elsewhere is None and on_scale and jobs > 1:
         from ..workers import forked
 
         pending = forked(_efficiency_pair, result)
     coordination = coordination_table(result) if on_scale else None
     obstacles = obstacles_table(result)
-    rest = {
-        "disparity": disparity_frame(result),
-        "dagum-pairs": dagum_pairs_table(result),
-        "convergence": convergence_table(result),
-        "region_groups": region_groups_table(result),
-        "density": density_table(result),
-        **spatial_tables(result),
-    }
-    if pending is not None and meanwhile is not None:
-        meanwhile()
-    efficiency = (pending() if pending is not None else _efficiency_pair(result)) if on_scale else \
-        {"efficiency": None}
-    tables = {"coordination": coordination, "obstacles": obstacles, **efficiency, **rest}
+    if elsewhere is not None:
+        early = {"disparity": disparity_frame(result), "dagum-pairs": dagum_pairs_table(result),
+                 "region_groups": region_groups_table(result), "density": density_table(result)}
+        more = _later_tables(result, targets)
+        if meanwhile is not None:
+            meanwhile({k: v for k, v in {"coordination": coordination, "obstacles": obstacles, **early,
+                                         **more}.items() if v is not None})
+        try:
+            scipy_tables = elsewhere()
+        except Exception:  # made here instead: what fails there fails here as with jobs=1 (a user error too)
+            scipy_tables = _scipy_tables(result, on_scale)
+        efficiency = scipy_tables["efficiency"]
+        rest = {"disparity": early["disparity"], "dagum-pairs": early["dagum-pairs"],
+                "convergence": scipy_tables["convergence"], "region_groups": early["region_groups"],
+                "density": early["density"], **scipy_tables["spatial"]}
+    else:
+        rest = {
+            "disparity": disparity_frame(result),
+            "dagum-pairs": dagum_pairs_table(result),
+            "convergence": convergence_table(result),
+            "region_groups": region_groups_table(result),
+            "density": density_table(result),
+            **spatial_tables(result),
+        }
+        if pending is not None and meanwhile is not None:
+            meanwhile({k: v for k, v in {"coordination": coordination, "obstacles": obstacles, **rest}.items()
+                       if v is not None})
+        efficiency = (pending() if pending is not None else _efficiency_pair(result)) if on_scale else \
+            {"efficiency": None}
+        more = _later_tables(result, targets)
+    tables = {"coordination": coordination, "obstacles": obstacles, **efficiency, **rest, **more}
+    return {k: v for k, v in tables.items() if v is not None}
+
+
+def _later_tables(result, targets: pd.DataFrame | None) -> dict[str, pd.DataFrame | None]:
+    """attainment (with targets), bod, network and network-units (with relations): in this order."""
+    tables = {}
     if targets is not None:
         from .attainment import attainment_table
 
@@ -55,7 +84,22 @@ def all_tables(result, targets: pd.DataFrame | None = None, *, jobs: int = 1,
     if result.inputs.relations is not None:
         tables["network"] = network_table(result)
         tables["network-units"] = network_units_table(result)
-    return {k: v for k, v in tables.items() if v is not None}
+    return tables
+
+
+def _scipy_tables(result, on_scale: bool) -> dict:
+    """The tables that need scipy (its import is most of their cost): DEA (``efficiency``: efficiency.csv and
+    malmquist.csv), convergence.csv and the spatial tables, for a helper process that imported scipy."""
+    return {"efficiency": _efficiency_pair(result) if on_scale else {"efficiency": None},
+            "convergence": convergence_table(result), "spatial": spatial_tables(result)}
+
+
+def warm_scipy() -> None:
+    """Import what :func:`_scipy_tables` needs (most of its cost), e.g. in a helper process started early."""
+    import scipy.optimize  # noqa: F401  (linprog: DEA)
+    import scipy.special  # noqa: F401  (stdtr, ndtr: convergence and Moran's p-values)
+
+    from . import dea_models, spatial  # noqa: F401
 
 
 def bod_table(result) -> pd.DataFrame | None:

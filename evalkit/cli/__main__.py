@@ -1,7 +1,5 @@
 """`python -m evalkit.cli ...` runs the command line."""
 
-import sys
+from evalkit.cli import entry
 
-from evalkit.cli import main
-
-sys.exit(main())
+entry()

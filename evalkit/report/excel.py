@@ -14,17 +14,31 @@ are reproducible (:func:`evalkit.output.save_workbook`).
 
 from __future__ import annotations
 
-import copy
 import math
 from pathlib import Path
 
 import numpy as np
 
-from ..output import safe_text, save_workbook, streaming_workbook
-from .context import RI_TABLES, ok, prepared
+from ..output import Styled, safe_text, save_workbook, streaming_workbook
+from .context import RI_TABLES, prepared
 from .context.methods import method_word
 from .i18n import t
 from .inputs import ReportInput
+
+
+def _floats(a: np.ndarray) -> list:
+    """``a`` as nested lists of Python floats, None where a value is missing or not finite."""
+    out = a.astype(object)
+    out[~np.isfinite(a)] = None
+    return out.tolist()
+
+
+def _ints(a: np.ndarray) -> list:
+    """``a`` (whole numbers stored as floats: ranks) as nested lists of Python ints, None where missing."""
+    good = np.isfinite(a)
+    out = np.where(good, a, 0).astype(np.int64).astype(object)
+    out[~good] = None
+    return out.tolist()
 
 
 def _cell(v):
@@ -121,9 +135,9 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
     thin = Border(bottom=Side(style="thin", color="1F3B5A"))
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    protos: dict[str, WriteOnlyCell] = {}  # one styled cell per kind, its style copied (setting one is slow)
+    protos: dict[str, WriteOnlyCell] = {}  # one styled cell per kind, its style shared (setting one is slow)
 
-    def styled(ws, v, kind: str) -> WriteOnlyCell:
+    def style(ws, kind: str):
         proto = protos.get(kind)
         if proto is None:
             proto = protos[kind] = WriteOnlyCell(ws)
@@ -133,9 +147,10 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
                     proto.border = thin
             else:
                 proto.number_format = kind
-        c = WriteOnlyCell(ws, value=v)
-        c._style = copy.copy(proto._style)
-        return c
+        return proto._style
+
+    def styled(ws, v, kind: str) -> Styled:
+        return Styled(v, style(ws, kind))
 
     def header(ws, values, *, last: bool = True) -> list:
         kind = "head_last" if last else "head"
@@ -177,16 +192,14 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
                 print_setup(ws, head_rows=2, n_cols=len(row1), n_rows=len(rows))
                 ws.append(header(ws, row1, last=False))
                 ws.append(header(ws, row2))
+                two = style(ws, "0.00")
+                scores, ranks, granks = _floats(p.score[:, :, idx]), _ints(p.rank[:, :, idx]), _ints(p.grank[:, :, idx])
                 for r in rows:
                     ui, yi, year = row_keys[r]
                     info = p.units[ui]
                     row = text([info.id, info.name(lang), info.group_name(lang)]) + [year]
-                    for k in idx:
-                        s = p.score[ui, yi, k]
-                        rk = p.rank[ui, yi, k]
-                        gr = p.grank[ui, yi, k]
-                        row += [number(ws, float(s) if ok(s) else None, "0.00"), int(rk) if ok(rk) else None,
-                                int(gr) if ok(gr) else None]
+                    for s, rk, gr in zip(scores[ui][yi], ranks[ui][yi], granks[ui][yi]):
+                        row += [Styled(s, two), rk, gr]
                     if graded:
                         row.append(safe_text(p.grade[ui, yi]) or None)
                     ws.append(row)
@@ -243,14 +256,15 @@ def write_results_xlsx(inp: ReportInput, path: Path, *, lang: str = "zh", years:
                 print_setup(ws, head_rows=2, n_cols=n_id + len(leaves), n_rows=len(rows))
                 ws.append(header(ws, id_heads + [n.name.get(lang) for n in leaves], last=False))
                 ws.append(header(ws, id_heads + [f"{n.unit_for(lang) or '—'} · {n.id}" for n in leaves]))
+                if kind == "value":
+                    values = _floats(p.raw[:, :, cols.start:cols.stop])
+                else:  # the flags of a cell as one code 0-7, its text looked up
+                    words = np.array([", ".join(flag_text[k] for k, bit in (("imp", 1), ("trt", 2), ("prov", 4))
+                                                if code & bit) or None for code in range(8)], dtype=object)
+                    sl = slice(cols.start, cols.stop)
+                    values = words[p.f_imp[:, :, sl] * 1 + p.f_trt[:, :, sl] * 2 + p.f_prov[:, :, sl] * 4].tolist()
                 for r in rows:
                     ui, yi, year = row_keys[r]
                     info = p.units[ui]
-                    if kind == "value":
-                        cells = [float(v) if ok(v) else None for v in p.raw[ui, yi, cols.start:cols.stop]]
-                    else:
-                        cells = [", ".join(flag_text[k] for k, f in (("imp", p.f_imp), ("trt", p.f_trt),
-                                                                     ("prov", p.f_prov)) if f[ui, yi, j]) or None
-                                 for j in cols]
-                    ws.append(text([info.id, info.name(lang), info.group_name(lang)]) + [year] + cells)
+                    ws.append(text([info.id, info.name(lang), info.group_name(lang)]) + [year] + values[ui][yi])
     return save_workbook(wb, Path(path))

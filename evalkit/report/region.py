@@ -32,6 +32,7 @@ from . import charts
 from .charts import Series
 from .i18n import catalogue, t
 from .inputs import ReportInput
+from .context.prepared import records
 from .templates import environment, templates_dir
 
 DASH = "—"
@@ -192,13 +193,25 @@ def _rows(df: pd.DataFrame | None, node: str, years: Sequence[int]) -> dict[int,
     if df is None or not len(df):
         return {}
     d = df[(df["node"].astype(str) == node) & df["year"].astype(int).isin(list(years))]
-    return {int(r["year"]): r for r in d.to_dict("records")}
+    return {int(r["year"]): r for r in records(d)}
+
+
+_SIGMA: list = []  # (convergence table, its σ rows with β): the last one made (a page asks once per node)
 
 
 def _sigma_with_beta(conv: pd.DataFrame | None) -> pd.DataFrame | None:
-    """convergence.csv's σ rows, each node's absolute β (one row per node in the file) on its last year's row."""
+    """convergence.csv's σ rows, each node's absolute β (one row per node in the file) on its last year's row
+    (made once per table: the caller only reads it)."""
     if conv is None or "analysis" not in conv.columns:
         return conv
+    if _SIGMA and _SIGMA[0][0] is conv:
+        return _SIGMA[0][1]
+    sig = _sigma_rows(conv)
+    _SIGMA[:] = [(conv, sig)]
+    return sig
+
+
+def _sigma_rows(conv: pd.DataFrame) -> pd.DataFrame:
     sig = conv[conv["analysis"] == "sigma"].copy()
     beta = conv[conv["analysis"] == "beta_absolute"]
     cols = ["beta", "beta_se", "beta_p", "beta_speed", "beta_half_life", "beta_n"]

@@ -54,6 +54,21 @@ def _init_worker(inp: ReportInput, templates: str, parent: int) -> None:
     environment(Path(templates))
 
 
+def warm_up(p: C.Prepared) -> None:
+    """What the first page of a process would make (cached for the others): both languages' texts, the
+    relation views (with relations), and the modules of the regional page and the workbook imported.  With
+    ``--jobs``, before forking: every worker then has them."""
+    from .context.network import views_of
+    from .i18n import catalogue
+
+    catalogue("zh")
+    catalogue("en")
+    views_of(p)
+    import openpyxl  # noqa: F401  (results.xlsx)
+
+    from . import excel, region  # noqa: F401
+
+
 def _check_unit_id(uid: str) -> None:
     assert id_problem(uid) is None, f"unsafe unit id {uid!r}"  # the loaders refuse these: never render one
     stem = unit_file_stem(uid)

@@ -88,6 +88,18 @@ def test_one_failed_scorecard_keeps_the_previous_output(tmp_path, previous, monk
     assert snapshot(out) == before and siblings(out) == []
 
 
+def test_a_failure_while_readying_the_pages_early_is_left_to_the_pages(tmp_path, previous, monkeypatch):
+    p, out, before = previous
+
+    def fails(prepared):
+        raise RuntimeError("not ready")
+
+    monkeypatch.setattr(render, "warm_up", fails)  # run --jobs 2 readies the pages while DEA is computed
+    r = run_cli("run", str(p), "--jobs", "2", cwd=tmp_path)
+    assert r.returncode == 0 and error_lines(r.stderr) == [], r.stderr
+    assert snapshot(out) == before  # the same output as the run with --jobs 1
+
+
 def test_a_failed_table_or_workbook_keeps_the_previous_output(tmp_path, previous, monkeypatch):
     p, out, before = previous
     real = run.write_csv

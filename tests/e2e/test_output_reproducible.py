@@ -30,3 +30,28 @@ def test_two_runs_of_the_demo_are_byte_identical_file_by_file(tmp_path):
     assert sorted(a) == sorted(b)
     differ = [name for name in a if a[name] != b[name]]
     assert differ == [], f"files differ between two runs: {differ}"
+
+
+def test_csv_files_begun_while_the_helper_works_end_with_the_same_bytes(tmp_path, monkeypatch):
+    """run --jobs 2 makes CSV files piece by piece until the helper answers; the process that writes the
+    tables makes the rest.  Answers seen after 1, 2, 3 … pieces: every cut gives the files of --jobs 1."""
+    import evalkit.output as output
+    import evalkit.workers as workers
+
+    assert run_cli("init", "p", cwd=tmp_path).returncode == 0
+    assert run_cli("run", "p/evalkit.yaml", "--out", "o1", "--tables-only", cwd=tmp_path).returncode == 0
+    whole = snapshot(tmp_path / "o1")
+    monkeypatch.setattr(output.csv_pieces, "__defaults__", (1000,))  # smaller pieces: more cuts
+    for cut in (1, 2, 5, 13):
+        asked = []
+
+        def ready(self, cut=cut):  # the answer "arrives" at the cut-th question
+            asked.append(1)
+            return len(asked) >= cut and self._conn.poll(None)
+
+        monkeypatch.setattr(workers.Helper, "ready", ready)
+        out = f"o2-{cut}"
+        r = run_cli("run", "p/evalkit.yaml", "--out", out, "--jobs", "2", "--tables-only", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert snapshot(tmp_path / out) == whole, cut
+        assert len(asked) >= cut

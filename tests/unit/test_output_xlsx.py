@@ -12,10 +12,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
-from evalkit.output import _xlsx_row, save_workbook, streaming_workbook
+from evalkit.output import Styled, _xlsx_row, save_workbook, streaming_workbook
 
 
-def _fill(wb, rows) -> None:
+def _fill(wb, rows, styled: bool = False) -> None:
+    """``rows`` of (kind, value) into a sheet: styled kinds as WriteOnlyCells, or (``styled``) as Styled."""
     ws = wb.create_sheet("data")
     ws.freeze_panes = "B2"
     bold = WriteOnlyCell(ws)
@@ -27,6 +28,8 @@ def _fill(wb, rows) -> None:
         for kind, v in row:
             if kind == "plain":
                 out.append(v)
+            elif styled:
+                out.append(Styled(v, (bold if kind == "head" else fmt)._style))
             else:
                 c = WriteOnlyCell(ws, value=v)
                 c._style = copy.copy((bold if kind == "head" else fmt)._style)
@@ -57,11 +60,13 @@ FAST = [c for c in TRICKY if not (isinstance(c[1], (str,)) and c[1][:1] in ("=",
 
 
 def _same(tmp_path, rows) -> None:
-    ours, theirs = streaming_workbook(), Workbook(write_only=True)
+    ours, theirs, light = streaming_workbook(), Workbook(write_only=True), streaming_workbook()
     _fill(ours, rows)
     _fill(theirs, rows)
+    _fill(light, rows, styled=True)  # Styled values: the same bytes as the cells they stand for
     a, b = save_workbook(ours, tmp_path / "a.xlsx"), save_workbook(theirs, tmp_path / "b.xlsx")
-    assert a.read_bytes() == b.read_bytes()
+    c = save_workbook(light, tmp_path / "c.xlsx")
+    assert a.read_bytes() == b.read_bytes() == c.read_bytes()
 
 
 def test_tricky_values_written_as_openpyxl_writes_them(tmp_path):
@@ -71,7 +76,10 @@ def test_tricky_values_written_as_openpyxl_writes_them(tmp_path):
     ws = wb.create_sheet("s")
     assert _xlsx_row(ws, [v for _, v in FAST], 1) is not None        # the text path is the one compared
     assert _xlsx_row(ws, [v for _, v in TRICKY], 1) is None
-    # and read back: the values a reader sees
+    two = WriteOnlyCell(ws)
+    two.number_format = "0.00"
+    assert _xlsx_row(ws, [Styled(1.5, two._style), Styled(None, two._style)], 2) is not None
+    assert _xlsx_row(ws, [Styled(float("nan"), two._style)], 3) is None  # openpyxl writes it    # and read back: the values a reader sees
     wb = load_workbook(tmp_path / "a.xlsx")
     ws = wb["data"]
     assert ws["A1"].value == "text" and ws["B1"].value == " lead" and ws["F1"].value == "a & b < c > d"

@@ -65,6 +65,17 @@ def prepared(inp: ReportInput) -> "Prepared":
     return p
 
 
+def adopt(p: "Prepared", inp: ReportInput) -> "Prepared":
+    """``p``, built from an earlier ReportInput of the same run (the same tree, units, results, weights, raw
+    values and settings; fewer optional tables: some were still being computed), as the Prepared of
+    ``inp``: the optional tables ``inp`` adds are bucketed, the rest is kept (it is what Prepared(inp)
+    would build)."""
+    p.inp = inp
+    p._bucket_tables()
+    _PREPARED[inp] = p
+    return p
+
+
 def _positions(table: pd.DataFrame, *keys: tuple[str, type, Mapping]) -> tuple[pd.Series, tuple[np.ndarray, ...]]:
     """The rows of a long table whose keys all have a place in the arrays, and those places.
 
@@ -227,18 +238,7 @@ class Prepared:
         # optional tables, bucketed by (unit, year)
         self.tables: dict[str, dict[tuple[str, int], list[dict]]] = {}
         self.table_years: dict[str, dict[int, list[dict]]] = {}
-        for name in OPTIONAL_TABLES:
-            df = (inp.tables or {}).get(name)
-            if df is None:
-                continue
-            by: dict[tuple[str, int], list[dict]] = {}
-            by_year: dict[int, list[dict]] = {}
-            for rec in records(df):
-                key = (str(rec.get("unit")), int(rec.get("year")))
-                by.setdefault(key, []).append(rec)
-                by_year.setdefault(key[1], []).append(rec)
-            self.tables[name] = by
-            self.table_years[name] = by_year
+        self._bucket_tables()
 
         wt = inp.weights
         self.weights: dict[str, dict] = {}
@@ -251,6 +251,21 @@ class Prepared:
                 if year is not None and str(year) != "" and not (isinstance(year, float) and math.isnan(year)):
                     self.weights_by_year.setdefault(int(year), {})[str(rec.get("node"))] = rec
         self._method_cache: dict[str, dict] = {}
+
+    def _bucket_tables(self) -> None:
+        """The optional tables of ``self.inp`` not bucketed yet, bucketed by (unit, year) and by year."""
+        for name in OPTIONAL_TABLES:
+            df = (self.inp.tables or {}).get(name)
+            if df is None or name in self.tables:
+                continue
+            by: dict[tuple[str, int], list[dict]] = {}
+            by_year: dict[int, list[dict]] = {}
+            for rec in records(df):
+                key = (str(rec.get("unit")), int(rec.get("year")))
+                by.setdefault(key, []).append(rec)
+                by_year.setdefault(key[1], []).append(rec)
+            self.tables[name] = by
+            self.table_years[name] = by_year
 
     # -- small lookups
     def grade_of(self, s: float) -> str:

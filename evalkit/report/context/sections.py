@@ -186,31 +186,33 @@ def _attainment(p: Prepared, unit_id: str, year: int, lang: str) -> dict | None:
     if rows is None:
         return None
     sev = {"missed": 0, "near": 1, "unknown": 2, "met": 3}
-    items = []
-    for r in rows:
-        st = status_of(r.get("status"), r.get("attainment"))
+
+    def row(r: dict, st: str, a: float) -> dict:
         nid = str(r.get("node"))
         n = p.tree.by_id.get(nid)
-        a = to_float(r.get("attainment"))
         name = p.node_name(nid, lang)
         dom = p.tree.domain_of(nid) if n is not None else None
         if n is not None and not n.is_leaf and dom and dom != nid:
             name = f"{p.node_name(dom, lang)} · {name}"          # 交通 · 过程, not a bare 过程
-        items.append((sev[st], a if ok(a) else math.inf, {
-            "name": name, "level": str(r.get("level", "") or ""),
-            "actual": fmt_measure(r.get("actual"), n.unit if n is not None else ""),
-            "target": fmt_measure(r.get("target"), n.unit if n is not None else ""),
-            "measure": n.unit_for(lang) if n is not None and n.is_leaf else "",
-            "attainment": fmt_pct(a, 0), "status": st, "status_text": t(f"a_{st}", lang)}))
+        return {"name": name, "level": str(r.get("level", "") or ""),
+                "actual": fmt_measure(r.get("actual"), n.unit if n is not None else ""),
+                "target": fmt_measure(r.get("target"), n.unit if n is not None else ""),
+                "measure": n.unit_for(lang) if n is not None and n.is_leaf else "",
+                "attainment": fmt_pct(a, 0), "status": st, "status_text": t(f"a_{st}", lang)}
+
+    items = []  # (severity, attainment, row, status, attainment): sorted, then only the rows shown formatted
+    for r in rows:
+        st = status_of(r.get("status"), r.get("attainment"))
+        a = to_float(r.get("attainment"))
+        items.append((sev[st], a if ok(a) else math.inf, r, st, a))
     items.sort(key=lambda x: (x[0], x[1]))
-    rows_out = [x[2] for x in items]
     # the page lists the targets themselves (indicators; a table without them: every row), open ones
     # first, at most ATTAIN_MAX: the node rows only average them ("—" as actual and target), and the
     # year's full picture is in the methods annex and attainment.csv
-    leaf_rows = [r for r in rows_out if r["level"].lower() == "indicator"] or rows_out
-    n_met = sum(1 for r in leaf_rows if r["status"] == "met")
-    n_missed = sum(1 for r in leaf_rows if r["status"] == "missed")
-    shown = leaf_rows[:ATTAIN_MAX]
+    leaf_rows = [x for x in items if str(x[2].get("level", "") or "").lower() == "indicator"] or items
+    n_met = sum(1 for x in leaf_rows if x[3] == "met")
+    n_missed = sum(1 for x in leaf_rows if x[3] == "missed")
+    shown = [row(x[2], x[3], x[4]) for x in leaf_rows[:ATTAIN_MAX]]
     rest = len(leaf_rows) - len(shown)
     return {"present": bool(rows), "rows": shown,
             "more": t("a_more", lang, n=rest) if rest > 0 else "",
