@@ -8,11 +8,27 @@ every part and of each part's headings (WeasyPrint makes them from h1–h6). Wea
 and Chinese text needs a CJK font; when either is missing it raises ``RuntimeError`` saying how
 to install them (the CLI prints it as an error line).
 
-Engine: WeasyPrint renders the print stylesheet as the screen shows it (same fonts, embedded as
-CID subsets) and writes the outline itself. A page takes about 1.5 s in a warm process, so the
-pages are converted by ``jobs`` long-lived worker processes (the first page of a process pays
-for loading the fonts); the book is bound from the finished PDFs with pypdf, which copies pages
-without laying them out again.
+Engine: WeasyPrint. Headless Chromium prints a scorecard in about as much time (1.8 s from a cold
+start, the same four pages) but stores the CJK text as unnamed Type 3 fonts (pdffonts cannot name the
+embedded Noto Sans CJK, text extraction suffers) and writes no bookmarks; WeasyPrint embeds the fonts
+as named CID subsets, keeps the text extractable and writes the outline from the headings. Its cost is
+Python: a warm scorecard takes about 1.35 s of CPU (parsing 0.06, styles 0.15, layout 0.75 — a fifth
+of it the balancing of the two-column indicator table —, drawing and writing the PDF 0.3, freeing the
+page 0.1), so the demo's 44 pages are about 60 s of CPU. What brought a page down from 1.75 s, each with
+the same PDF bytes as before:
+
+- ``jobs`` long-lived worker processes convert the pages, one FontConfiguration each (Pango's font map
+  and its caches kept from page to page; the first page of a process pays for loading the fonts);
+- Python's garbage collector is paused while a page is laid out and collects once after it (its
+  automatic passes over WeasyPrint's many small objects took a tenth of the time);
+- the HTML tokenizer's cache of patterns is mended (tinyhtml5 2.1 missed it on every lookup: more than
+  half of parsing a page);
+- the workers hand the page counts to the book, which is bound from the finished PDFs with pypdf (it
+  copies pages without laying them out again); only the cover and contents are laid out for it.
+
+A pre-parsed style sheet would save nothing worth its cost: each page parses its inline style.css in
+about 0.02 s. ``benchmarks/bench_pdf.py`` prints the whole run's wall and CPU seconds, the load average
+and where the time goes.
 """
 
 from __future__ import annotations
@@ -142,13 +158,17 @@ def _collect_after():
 
 def _page_pdf(html: str) -> tuple[str, int]:
     """PDF beside the page ``html``: (its path, its number of pages)."""
-    weasyprint = _weasyprint()
     src = Path(html)
     pdf = src.with_suffix(".pdf")
-    with _collect_after():
-        doc = weasyprint.HTML(filename=str(src), base_url=str(src.parent)).render(font_config=_font_config())
-        doc.write_pdf(str(pdf))
-        return str(pdf), len(doc.pages)
+    with _collect_after():  # after _write_pdf has returned: its document is garbage by then
+        pages = _write_pdf(src, pdf)
+    return str(pdf), pages
+
+
+def _write_pdf(src: Path, pdf: Path) -> int:
+    doc = _weasyprint().HTML(filename=str(src), base_url=str(src.parent)).render(font_config=_font_config())
+    doc.write_pdf(str(pdf))
+    return len(doc.pages)
 
 
 def _init_worker(parent: int) -> None:
@@ -197,32 +217,36 @@ def bind_book(path: Path, parts: Sequence[tuple[str, Path]], *, cover_html: Call
     every part in the book (1-based); it is rendered until its own page count is stable. ``counts``: the
     parts' numbers of pages where known (else they are read from the PDFs).
     """
+    with _collect_after():  # pypdf too makes an object of every PDF object it copies
+        _bind(path, parts, cover_html, base, counts)
+    return path
+
+
+def _bind(path: Path, parts: Sequence[tuple[str, Path]], cover_html: Callable[[list[int]], str], base: Path,
+          counts: Sequence[int] | None) -> None:
     pypdf = _pypdf()
     weasyprint = _weasyprint()
-    with _collect_after():  # pypdf too makes an object of every PDF object it copies
-        if counts is None:
-            counts = [len(pypdf.PdfReader(str(f)).pages) for _, f in parts]
-        front_n = 2
-        for _ in range(4):  # the contents may take more pages than guessed: lay it out again
-            firsts, at = [], front_n + 1
-            for n in counts:
-                firsts.append(at)
-                at += n
-            doc = weasyprint.HTML(string=cover_html(firsts), base_url=str(base)).render(font_config=_font_config())
-            if len(doc.pages) == front_n:
-                break
-            front_n = len(doc.pages)
-        front = doc.write_pdf()
-        writer = pypdf.PdfWriter()
-        writer.append(io.BytesIO(front), import_outline=True)
-        for title, f in parts:
-            writer.append(str(f), outline_item=title, import_outline=True)
-        writer.page_mode = "/UseOutlines"  # a viewer opens the book with its bookmarks shown
-        tmp = path.with_name(path.name + ".part")
-        with open(tmp, "wb") as fh:
-            writer.write(fh)
+    if counts is None:
+        counts = [len(pypdf.PdfReader(str(f)).pages) for _, f in parts]
+    front_n = 2
+    for _ in range(4):  # the contents may take more pages than guessed: lay it out again
+        firsts, at = [], front_n + 1
+        for n in counts:
+            firsts.append(at)
+            at += n
+        doc = weasyprint.HTML(string=cover_html(firsts), base_url=str(base)).render(font_config=_font_config())
+        if len(doc.pages) == front_n:
+            break
+        front_n = len(doc.pages)
+    writer = pypdf.PdfWriter()
+    writer.append(io.BytesIO(doc.write_pdf()), import_outline=True)
+    for title, f in parts:
+        writer.append(str(f), outline_item=title, import_outline=True)
+    writer.page_mode = "/UseOutlines"  # a viewer opens the book with its bookmarks shown
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as fh:
+        writer.write(fh)
     os.replace(tmp, path)
-    return path
 
 
 def write_pdfs(out_dir: Path, years: list[int], units: list[str], lang: str = "zh", *, jobs: int = 1,
