@@ -8,17 +8,36 @@ every part and of each part's headings (WeasyPrint makes them from h1–h6). Wea
 and Chinese text needs a CJK font; when either is missing it raises ``RuntimeError`` saying how
 to install them (the CLI prints it as an error line).
 
-Engine: WeasyPrint renders the print stylesheet as the screen shows it (same fonts, embedded as
-CID subsets) and writes the outline itself. A page takes about 1.5 s in a warm process, so the
-pages are converted by ``jobs`` long-lived worker processes (the first page of a process pays
-for loading the fonts); the book is bound from the finished PDFs with pypdf, which copies pages
-without laying them out again.
+Engine: WeasyPrint. Headless Chromium prints a scorecard in about as much time (1.8 s from a cold
+start, the same four pages) but stores the CJK text as unnamed Type 3 fonts (pdffonts cannot name the
+embedded Noto Sans CJK, text extraction suffers) and writes no bookmarks; WeasyPrint embeds the fonts
+as named CID subsets, keeps the text extractable and writes the outline from the headings. Its cost is
+Python: a warm scorecard takes about 1.35 s of CPU (parsing 0.06, styles 0.15, layout 0.75 — a fifth
+of it the balancing of the two-column indicator table —, drawing and writing the PDF 0.3, freeing the
+page 0.1), so the demo's 44 pages are about 60 s of CPU. What brought a page down from 1.75 s, each with
+the same PDF bytes as before:
+
+- ``jobs`` long-lived worker processes convert the pages, one FontConfiguration each (Pango's font map
+  and its caches kept from page to page; the first page of a process pays for loading the fonts);
+- Python's garbage collector is paused while a page is laid out and collects once after it (its
+  automatic passes over WeasyPrint's many small objects took a tenth of the time);
+- the HTML tokenizer's cache of patterns is mended (tinyhtml5 2.1 missed it on every lookup: more than
+  half of parsing a page);
+- the workers hand the page counts to the book, which is bound from the finished PDFs with pypdf (it
+  copies pages without laying them out again); only the cover and contents are laid out for it.
+
+A pre-parsed style sheet would save nothing worth its cost: each page parses its inline style.css in
+about 0.02 s. ``benchmarks/bench_pdf.py`` prints the whole run's wall and CPU seconds, the load average
+and where the time goes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import os
+import re
 import shutil
 import subprocess
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -37,7 +56,39 @@ def _weasyprint():
     except (ImportError, OSError) as e:
         raise RuntimeError(f"PDF output needs WeasyPrint with Pango ({type(e).__name__}: "
                            f"{str(e).splitlines()[0] if str(e) else 'not importable'}); {FIX}") from e
+    _parser_cache()
     return weasyprint
+
+
+class _UntilRegex(dict):
+    """The HTML tokenizer's cache of compiled "characters until" patterns, filled on first use.
+
+    tinyhtml5 (2.1) stores a new pattern under the compiled pattern instead of under its characters
+    (``characters = cache[key] = regex`` assigns ``characters`` first), so every lookup missed and the
+    pattern was built again for each attribute name and text run: more than half of parsing a page.
+    Building it here, under the lookup's own key, gives the same patterns, the same tree and the same PDF.
+    """
+
+    def __missing__(self, key):
+        characters, opposite = key
+        regex = "".join(f"\\x{ord(c):02x}" for c in characters)
+        self[key] = compiled = re.compile(f"[{regex}]+" if opposite else f"[^{regex}]+")
+        return compiled
+
+
+def _parser_cache() -> None:
+    """Mend the cache of tinyhtml5 where it has the mistake (a version without it is left as it is)."""
+    try:
+        import inspect
+
+        from tinyhtml5 import inputstream
+
+        source = inspect.getsource(inputstream.HTMLUnicodeInputStream.chars_until)
+    except (ImportError, AttributeError, OSError, TypeError):  # another parser, or no source to check
+        return
+    if ("characters = characters_until_regex[(characters, opposite)] = regex" in source
+            and type(inputstream.characters_until_regex) is dict):
+        inputstream.characters_until_regex = _UntilRegex()
 
 
 def _pypdf():
@@ -71,11 +122,53 @@ def check_pdf_support() -> None:
 
 def html_to_pdf(html: str) -> str:
     """Convert one rendered page to PDF beside it; returns the PDF's path."""
-    weasyprint = _weasyprint()
+    return _page_pdf(html)[0]
+
+
+_FONTS: dict[int, object] = {}   # this process's FontConfiguration, by process id (workers are forked)
+
+
+def _font_config():
+    """One FontConfiguration a process: Pango's font map and its caches are kept from page to page (the
+    PDF bytes are the same as with a new one for each page)."""
+    fc = _FONTS.get(os.getpid())
+    if fc is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        fc = _FONTS[os.getpid()] = FontConfiguration()
+    return fc
+
+
+@contextlib.contextmanager
+def _collect_after():
+    """Python's cyclic garbage collector paused while a page is laid out, one full collection after it.
+
+    WeasyPrint makes hundreds of thousands of small objects a page; the collector's automatic passes
+    over them took about a tenth of a page's time. The boxes of a page reference each other, so they are
+    collected once the page is written (memory stays that of one page)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        gc.collect()
+
+
+def _page_pdf(html: str) -> tuple[str, int]:
+    """PDF beside the page ``html``: (its path, its number of pages)."""
     src = Path(html)
     pdf = src.with_suffix(".pdf")
-    weasyprint.HTML(filename=str(src), base_url=str(src.parent)).write_pdf(str(pdf))
-    return str(pdf)
+    with _collect_after():  # after _write_pdf has returned: its document is garbage by then
+        pages = _write_pdf(src, pdf)
+    return str(pdf), pages
+
+
+def _write_pdf(src: Path, pdf: Path) -> int:
+    doc = _weasyprint().HTML(filename=str(src), base_url=str(src.parent)).render(font_config=_font_config())
+    doc.write_pdf(str(pdf))
+    return len(doc.pages)
 
 
 def _init_worker(parent: int) -> None:
@@ -83,28 +176,33 @@ def _init_worker(parent: int) -> None:
 
     die_with_parent(parent)
     _weasyprint()
+    gc.freeze()  # the objects inherited from the parent are kept for good: the collections after each page skip them
 
 
 def convert(pages: Sequence[Path], *, jobs: int = 1,
-            progress: Callable[[int, int], None] | None = None) -> list[Path]:
-    """PDF beside each page, by ``jobs`` worker processes (in this process with one); in ``pages``' order.
+            progress: Callable[[int, int], None] | None = None, total: int | None = None) -> list[tuple[Path, int]]:
+    """PDF beside each page, by ``jobs`` worker processes (in this process with one): (PDF, number of
+    pages) in ``pages``' order. ``progress(done, total)`` after each page (``total``: the pages unless
+    given, when more steps follow).
 
     Any page failing raises (the caller's output folder is then left as it was).
     """
-    total = len(pages)
+    total = len(pages) if total is None else total
     done = 0
-    out: dict[str, Path] = {}
-    if jobs <= 1 or total < 4:
+    out: dict[str, tuple[Path, int]] = {}
+    if jobs <= 1 or len(pages) < 4:
         for p in pages:
-            out[str(p)] = Path(html_to_pdf(str(p)))
+            pdf, n = _page_pdf(str(p))
+            out[str(p)] = (Path(pdf), n)
             done += 1
             if progress is not None:
                 progress(done, total)
     else:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(os.getpid(),)) as ex:
-            futs = {ex.submit(html_to_pdf, str(p)): p for p in pages}
+            futs = {ex.submit(_page_pdf, str(p)): p for p in pages}
             for fut in as_completed(futs):
-                out[str(futs[fut])] = Path(fut.result())
+                pdf, n = fut.result()
+                out[str(futs[fut])] = (Path(pdf), n)
                 done += 1
                 if progress is not None:
                     progress(done, total)
@@ -112,28 +210,36 @@ def convert(pages: Sequence[Path], *, jobs: int = 1,
 
 
 def bind_book(path: Path, parts: Sequence[tuple[str, Path]], *, cover_html: Callable[[list[int]], str],
-              base: Path) -> Path:
+              base: Path, counts: Sequence[int] | None = None) -> Path:
     """Bind ``parts`` (outline title, PDF) behind a cover with contents into one PDF with bookmarks.
 
     ``cover_html(first_pages)`` returns the cover and contents page as HTML, given the first page of
-    every part in the book (1-based); it is rendered until its own page count is stable.
+    every part in the book (1-based); it is rendered until its own page count is stable. ``counts``: the
+    parts' numbers of pages where known (else they are read from the PDFs).
     """
+    with _collect_after():  # pypdf too makes an object of every PDF object it copies
+        _bind(path, parts, cover_html, base, counts)
+    return path
+
+
+def _bind(path: Path, parts: Sequence[tuple[str, Path]], cover_html: Callable[[list[int]], str], base: Path,
+          counts: Sequence[int] | None) -> None:
     pypdf = _pypdf()
     weasyprint = _weasyprint()
-    counts = [len(pypdf.PdfReader(str(f)).pages) for _, f in parts]
+    if counts is None:
+        counts = [len(pypdf.PdfReader(str(f)).pages) for _, f in parts]
     front_n = 2
     for _ in range(4):  # the contents may take more pages than guessed: lay it out again
         firsts, at = [], front_n + 1
         for n in counts:
             firsts.append(at)
             at += n
-        front = weasyprint.HTML(string=cover_html(firsts), base_url=str(base)).write_pdf()
-        got = len(pypdf.PdfReader(io.BytesIO(front)).pages)
-        if got == front_n:
+        doc = weasyprint.HTML(string=cover_html(firsts), base_url=str(base)).render(font_config=_font_config())
+        if len(doc.pages) == front_n:
             break
-        front_n = got
+        front_n = len(doc.pages)
     writer = pypdf.PdfWriter()
-    writer.append(io.BytesIO(front), import_outline=True)
+    writer.append(io.BytesIO(doc.write_pdf()), import_outline=True)
     for title, f in parts:
         writer.append(str(f), outline_item=title, import_outline=True)
     writer.page_mode = "/UseOutlines"  # a viewer opens the book with its bookmarks shown
@@ -141,7 +247,6 @@ def bind_book(path: Path, parts: Sequence[tuple[str, Path]], *, cover_html: Call
     with open(tmp, "wb") as fh:
         writer.write(fh)
     os.replace(tmp, path)
-    return path
 
 
 def write_pdfs(out_dir: Path, years: list[int], units: list[str], lang: str = "zh", *, jobs: int = 1,
@@ -175,14 +280,18 @@ def write_pdfs(out_dir: Path, years: list[int], units: list[str], lang: str = "z
             plan.append((y, "methods", part_names.get("methods", "methods.html"), folder / "methods.html"))
     # the long pages first: a worker left with one long page at the end would idle the others
     order = sorted(range(len(plan)), key=lambda i: plan[i][1] == "unit")
-    pdfs = convert([plan[i][3] for i in order], jobs=jobs, progress=progress)
+    steps = len(plan) + (len(years) if book is not None else 0)   # the progress bar: pages, then books
+    pdfs = convert([plan[i][3] for i in order], jobs=jobs, progress=progress, total=steps)
     pdf_of = {order[k]: pdfs[k] for k in range(len(order))}
-    written = [pdf_of[i] for i in range(len(plan))]
+    written = [pdf_of[i][0] for i in range(len(plan))]
     if book is not None:
-        for y in years:
-            parts = [(plan[i][1], plan[i][2], pdf_of[i]) for i in range(len(plan)) if plan[i][0] == y]
+        for n, y in enumerate(years, start=1):
+            mine = [i for i in range(len(plan)) if plan[i][0] == y]
+            parts = [(plan[i][1], plan[i][2], pdf_of[i][0]) for i in mine]
             path = out_dir / str(y) / f"book-{y}.pdf"
-            bind_book(path, [(title, f) for _, title, f in parts],
+            bind_book(path, [(title, f) for _, title, f in parts], counts=[pdf_of[i][1] for i in mine],
                       cover_html=lambda firsts, y=y, parts=parts: book(y, parts, firsts), base=out_dir / str(y))
             written.append(path)
+            if progress is not None:
+                progress(len(plan) + n, steps)
     return written
