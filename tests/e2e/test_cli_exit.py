@@ -17,7 +17,7 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_output_is_flushed_and_the_exit_code_kept(tmp_path):
     ok = _run("validate", cwd=tmp_path)
-    assert ok.returncode == 0 and ok.stdout.rstrip().splitlines()[-1].startswith("ok: 41 units")
+    assert ok.returncode == 0 and ok.stdout.rstrip().splitlines()[-1].startswith("检查通过：41 个单位")
     missing = _run("validate", str(tmp_path / "none.yaml"), cwd=tmp_path)
     assert missing.returncode == 1 and "file not found" in missing.stderr
     assert missing.stderr.rstrip().endswith("nothing was written")
