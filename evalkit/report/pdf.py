@@ -166,7 +166,12 @@ def _page_pdf(html: str) -> tuple[str, int]:
 
 
 def _write_pdf(src: Path, pdf: Path) -> int:
-    doc = _weasyprint().HTML(filename=str(src), base_url=str(src.parent)).render(font_config=_font_config())
+    # no base URL: the pages' links stay relative in the PDF (``320500.html``, ``methods.html``), so they open
+    # the page beside it wherever the folder is; a base would make them absolute ``file://`` URIs into the
+    # temporary folder the run writes (dead once it is swapped in, and different in every run). The pages
+    # load nothing by URL: the style sheet and the charts are inline.
+    html = src.read_bytes().decode("utf-8")
+    doc = _weasyprint().HTML(string=html, base_url=None).render(font_config=_font_config())
     doc.write_pdf(str(pdf))
     return len(doc.pages)
 
@@ -210,7 +215,7 @@ def convert(pages: Sequence[Path], *, jobs: int = 1,
 
 
 def bind_book(path: Path, parts: Sequence[tuple[str, Path]], *, cover_html: Callable[[list[int]], str],
-              base: Path, counts: Sequence[int] | None = None) -> Path:
+              counts: Sequence[int] | None = None) -> Path:
     """Bind ``parts`` (outline title, PDF) behind a cover with contents into one PDF with bookmarks.
 
     ``cover_html(first_pages)`` returns the cover and contents page as HTML, given the first page of
@@ -218,11 +223,11 @@ def bind_book(path: Path, parts: Sequence[tuple[str, Path]], *, cover_html: Call
     parts' numbers of pages where known (else they are read from the PDFs).
     """
     with _collect_after():  # pypdf too makes an object of every PDF object it copies
-        _bind(path, parts, cover_html, base, counts)
+        _bind(path, parts, cover_html, counts)
     return path
 
 
-def _bind(path: Path, parts: Sequence[tuple[str, Path]], cover_html: Callable[[list[int]], str], base: Path,
+def _bind(path: Path, parts: Sequence[tuple[str, Path]], cover_html: Callable[[list[int]], str],
           counts: Sequence[int] | None) -> None:
     pypdf = _pypdf()
     weasyprint = _weasyprint()
@@ -234,7 +239,7 @@ def _bind(path: Path, parts: Sequence[tuple[str, Path]], cover_html: Callable[[l
         for n in counts:
             firsts.append(at)
             at += n
-        doc = weasyprint.HTML(string=cover_html(firsts), base_url=str(base)).render(font_config=_font_config())
+        doc = weasyprint.HTML(string=cover_html(firsts), base_url=None).render(font_config=_font_config())
         if len(doc.pages) == front_n:
             break
         front_n = len(doc.pages)
@@ -290,7 +295,7 @@ def write_pdfs(out_dir: Path, years: list[int], units: list[str], lang: str = "z
             parts = [(plan[i][1], plan[i][2], pdf_of[i][0]) for i in mine]
             path = out_dir / str(y) / f"book-{y}.pdf"
             bind_book(path, [(title, f) for _, title, f in parts], counts=[pdf_of[i][1] for i in mine],
-                      cover_html=lambda firsts, y=y, parts=parts: book(y, parts, firsts), base=out_dir / str(y))
+                      cover_html=lambda firsts, y=y, parts=parts: book(y, parts, firsts))
             written.append(path)
             if progress is not None:
                 progress(len(plan) + n, steps)

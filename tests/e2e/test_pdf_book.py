@@ -100,3 +100,25 @@ def test_overview_annex_and_book_with_outline(printed):
     assert first_card is not None
     page_text = _run("pdftotext", "-f", str(first_card), "-l", str(first_card), str(folder / f"book-{year}.pdf"), "-")
     assert top[1].title.split("（")[0].split(" ")[0] in page_text
+
+
+def test_links_in_the_pdfs_are_relative_to_the_folder(printed):
+    """A link opens the page beside the PDF wherever the folder is moved; it never names the temporary
+    folder the run wrote (which made the PDFs differ from run to run)."""
+    if printed is None:
+        return
+    import pypdf
+
+    folder, year = printed
+    uris = []
+    for pdf in sorted(folder.glob("*.pdf")):
+        for page in pypdf.PdfReader(str(pdf)).pages:
+            for annot in page.get("/Annots") or []:
+                action = annot.get_object().get("/A")
+                if action is not None and "/URI" in action:
+                    uris.append((pdf.name, str(action["/URI"])))
+    assert ("320500.pdf", "methods.html") in uris                       # a card links the methods annex
+    bad = [(name, uri) for name, uri in uris if ":" in uri or uri.startswith("/") or ".tmp-" in uri]
+    assert not bad, bad
+    for _, uri in uris:                                                 # and the page it names is there
+        assert (folder / uri.split("#")[0]).resolve().is_file() or uri.startswith("#"), uri

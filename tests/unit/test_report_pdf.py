@@ -122,7 +122,7 @@ def test_page_counts_reach_the_book_and_the_progress_bar_ends_after_it(monkeypat
 
     bound = {}
 
-    def fake_bind(path, parts, *, cover_html, base, counts=None):
+    def fake_bind(path, parts, *, cover_html, counts=None):
         bound.update(titles=[t for t, _ in parts], counts=list(counts), cover=cover_html([3, 6, 8, 12, 17]))
         path.write_bytes(b"%PDF-")
         return path
