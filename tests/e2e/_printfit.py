@@ -120,3 +120,21 @@ def content_height(pages: list[Any]) -> float:
         if div is not None:
             total += sum(c.margin_height() for c in div.children if getattr(c, "height", None) is not None)
     return total * 25.4 / 96
+
+
+def overflow(page: Any) -> float:
+    """How far (CSS px) the page's widest box reaches past its right margin (0 when everything is inside)."""
+    box = page._page_box
+    right = box.margin_width() - box.margin_right
+    worst = 0.0
+
+    def walk(b: Any) -> None:
+        nonlocal worst
+        if hasattr(b, "margin_width") and b is not box:
+            worst = max(worst, b.position_x + b.margin_width() - b.margin_right - right)
+        for child in getattr(b, "children", None) or ():
+            walk(child)
+
+    for child in box.children:
+        walk(child)
+    return worst

@@ -19,7 +19,7 @@ import pytest
 
 from evalkit.run import run_project
 
-from _printfit import print_length
+from _printfit import overflow, print_length
 
 MAX_PAGES = 4
 PICKS = 2           # cards laid out per language (about 1.2 s of CPU each, twice)
@@ -54,6 +54,18 @@ def test_the_longest_cards_fit_four_a4_pages_with_room_to_spare(demo, lang):
         assert all(abs(p.width - A4_PX[0]) < 1 and abs(p.height - A4_PX[1]) < 1 for p in doc.pages)
         tight = weasyprint.HTML(filename=str(card)).render(stylesheets=[shorter])
         assert len(tight.pages) <= MAX_PAGES, (lang, card.name, f"{len(tight.pages)} pages {ROOM_MM} mm shorter")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_nothing_is_printed_beyond_the_page_width(demo, lang):
+    """The overview (its league table of six domains, its slope chart), the regional page and the longest card
+    stay within the A4 page's margins."""
+    import weasyprint
+
+    for page in ("index.html", "region.html", _longest(demo[lang], 1)[0].name):
+        doc = weasyprint.HTML(filename=str(demo[lang] / page)).render()
+        worst = max(overflow(p) for p in doc.pages)
+        assert worst <= 1, (lang, page, f"{worst:.0f} px past the right margin")
 
 
 def test_the_estimate_sees_what_print_hides():
