@@ -469,7 +469,7 @@ def convergence_table(result) -> pd.DataFrame:
     out["sigma_converging"] = out["sigma_converging"].astype("boolean")
     out["beta_n"] = out["beta_n"].astype("Int64")
     out["year_from"] = out["year_from"].astype("Int64")
-    out["fixed_effects"] = out["fixed_effects"].fillna("")
+    out["fixed_effects"] = out["fixed_effects"].astype(object).fillna("")  # all-empty with a single year: floats
     return out[list(CONVERGENCE_COLUMNS)]
 
 
