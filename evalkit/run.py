@@ -218,8 +218,9 @@ def _run(project_path: Path | None, helper, *, out: str | None, years: list[int]
     failures: list[str] = []
     changes: dict[str, list[str]] = {}
     # pages other commands wrote into the folder: kept by the swap below, so the overviews link them
-    other_pages = [f.relative_to(target).as_posix() for pat in ("compare.html", "*/audit.html", "*/robustness.html", "explore.html")
-                   for f in target.glob(pat)] if (target / MARKER).is_file() else []
+    from .report.links import later_pages
+
+    other_pages = later_pages(target) if (target / MARKER).is_file() else []
     with staged_folder(target, protect=project.inputs().values(), keep=OTHER_COMMANDS, changes=changes) as tmp:
         def write_tables() -> None:
             def table(name: str, df: pd.DataFrame) -> None:
@@ -512,27 +513,35 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
             meanwhile()
         workbook()
 
-    waits = None
+    waits: list[Callable[[], Any]] = []
+    in_process: Callable[[], None] | None = other_output
     if jobs > 1:  # the tables and results.xlsx written by two forked processes while the pages are rendered
         from .report.context import prepared
         from .workers import forked
 
         prepared(inp)  # once, before the forks: every process has it
-        tables_written = forked(meanwhile) if meanwhile is not None else None
-        xlsx = forked(workbook)
-        if xlsx is not None:
-            waits = [w for w in (tables_written, xlsx) if w is not None]
+        try:
+            for fn in (meanwhile, workbook):
+                wait = forked(fn) if fn is not None else None
+                if wait is not None:
+                    waits.append(wait)
+        except BaseException:  # a fork that failed: the one started before it ends first
+            with contextlib.suppress(BaseException):
+                _wait_all(waits)
+            raise
+        if len(waits) == (meanwhile is not None) + 1:
+            in_process = None
+        elif waits:  # cannot happen (forked() forks on Linux or nowhere), but nothing may be written twice
+            raise RuntimeError("only some of the output processes could be started")
 
     try:
         summary = render_reports(inp, out, years=years, lang=lang, jobs=jobs, progress=progress,
-                                 meanwhile=other_output if waits is None else None)
+                                 meanwhile=in_process)
     except BaseException:
-        for wait in waits or []:  # the forked processes end before the error goes on (their folder is dropped)
-            with contextlib.suppress(BaseException):
-                wait()
+        with contextlib.suppress(BaseException):  # the forked processes end before the error goes on
+            _wait_all(waits)
         raise
-    for wait in waits or []:
-        wait()
+    _wait_all(waits)
     if pdf:
         from .report.book import cover_html, part_names
         from .report.i18n import t
@@ -553,6 +562,20 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
             raise CommandError(str(e))
     failures = [f"{f[0]}: {f[1]}" if isinstance(f, tuple) else str(f) for f in summary.failures]
     return summary.pages, failures
+
+
+def _wait_all(waits: list[Callable[[], Any]]) -> None:
+    """Wait for every forked process, then raise the first error one of them raised: none is left writing
+    into a folder that is being removed."""
+    first: BaseException | None = None
+    for wait in waits:
+        try:
+            wait()
+        except BaseException as e:
+            if first is None:
+                first = e
+    if first is not None:
+        raise first
 
 
 def report_input(result: Result, tables: dict[str, pd.DataFrame], *, results: pd.DataFrame | None = None,

@@ -12,6 +12,7 @@ the library inside their command functions, so ``evalkit --help`` stays light.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
@@ -116,6 +117,10 @@ def entry() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more can reach it
+        except BrokenPipeError:  # the reader has gone (`evalkit ... | head`): nothing more can reach it
             pass
+        except (OSError, ValueError) as e:  # a full disk, an I/O error: the output is incomplete
+            with contextlib.suppress(OSError, ValueError):
+                os.write(2, f"evalkit: the output could not be written: {e}\n".encode())
+            code = code or 1
     os._exit(code)

@@ -39,3 +39,13 @@ def pages_beside(year_dir: Path, *more: Path) -> set[str]:
                 found.add(kind)
                 break
     return found
+
+
+# the pages other commands than ``run`` write (compare, audit, explore; sensitivity's robustness page),
+# as paths in the output folder: ``run`` keeps them and its overviews list them
+LATER_PAGES: tuple[str, ...] = ("compare.html", "*/audit.html", "*/robustness.html", "explore.html")
+
+
+def later_pages(target: Path) -> list[str]:
+    """The pages of :data:`LATER_PAGES` in the output folder ``target`` (relative, with ``/``)."""
+    return [f.relative_to(target).as_posix() for pattern in LATER_PAGES for f in sorted(target.glob(pattern))]

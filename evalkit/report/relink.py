@@ -15,7 +15,8 @@ from .i18n import catalogue
 from .links import page_links, pages_beside
 from .templates import environment, templates_dir
 
-_NAV = re.compile(r'<nav class="page-nav extra-pages"[^>]*>.*?</nav>', re.S)
+# the list exactly as the macro writes it (links and separators only): a page edited by hand is left alone
+_NAV = re.compile(r'<nav class="page-nav extra-pages" aria-label="[^"<>]*">(?:<a href="[^"<>]*">[^<>]*</a>| · )*</nav>')
 _LANG = re.compile(r'<html lang="([^"]+)"')
 
 
@@ -25,7 +26,7 @@ def relink_overviews(target: Path, staged: Path) -> list[str]:
     ``staged`` is the folder a merging command writes before its files are moved into ``target``
     (:func:`evalkit.output.staged_folder` with ``merge=True``), so the overviews change in the same
     step as the pages they link. Overviews without a page list (from an older evalkit) stay as they
-    are. Returns the overviews rewritten, relative to ``target``.
+    are, and so does a page whose list is not as evalkit writes it. Returns the overviews rewritten, relative to ``target``.
     """
     macros = environment(templates_dir()).get_template("_macros.html.j2").module
     rewritten = []
@@ -34,7 +35,10 @@ def relink_overviews(target: Path, staged: Path) -> list[str]:
         page = target / year / "index.html"
         if not page.is_file():
             continue
-        html = page.read_bytes().decode("utf-8")  # bytes: the rest of the page stays exactly as it was
+        try:
+            html = page.read_bytes().decode("utf-8")  # bytes: the rest of the page stays exactly as it was
+        except (OSError, UnicodeDecodeError):  # not a page evalkit wrote as it is: left alone
+            continue
         nav = _NAV.search(html)
         if nav is None:
             continue

@@ -26,12 +26,18 @@ def templates_dir() -> Path:
 _ENV: dict[str, jinja2.Environment] = {}
 
 
+# the Environment's options: compiled code depends on them, so they are part of every cache entry's name
+OPTIONS = dict(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+               auto_reload=False)
+
+
 class _TemplateCache(jinja2.FileSystemBytecodeCache):
-    """jinja2's file cache of compiled templates, in its folder of the system's temporary directory (made
-    private to this user, checked so before use): a run loads the templates' Python code instead of
-    compiling them again (a tenth of a second).  An entry is used only for the template text it was
-    compiled from (jinja2 compares a checksum of the source) and the same Python version; a folder or
-    entry that cannot be read or written is passed over: the templates are then compiled."""
+    """jinja2's file cache of compiled templates, in a folder private to the user (:func:`cache_folder`): a run
+    loads the templates' Python code instead of compiling them again (a tenth of a second).  An entry is used
+    only for the template text it was compiled from (jinja2 compares a checksum of the source), and its name
+    holds the evalkit and jinja2 versions and the Environment's options (code compiled with other options,
+    say without autoescaping, is never loaded); jinja2 adds the Python version.  An entry that cannot be
+    read or written is passed over: the template is then compiled."""
 
     def load_bytecode(self, bucket) -> None:
         try:
@@ -46,17 +52,46 @@ class _TemplateCache(jinja2.FileSystemBytecodeCache):
             pass
 
 
-def _template_cache() -> jinja2.BytecodeCache | None:
-    """The cache of compiled templates; None when its folder cannot be made safely (or
-    ``EVALKIT_TEMPLATE_CACHE=0``)."""
+def cache_folder() -> Path | None:
+    """``$EVALKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/evalkit/templates`` (``~/.cache/evalkit/templates``),
+    made with mode 0700 where missing; None unless it is then a real folder (not a link) owned by this user
+    and closed to others. An existing path is never changed (no chmod: a planted link must not make evalkit
+    change the mode of what it points to); a shared temporary directory is never used."""
     import os
+    import stat
+
+    base = os.environ.get("EVALKIT_CACHE_DIR")
+    if base:
+        folder = Path(base)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        home = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+        folder = home / "evalkit" / "templates"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.lstat(folder)
+    except (OSError, RuntimeError):  # no home, a read-only file system
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return None
+    return folder
+
+
+def _template_cache() -> jinja2.BytecodeCache | None:
+    """The cache of compiled templates; None when its folder is not safe to use (or ``EVALKIT_TEMPLATE_CACHE=0``)."""
+    import hashlib
+    import os
+
+    from ..version import __version__
 
     if os.environ.get("EVALKIT_TEMPLATE_CACHE", "").strip() == "0":
         return None
-    try:
-        return _TemplateCache(pattern="__evalkit_%s.cache")
-    except Exception:  # no safe temporary folder (shared, another owner): no cache
+    folder = cache_folder()
+    if folder is None:
         return None
+    options = sorted((k, getattr(v, "__name__", repr(v))) for k, v in OPTIONS.items())
+    key = hashlib.sha256(repr((__version__, jinja2.__version__, options)).encode()).hexdigest()[:16]
+    return _TemplateCache(directory=str(folder), pattern=f"__evalkit_{key}_%s.cache")
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -64,15 +99,7 @@ def environment(templates: Path) -> jinja2.Environment:
     key = str(Path(templates).resolve())
     env = _ENV.get(key)
     if env is None:
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(key),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            auto_reload=False,
-            bytecode_cache=_template_cache(),
-        )
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(key), bytecode_cache=_template_cache(), **OPTIONS)
         env.globals["css"] = C.css_markup((Path(key) / "style.css").read_text(encoding="utf-8"))
         env.get_template("scorecard.html.j2")
         env.get_template("overview.html.j2")

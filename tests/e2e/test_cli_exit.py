@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cli import EVALKIT  # noqa: E402
 
 
+def _env() -> dict[str, str]:
+    """Python's own buffering (PYTHONUNBUFFERED would write every line at once and hide a missing flush)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(EVALKIT + list(args), cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(EVALKIT + list(args), cwd=cwd, capture_output=True, text=True, timeout=120, env=_env())
+
+
+def test_output_to_a_file_is_complete(tmp_path):
+    """Block-buffered (a file, not a terminal): the last line reaches the file before the process ends."""
+    with open(tmp_path / "out.txt", "wb") as fh:
+        done = subprocess.run(EVALKIT + ["validate"], cwd=tmp_path, stdout=fh, stderr=subprocess.PIPE, env=_env(),
+                              timeout=120)
+    assert done.returncode == 0
+    text = (tmp_path / "out.txt").read_text(encoding="utf-8")
+    assert text.startswith("数据覆盖率") and text.rstrip().splitlines()[-1].startswith("检查通过：41 个单位")
+
+
+def test_output_that_cannot_be_written_fails_the_command(tmp_path):
+    """A full disk while the last output is flushed: exit 1 and a message, not a silent 0."""
+    if not Path("/dev/full").exists():  # Linux has it; elsewhere nothing can fill a disk on cue
+        return
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(EVALKIT + ["validate"], cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, env=_env(),
+                              timeout=120)
+    assert done.returncode == 1
+    assert b"the output could not be written" in done.stderr and b"No space left on device" in done.stderr
 
 
 def test_output_is_flushed_and_the_exit_code_kept(tmp_path):

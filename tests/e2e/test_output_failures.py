@@ -127,6 +127,32 @@ def test_a_failed_table_or_workbook_keeps_the_previous_output(tmp_path, previous
     assert snapshot(out) == before and siblings(out) == []
 
 
+def test_a_failed_table_process_waits_for_the_workbook_process(tmp_path, previous, monkeypatch):
+    """With --jobs 2 the tables and results.xlsx are written by two forked processes: when the first fails,
+    the run still waits for the second before the temporary folder goes (none is left writing into it)."""
+    p, out, before = previous
+    done = tmp_path / "workbook-finished"
+
+    def table_fails(obj, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    real = excel.write_results_xlsx
+
+    def slow_workbook(*args, **kwargs):
+        import time
+
+        time.sleep(1.5)
+        real(*args, **kwargs)
+        done.write_text("yes", encoding="utf-8")
+
+    monkeypatch.setattr(run, "write_json", table_fails)
+    monkeypatch.setattr(excel, "write_results_xlsx", slow_workbook)
+    r = run_cli("run", str(p), "--jobs", "2", cwd=tmp_path)
+    assert r.returncode == 1 and "No space left on device" in r.stderr
+    assert done.is_file()                               # the workbook's process had ended before the run did
+    assert snapshot(out) == before and siblings(out) == []
+
+
 # ------------------------------------------------------------------ results.xlsx within Excel's limits
 
 

@@ -113,3 +113,10 @@ def test_a_kept_robustness_page_stays_linked(project):
     assert main(["run", yaml, "--out", str(out)]) == 0                      # no sensitivity this time
     assert (out / year / "robustness.html").is_file()
     assert "robustness.html" in _nav(out / year / "index.html")
+
+
+def test_every_page_the_overview_lists_from_other_commands_is_kept_by_run():
+    from evalkit.output import OTHER_COMMANDS
+    from evalkit.report.links import LATER_PAGES
+
+    assert set(LATER_PAGES) <= set(OTHER_COMMANDS)

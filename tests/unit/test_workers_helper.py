@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.analysis.tables import _scipy_tables as _real_scipy_tables
 from evalkit.workers import Helper, helper
 
 WARMED: list[str] = []
@@ -67,7 +68,16 @@ def test_no_helper_outside_linux(monkeypatch):
     assert helper(_warm) is None
 
 
-def test_tables_made_by_the_helper_equal_those_made_here():
+_MADE: list[int] = []   # the pids that made the scipy tables (the helper's own list is in its process)
+
+
+def _counted_scipy_tables(*args, **kwargs):
+    _MADE.append(os.getpid())
+    return _real_scipy_tables(*args, **kwargs)
+
+
+def test_tables_made_by_the_helper_equal_those_made_here(monkeypatch):
+    import evalkit.analysis.tables as tables
     from evalkit.analysis.tables import all_tables, warm_scipy
     from evalkit.load import load_inputs
     from evalkit.pipeline import score
@@ -77,10 +87,13 @@ def test_tables_made_by_the_helper_equal_those_made_here():
     here = all_tables(result, inputs.targets)
     seen: list[list[str]] = []
     h = helper(warm_scipy)
+    _MADE.clear()
+    monkeypatch.setattr(tables, "_scipy_tables", _counted_scipy_tables)  # pickled by name: the helper runs it too
     try:
         there = all_tables(result, inputs.targets, jobs=2, helper=h, meanwhile=lambda done: seen.append(list(done)))
     finally:
         h.close()
+    assert _MADE == []  # this process made none of them: the helper did (the fallback was not needed)
     assert list(there) == list(here)  # the same tables in the same order (the files' order)
     for name, df in here.items():
         pd.testing.assert_frame_equal(there[name], df, check_exact=True)

@@ -355,8 +355,9 @@ def _indicator_groups(p: Prepared, u: int, y: int, lang: str) -> list[dict]:
         rest = [n for n in d.walk() if n.is_leaf and n.id not in covered]
         if rest:
             blocks.append((t("no_stage", lang) if stage_nodes else "", rest))
-        # the printed card keeps, per domain, the indicator furthest above the all-units average and the
-        # two furthest below (the measure of the strengths and weaknesses); the screen shows every row
+        # the printed card keeps, per domain, the strongest indicator and the two weakest, by their gap to the
+        # all-units average (the measure of the strengths and weaknesses; the weakest may be above it when
+        # every indicator of the domain is); the screen shows every row
         leaves_d = [n for _, ls in blocks for n in ls]
         li = np.array([p.nidx[n.id] for n in leaves_d], dtype=int)
         gap = S[li] - p.avg_all[y, li]
