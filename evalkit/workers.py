@@ -55,6 +55,14 @@ def _call_forked(key: int, parent: int):
     return fn(*args, **kwargs)
 
 
+def can_fork() -> bool:
+    """Whether evalkit forks processes here: on Linux only (forking a process that uses system frameworks is
+    unsafe on macOS; Windows has no fork)."""
+    import multiprocessing as mp
+
+    return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
+
+
 def forked(fn, *args, **kwargs):
     """Start ``fn(*args, **kwargs)`` in a forked child process and return a function that waits for its
     result (raising what it raised); None where processes are not forked (other systems than Linux: the
@@ -62,8 +70,8 @@ def forked(fn, *args, **kwargs):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
-        return None  # forking a process that uses system frameworks is unsafe on macOS; none on Windows
+    if not can_fork():
+        return None
     key = len(_FORKED) + 1
     while key in _FORKED:
         key += 1
@@ -162,9 +170,7 @@ class Helper:
 
 def helper(warm) -> Helper | None:
     """A :class:`Helper` warming up with ``warm()``; None where processes are not forked (see :func:`forked`)."""
-    import multiprocessing as mp
-
-    if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
+    if not can_fork():
         return None
     try:
         return Helper(warm)
