@@ -776,37 +776,12 @@ def plan_frame(p: Plan, lang: str = "zh"):
                           "measure": i.measure_for(lang)} for i in p.items], columns=cols)
 
 
-_TEXT = {
-    "zh": {"title": "改进方案", "indicator": "指标", "name": "名称", "current": "现值", "needed": "所需值",
-           "change": "变化", "relative": "相对变化", "measure": "计量单位", "goal_rank": "目标：第 {n} 名",
-           "goal_score": "目标：{s} 分", "current_line": "当前得分 {s}，排名第 {r} 名",
-           "reached": "按下表改进后得分 {s}，排名第 {r} 名", "already": "已达到或超过目标，无需改变",
-           "unreachable": "在现有可行范围内无法达到目标（所有可改进指标达到上限时最高得分 {s}）",
-           "approx": "近似解", "exact": "精确解（线性规划）", "held": "保持不变的指标",
-           "method_note": "其他城市的数据、权重、标准化边界以及插补和异常值处理的数值均保持不变；只提出改进（正向指标提高、逆向指标降低）；"
-                          "衍生指标、适度指标和插补值不作改变。目标函数为各指标相对变化之和（按 plan_cost 加权）。",
-           "synthetic": "演示数据，非官方统计",
-           "reasons": {"derived": "衍生指标", "target": "适度指标", "imputed": "插补值", "treated": "异常值处理",
-                       "missing": "缺失", "constant": "常数指标", "no weight": "权重为零",
-                       "at limit": "已达可行上限（当年最佳值或 max_change）"}},
-    "en": {"title": "Improvement plan", "indicator": "Indicator", "name": "Name", "current": "Current",
-           "needed": "Needed", "change": "Change", "relative": "Relative change", "measure": "Unit",
-           "goal_rank": "Goal: rank {n}", "goal_score": "Goal: score {s}",
-           "current_line": "Current score {s}, rank {r}",
-           "reached": "With the changes below: score {s}, rank {r}", "already": "Already at or above the goal: "
-           "no change needed", "unreachable": "Unreachable under these bounds (best possible score {s} with every "
-           "changeable indicator at its limit)", "approx": "approximate answer", "exact": "exact (linear programme)",
-           "held": "Indicators held fixed",
-           "method_note": "Other cities' data, the weights, the normalisation bounds and imputed or treated values "
-                          "are held at their nominal values; only improvements are proposed (benefit indicators up, "
-                          "cost indicators down); derived, target and imputed indicators are never changed. The "
-                          "plan minimises the sum of relative changes (weighted by plan_cost).",
-           "synthetic": "demonstration data, not official statistics",
-           "reasons": {"derived": "derived", "target": "target (optimal value)", "imputed": "imputed",
-                       "treated": "outlier-treated", "missing": "missing", "constant": "constant",
-                       "no weight": "zero weight",
-                       "at limit": "at its feasible limit (the year's best, or max_change)"}},
-}
+def texts(lang: str) -> dict[str, str]:
+    """The plan's words in ``lang`` (the catalogue's ``plan_`` keys; ``reason_<why>`` names why an indicator
+    is held fixed, a space in ``why`` written ``_``)."""
+    from .i18n import section
+
+    return section("plan_", lang)
 
 
 def reported_decimals(x: np.ndarray, most: int = 4) -> int:
@@ -828,7 +803,7 @@ def fmt(v: float) -> str:
 
 def headline(p: Plan, lang: str) -> list[str]:
     """The plan's one-line statements (goal, current, outcome), in ``lang``."""
-    T = _TEXT[lang]
+    T = texts(lang)
 
     def fmt(v: float) -> str:  # scores as every page shows them: one decimal
         return f"{v:.1f}" if np.isfinite(v) else "–"

@@ -405,7 +405,7 @@ def _robustness_page(result: Result, tables: dict[str, pd.DataFrame], out: Path,
 def _banner(result: Result, year: int) -> dict[str, str]:
     """The incomplete-year banner of ``year`` in both languages ('' when the year is not low)."""
     from .report.context import fmt_pct
-    from .report.i18n import t
+    from .i18n import t
     from .summary import year_coverage
 
     c = year_coverage(result).get(year)
@@ -419,7 +419,7 @@ def compare_project(project_path: Path, *, weights: list[str], sets: list[str], 
                     lang: str | None) -> dict[str, Any]:
     """`evalkit compare`: variant A (the first scheme, or the project's) against B (the second, plus --set)."""
     from .analysis.compare import compare, rank_correlations
-    from .report.i18n import t
+    from .i18n import t
     from .changes import apply_changes, parse_assignment
     from .load.scheme import load_scheme
 
@@ -544,7 +544,7 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
     _wait_all(waits)
     if pdf:
         from .report.book import cover_html, part_names
-        from .report.i18n import t
+        from .i18n import t
         from .report.pdf import write_pdfs
 
         project = result.inputs.project

@@ -85,7 +85,7 @@ def cmd_collect_templates(args) -> int:
 
     summary = write_templates(project_path(args), year=args.year, by=args.by, out=args.out and Path(args.out),
                               due=args.due, only=args.only)
-    from ..report.i18n import t
+    from ..i18n import t
 
     print_warnings(summary.warnings)
     lang = args.lang or summary.lang
@@ -111,7 +111,7 @@ def cmd_collect_merge(args) -> int:
     s = merge_workbooks(Path(args.project), [Path(f) for f in args.files], into=args.into and Path(args.into),
                         report=args.report and Path(args.report), max_jump=args.max_jump, strict=args.strict,
                         dry_run=args.dry_run)
-    from ..report.i18n import t
+    from ..i18n import t
 
     print_warnings(s.warnings)
     lang = args.lang or s.lang
@@ -130,7 +130,7 @@ def cmd_collect_status(args) -> int:
 
     cov = coverage(project_path(args), year=args.year, by=args.by)
     print_warnings(cov.warnings)
-    from ..report.i18n import t
+    from ..i18n import t
 
     lang = args.lang or cov.project.lang
     print(format_status(cov.table, cov.labels, year=args.year, lang=lang))

@@ -63,7 +63,7 @@ def _short_list(paths: list[str], most: int = 8) -> str:
 
 def say_carried(summary: dict) -> None:
     """On stderr: the other commands' files a run kept, and the files of the old folder it no longer has."""
-    from ..report.i18n import t
+    from ..i18n import t
 
     lang = summary.get("lang", "en")
     if summary.get("kept"):

@@ -21,7 +21,7 @@ def cmd_explore(args) -> int:
     from ..run import explore_project
 
     summary = explore_project(project_path(args), out=args.out, years=args.year, lang=args.lang)
-    from ..report.i18n import t
+    from ..i18n import t
 
     print_warnings(summary["warnings"])
     lang = summary["lang"]

@@ -21,7 +21,7 @@ def cmd_validate(args) -> int:
     inputs = load_inputs(project_path(args))
     result = score(inputs)  # AHP consistency is part of validation
     print_warnings([*result.notes, *coverage_notes(result)])
-    from ..report.i18n import t
+    from ..i18n import t
 
     lang = args.lang or inputs.project.lang
     print(coverage_summary(result, head=t("cli_coverage_head", lang), names=None if lang == "en" else lang,

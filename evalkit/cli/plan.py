@@ -39,7 +39,7 @@ def cmd_plan(args) -> int:
     p = plan(result, unit=args.unit, year=args.year, rank=args.rank, score=args.score)
     label = inputs.units.label(args.unit, lang)
     print(f"{label} {args.year}: " + "; ".join(headline(p, lang)))
-    from ..report.i18n import t
+    from ..i18n import t
 
     for note in p.notes:
         print(t("cli_note", lang, note=note))
@@ -65,7 +65,7 @@ def cmd_plan(args) -> int:
 
 
 def _plan_table(p, lang: str, fmt) -> str:
-    from ..report.i18n import t
+    from ..i18n import t
 
     head = tuple(t(f"cli_plan_{k}", lang) for k in ("indicator", "name", "current", "needed", "change", "measure"))
     rows = [(i.indicator, i.name.get(lang), *i.shown()[:2], i.shown()[2] + f" ({i.relative:.1%})",

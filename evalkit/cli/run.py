@@ -32,7 +32,7 @@ def cmd_run(args) -> int:
                           pdf_progress=progress_printer("PDF"),
                           audit=args.audit, tables_only=args.tables_only)
     say_carried(summary)
-    from ..report.i18n import t
+    from ..i18n import t
 
     lang = summary["lang"]
     demo = t("cli_demo_data", lang) if summary.get("synthetic") else ""
@@ -64,7 +64,7 @@ def cmd_sensitivity(args) -> int:
                           sensitivity={"draws": args.draws, "seed": args.seed,
                                        "progress": progress_printer("draws")})
     say_carried(summary)
-    from ..report.i18n import t
+    from ..i18n import t
 
     lang = summary["lang"]
     sens = summary["sensitivity"]
@@ -95,7 +95,7 @@ def cmd_compare(args) -> int:
 
     summary = compare_project(Path(args.project), weights=args.weights or [], sets=args.set or [], out=args.out,
                               lang=args.lang)
-    from ..report.i18n import t
+    from ..i18n import t
 
     print_warnings(summary["warnings"])
     print(summary["text"])
@@ -111,7 +111,7 @@ def _configure_audit(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_audit(args) -> int:
-    from ..report.i18n import t
+    from ..i18n import t
     from ..run import audit_project
 
     summary = audit_project(project_path(args), out=args.out, lang=args.lang)

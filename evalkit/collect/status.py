@@ -58,23 +58,12 @@ def coverage(project_path: Path | None, *, year: int, by: str = "source") -> Cov
     return Coverage(pd.DataFrame(rows, columns=COLUMNS), inputs.labels, inputs.project, tuple(problems.warnings))
 
 
-# The terminal's words in both languages (this module sits below the report package and its catalogues).
-_TEXT = {
-    "zh": {"head": "{year} 年：应报 {total} 个数值，已报 {given} 个（{share:.1f}%），{owed} 个待报，"
-                   "涉及 {n_owing} 个部门（共 {n_dept} 个）",
-           "complete": "已报齐（{n} 个指标）", "owes": "待报 {owed} 个数值（共 {total} 个），涉及 {k} 个指标（共 {n} 个）",
-           "more": "（另有 {n} 个）", "all": "全部城市", "sep": "、", "colon": "："},
-    "en": {"head": "{year}: {given} of {total} values given ({share:.1f}%), {owed} owed by {n_owing} of {n_dept} "
-                   "departments",
-           "complete": "complete ({n} indicators)", "owes": "owes {owed} of {total} values, {k} of {n} indicators",
-           "more": " (+{n} more)", "all": "all cities", "sep": ", ", "colon": ": "},
-}
-
-
 def format_status(table: pd.DataFrame, labels: dict[str, str], *, year: int, lang: str = "zh",
                   max_units: int = 6) -> str:
     """The coverage table for a terminal, in ``lang``: per department its owed indicators and (the first) cities."""
-    T = _TEXT["zh" if lang == "zh" else "en"]
+    from ..i18n import section
+
+    T = section("cst_", lang)
     lines = []
     total = int(table["total"].sum())
     given = int(table["given"].sum())

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from . import charts
-from .i18n import catalogue, t
+from ..i18n import catalogue, t
 from .templates import environment, templates_dir
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from .i18n import t
+from ..i18n import t
 from .templates import environment, templates_dir
 
 
@@ -31,7 +31,7 @@ def cover_html(year: int, parts: Sequence[tuple[str, str, Path]], first_pages: S
 
 
 def _catalogue(lang: str) -> dict[str, str]:
-    from .i18n import catalogue
+    from ..i18n import catalogue
 
     return catalogue(lang)
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..output import Styled, safe_text, save_workbook, streaming_workbook
 from .context import RI_TABLES, prepared
 from .context.methods import method_word
-from .i18n import t
+from ..i18n import t
 from .inputs import ReportInput
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
-from .i18n import catalogue, t
+from ..i18n import catalogue, t
 from .templates import environment, templates_dir
 
 #: the aggregations the page computes (in plain JS, as evalkit/aggregate.py does)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Collection
 
-from .i18n import t
+from ..i18n import t
 
 # kind, where the page is relative to a year's folder, catalogue key of its link text; in listing order
 PAGES: tuple[tuple[str, str, str], ...] = (

@@ -5,7 +5,7 @@ inline SVG charts, no script, no network), rendered with the report module's
 jinja2 Environment (autoescape on, StrictUndefined) from
 ``reports/compare.html.j2`` and ``reports/robustness.html.j2``, which extend
 ``base.html.j2``.  Cities are always shown as name + code (苏州 320500 /
-宿州 341300).  Fixed text comes from the report catalogue (:mod:`evalkit.report.i18n`,
+宿州 341300).  Fixed text comes from the report catalogue (:mod:`evalkit.i18n`,
 ``locale/<lang>.yaml``).
 
 Source: README.md "Command line" (robustness.csv, compare.csv; the outputs table);
@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from . import charts
 from .context import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_score, fmt_signed, ok, to_float
-from .i18n import catalogue, t
+from ..i18n import catalogue, t
 from .templates import environment, templates_dir
 
 # ---------------------------------------------------------------- shared bits
@@ -36,7 +36,7 @@ def _env():
 def _page_common(*, lang: str, title: Mapping[str, str], synthetic: bool, year_label: str, page_title: str,
                  version: str) -> dict:
     """The variables base.html.j2 reads."""
-    from .i18n import t
+    from ..i18n import t
 
     return {
         "lang": lang,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import jinja2
 from markupsafe import Markup
 
-from ..plan import _TEXT, Plan, headline
+from ..plan import Plan, headline, texts
 from ..tree import Names
 from ..version import __version__
 from .templates import templates_dir
@@ -26,12 +26,12 @@ def render_plan_page(p: Plan, *, unit_label: str, title: Names, lang: str, synth
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     css = (folder / "style.css").read_text(encoding="utf-8").replace("</", "<\\/")
-    T = _TEXT[lang]
+    T = texts(lang)
     rows = [{"indicator": i.indicator, "name": i.name.get(lang), "current": i.shown()[0],
              "needed": i.shown()[1], "change": i.shown()[2],
              "relative": f"{i.relative:.1%}", "measure": i.measure_for(lang)} for i in p.items]
     sep = "、" if lang == "zh" else ", "
-    held = [(T["reasons"].get(k, k), sep.join(names.get(x, x) for x in v)) for k, v in p.held.items() if v]
+    held = [(T.get("reason_" + k.replace(" ", "_"), k), sep.join(names.get(x, x) for x in v)) for k, v in p.held.items() if v]
     return env.get_template("plan.html.j2").render(
         css=Markup(css), lang=lang, html_lang="zh-CN" if lang == "zh" else "en", T=T, p=p, rows=rows, held=held,
         unit_label=unit_label, title=title.get(lang), lines=headline(p, lang), synthetic=synthetic,

@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from . import charts
 from .charts import Series
-from .i18n import catalogue, t
+from ..i18n import catalogue, t
 from .inputs import ReportInput
 from .context.prepared import records
 from .templates import environment, templates_dir

@@ -19,7 +19,7 @@ import pandas as pd
 from . import charts
 from .charts import MapNode, Series
 from .context.network import relation_views
-from .i18n import t
+from ..i18n import t
 
 HUBS = 5                 # hubs marked on a map: the highest PageRank
 EDGES_PER_UNIT = 1.5     # a map draws at most round(1.5 · n) ties, the strongest

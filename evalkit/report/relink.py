@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .i18n import catalogue
+from ..i18n import catalogue
 from .links import page_links, pages_beside
 from .templates import environment, templates_dir
 

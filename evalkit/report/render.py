@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import context as C
-from .i18n import catalogue
+from ..i18n import catalogue
 from .inputs import ReportInput
 from .templates import environment, templates_dir  # noqa: F401  (templates_dir: part of this module's API)
 from ..unitids import id_problem, unit_file_stem
@@ -59,7 +59,7 @@ def warm_up(p: C.Prepared) -> None:
     relation views (with relations), and the modules of the regional page and the workbook imported.  With
     ``--jobs``, before forking: every worker then has them."""
     from .context.network import views_of
-    from .i18n import catalogue
+    from ..i18n import catalogue
 
     catalogue("zh")
     catalogue("en")
@@ -97,7 +97,7 @@ def render_scorecard(p: C.Prepared, env: jinja2.Environment, unit_id: str, year:
 def render_methods_annex(p: C.Prepared, env: jinja2.Environment, year: int, lang: str) -> str:
     """``<year>/methods.html``: the methods, weight and RI tables, input checksums, attainment by indicator."""
     from .context.methods import annex_attainment
-    from .i18n import t
+    from ..i18n import t
 
     ctx = C.common_context(p, lang, year)
     ctx["page_title"] = f"{ctx['title']} · {ctx['year_label']} · {t('annex_title', lang)}"

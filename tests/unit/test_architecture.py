@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "evalkit"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", ("evalkit.errors", "evalkit.version", "evalkit.unitids", "evalkit.tree", "evalkit.scheme", "evalkit.project",
               "evalkit.panel", "evalkit.ranking", "evalkit.normalise", "evalkit.weight", "evalkit.aggregate", "evalkit.workers",
-              "evalkit.prepare", "evalkit.analysis.network")),
+              "evalkit.prepare", "evalkit.analysis.network", "evalkit.i18n")),
     ("loading", ("evalkit.load", "evalkit.changes", "evalkit.output", "evalkit.collect", "evalkit.importers")),
     ("scoring", ("evalkit.pipeline", "evalkit.summary")),
     ("analyses", ("evalkit.analysis", "evalkit.plan")),

@@ -1,4 +1,4 @@
-"""The text catalogues (evalkit/report/locale/*.yaml): complete in both languages, and every key used exists."""
+"""The text catalogues (evalkit/locale/*.yaml): complete in both languages, and every key used exists."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.report import i18n
-from evalkit.report.i18n import LANGS, catalogue, t
+from evalkit import i18n
+from evalkit.i18n import LANGS, catalogue, t
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ section then builds its context from them in O(nodes): :func:`scorecard`
 numbers are shown.  The names the other report modules use are re-exported here.
 """
 
-from ..i18n import t
+from ...i18n import t
 from .common import common_context, coverage_banner
 from .formatting import (DASH, MINUS, css_markup, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_raw, fmt_score,
                          fmt_signed, ok, to_float)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...version import __version__
 from ...project import LOW_YEAR_COVERAGE
-from ..i18n import catalogue, t
+from ...i18n import catalogue, t
 from .formatting import fmt_pct
 from .prepared import Prepared
 

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 from markupsafe import Markup
 
-from ..i18n import t
+from ...i18n import t
 
 
 DASH = "—"

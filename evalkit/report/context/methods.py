@@ -8,7 +8,7 @@ from typing import Mapping
 import numpy as np
 
 from ...version import __version__
-from ..i18n import catalogue, t
+from ...i18n import catalogue, t
 from .formatting import DASH, _fmt_w, ok, _plain
 from .prepared import Prepared, PROV_LIST_MAX, RI_TABLES
 

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..i18n import t
+from ...i18n import t
 from .formatting import DASH, MINUS, delta_rank, fmt_pct, fmt_raw, ok
 
 TOP_PARTNERS = 5

@@ -8,7 +8,7 @@ import numpy as np
 
 from ...unitids import unit_file_stem
 from .. import charts
-from ..i18n import t
+from ...i18n import t
 from ..links import page_links
 from .common import common_context
 from .formatting import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_score, ok

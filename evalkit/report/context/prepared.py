@@ -13,7 +13,7 @@ import pandas as pd
 
 from ...project import DEFAULT_MIN_COVERAGE
 from ...tree import STAGES
-from ..i18n import t
+from ...i18n import t
 from ..inputs import ReportInput
 from .formatting import fmt_pct, ok, _truthy
 

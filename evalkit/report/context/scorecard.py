@@ -12,7 +12,7 @@ import numpy as np
 from ...tree import STAGES, Node
 from .. import charts
 from ..charts import ALL, CITY, GROUP, Series
-from ..i18n import t
+from ...i18n import t
 from .common import common_context
 from .formatting import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_measure, fmt_raw, fmt_score, fmt_signed, ok
 from .methods import method_context

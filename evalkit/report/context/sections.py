@@ -11,7 +11,7 @@ import numpy as np
 
 from ...tree import STAGES
 from .. import charts
-from ..i18n import t
+from ...i18n import t
 from .formatting import DASH, fmt_pct, fmt_rank, fmt_measure, fmt_score, ok, to_float
 from .prepared import Prepared
 

@@ -1,6 +1,7 @@
-"""The reports' texts (zh / en), read from one catalogue per language: ``locale/zh.yaml``, ``locale/en.yaml``.
+"""evalkit's texts (zh / en), read from one catalogue per language: ``locale/zh.yaml``, ``locale/en.yaml``.
 
-Every fixed text of the pages and of results.xlsx comes from these files, which a translator edits
+Every fixed text of the pages, of results.xlsx and of the terminal comes from these files (this module
+sits in the core layer, so that every layer can use them), which a translator edits
 without reading code (flat ``key: text`` mappings, the same keys in both); names of nodes come from
 the tree (``Names``).  ``t(key, lang, **kw)`` formats a text with ``str.format``; an unknown key is a
 bug (KeyError), so a typo fails the tests rather than printing a blank.  Templates see the whole
@@ -34,6 +35,11 @@ def _read(lang: str) -> dict[str, str]:
 def catalogue(lang: str) -> dict[str, str]:
     """Every text in ``lang`` ("zh"; anything else: "en"), unformatted (for templates: ``L.key``)."""
     return _read("zh" if lang == "zh" else "en")
+
+
+def section(prefix: str, lang: str) -> dict[str, str]:
+    """The texts whose keys start with ``prefix``, by the rest of the key (``section("plan_", "zh")["title"]``)."""
+    return {k[len(prefix):]: v for k, v in catalogue(lang).items() if k.startswith(prefix)}
 
 
 def t(key: str, lang: str, **kw) -> str:
