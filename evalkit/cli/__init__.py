@@ -117,10 +117,10 @@ def entry() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except BrokenPipeError:  # the reader has gone (`evalkit ... | head`): nothing more can reach it
+        except (BrokenPipeError, ValueError):  # the reader has gone (`evalkit ... | head`; main closed the stream)
             pass
-        except (OSError, ValueError) as e:  # a full disk, an I/O error: the output is incomplete
-            with contextlib.suppress(OSError, ValueError):
+        except OSError as e:  # a full disk, an I/O error: the output is incomplete
+            with contextlib.suppress(OSError):
                 os.write(2, f"evalkit: the output could not be written: {e}\n".encode())
             code = code or 1
     os._exit(code)

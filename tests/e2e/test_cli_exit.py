@@ -57,3 +57,14 @@ def test_a_run_writes_everything_before_the_process_ends(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() and (tmp_path / "out" / "results.xlsx").stat().st_size > 0
     assert len(list((tmp_path / "out").glob("*/*.html"))) == 44  # 41 scorecards, overview, region, methods
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """`evalkit weights | head -1` with the reader gone before the output ends (the weight table is larger
+    than the stream's buffer, so the broken pipe meets the command while it prints): exit 0, no message."""
+    proc = subprocess.Popen(EVALKIT + ["weights"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=_env())
+    proc.stdout.close()                                               # as head does: before the command writes
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert proc.returncode == 0 and b"could not be written" not in err and b"Traceback" not in err, err
