@@ -39,6 +39,17 @@ class Problem:
     code: str  # stable kebab-case id, e.g. "unknown-key"
     severity: str = "error"  # or "warning"
     count: int = 1  # how many problems this line stands for ("... and 30 more rows")
+    text: str = ""  # a catalogue key (evalkit/locale) that words the message in the reader's language ...
+    fields: tuple[tuple[str, object], ...] = ()  # ... with these fields; the message is its English text
+
+    def worded(self, lang: str) -> str:
+        """The line in ``lang``: the catalogue's wording where the problem has one, else :meth:`__str__`."""
+        if not self.text or lang == "en":
+            return str(self)
+        from .i18n import t
+
+        prefix = "" if self.severity == "error" else t("cli_warning", lang)
+        return f"{self.pos}: {prefix}{t(self.text, lang, **dict(self.fields))}"
 
     def __str__(self) -> str:
         prefix = "" if self.severity == "error" else "warning: "
@@ -46,6 +57,14 @@ class Problem:
 
     def sort_key(self) -> tuple:
         return (self.severity != "error", self.pos.file, self.pos.line, self.pos.col or 0)
+
+
+def worded(pos: Pos, code: str, text: str, severity: str = "warning", **fields) -> Problem:
+    """A problem whose message is the catalogue's English text ``text`` with ``fields``; :meth:`Problem.worded`
+    gives it in another language."""
+    from .i18n import t
+
+    return Problem(pos, t(text, "en", **fields), code, severity, text=text, fields=tuple(fields.items()))
 
 
 class UserError(Exception):
@@ -88,6 +107,10 @@ class Problems:
 
     def warn(self, pos: Pos, message: str, code: str) -> None:
         self.add(pos, message, code, "warning")
+
+    def warn_text(self, pos: Pos, code: str, text: str, **fields) -> None:
+        """A warning worded by the catalogue key ``text`` with ``fields`` (:func:`worded`); English as message."""
+        self.items.append(worded(pos, code, text, "warning", **fields))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.items.extend(problems)

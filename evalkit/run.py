@@ -124,7 +124,7 @@ def run_project(project_path: Path | None, *, out: str | None = None, years: lis
                 lang: str | None = None, jobs: int = 1, pdf: bool = False,
                 progress: Callable[[int, int], None] | None = None,
                 pdf_progress: Callable[[int, int], None] | None = None,
-                warn: Callable[[Any], None] | None = None,
+                warn: Callable[[Any, str], None] | None = None,
                 sensitivity: dict[str, Any] | None = None, audit: bool = False,
                 tables_only: bool = False) -> dict[str, Any]:
     """Validate, score, analyse and write the whole output folder at once.
@@ -167,9 +167,9 @@ def _run(project_path: Path | None, helper, *, out: str | None, years: list[int]
     result = score(inputs)
     project = inputs.project
     report_years = resolve_years(result, years)
-    if warn is not None:
-        warn([*result.notes, *coverage_notes(result, report_years)])
     lang = lang or project.lang
+    if warn is not None:
+        warn([*result.notes, *coverage_notes(result, report_years)], lang)
     check_writable(result)
     frames = {"results": result.to_frame(), "weights": result.weights_frame()}
     # CSV files begun while the helper works: name -> (id of the frame, pieces made, the pieces still to make)

@@ -168,7 +168,7 @@ def year_coverage(result: Result) -> dict[int, dict]:
 def coverage_notes(result: Result, years: list[int] | None = None) -> list:
     """Warnings about thin data: a year whose median coverage is low, unit-years with insufficient data,
     unit-years scored from only some of their indicators (weights renormalised, nothing imputed)."""
-    from .errors import Pos, Problem
+    from .errors import Pos, worded
     from .load.yamlnodes import display_path
 
     project = result.inputs.project
@@ -182,18 +182,13 @@ def coverage_notes(result: Result, years: list[int] | None = None) -> list:
         if years is not None and y not in years:
             continue
         if c["low"]:
-            notes.append(Problem(pos, f"{y}: median coverage is {c['median']:.0%} (below {LOW_YEAR_COVERAGE:.0%}): the "
-                                 f"year looks incompletely collected; {c['insufficient']} of {c['n']} units have "
-                                 f"insufficient data (coverage below report.min_coverage {min_cov:.0%}, or too "
-                                 "little data in a domain) and get no score; every report page of the year says so",
-                                 "low-coverage-year", "warning"))
+            notes.append(worded(pos, "low-coverage-year", "warn_low_year", year=y, median=f"{c['median']:.0%}",
+                                low=f"{LOW_YEAR_COVERAGE:.0%}", insufficient=c["insufficient"], n=c["n"],
+                                min_cov=f"{min_cov:.0%}"))
         elif c["insufficient"]:
-            notes.append(Problem(pos, f"{y}: {c['insufficient']} of {c['n']} units have insufficient data (coverage "
-                                 f"below report.min_coverage {min_cov:.0%}, or too little data in a domain): no "
-                                 "score, rank or grade",
-                                 "insufficient-data", "warning"))
+            notes.append(worded(pos, "insufficient-data", "warn_insufficient", year=y, insufficient=c["insufficient"],
+                                n=c["n"], min_cov=f"{min_cov:.0%}"))
         if c["renormalised"]:
-            notes.append(Problem(pos, f"{y}: {c['renormalised']} of {c['n']} units are scored without some of their "
-                                 "indicators (missing values, weights renormalised): see the coverage column of "
-                                 "results.csv", "renormalised", "warning"))
+            notes.append(worded(pos, "renormalised", "warn_renormalised", year=y, renormalised=c["renormalised"],
+                                n=c["n"]))
     return notes

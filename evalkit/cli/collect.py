@@ -87,8 +87,8 @@ def cmd_collect_templates(args) -> int:
                               due=args.due, only=args.only)
     from ..i18n import t
 
-    print_warnings(summary.warnings)
     lang = args.lang or summary.lang
+    print_warnings(summary.warnings, lang)
     print(t("cli_tpl_wrote", lang, n=len(summary.templates), year=args.year, out=display_path(summary.out)))
     for info in summary.templates:
         d = info.department
@@ -113,8 +113,8 @@ def cmd_collect_merge(args) -> int:
                         dry_run=args.dry_run)
     from ..i18n import t
 
-    print_warnings(s.warnings)
     lang = args.lang or s.lang
+    print_warnings(s.warnings, lang)
     counts = t("cli_merge_counts", lang, added=s.added, filled=s.filled, updated=s.updated, unchanged=s.unchanged)
     if not s.written:
         print(t("cli_merge_checked", lang, files=s.files, counts=counts))
@@ -129,10 +129,10 @@ def cmd_collect_status(args) -> int:
     from ..load.yamlnodes import display_path
 
     cov = coverage(project_path(args), year=args.year, by=args.by)
-    print_warnings(cov.warnings)
     from ..i18n import t
 
     lang = args.lang or cov.project.lang
+    print_warnings(cov.warnings, lang)
     print(format_status(cov.table, cov.labels, year=args.year, lang=lang))
     path = write_status(cov.table, Path(args.out) if args.out else cov.project.output, year=args.year)
     print(t("cli_wrote", lang, files=display_path(path)))

@@ -44,9 +44,10 @@ def route_notes() -> None:
         logger.propagate = False
 
 
-def print_warnings(problems) -> None:
+def print_warnings(problems, lang: str = "en") -> None:
+    """Warnings on stderr, each in ``lang`` where the catalogue words it (:meth:`Problem.worded`)."""
     for p in sorted(problems, key=Problem.sort_key):
-        err(str(p))
+        err(p.worded(lang))
 
 
 def _short_list(paths: list[str], most: int = 8) -> str:

@@ -23,8 +23,8 @@ def cmd_explore(args) -> int:
     summary = explore_project(project_path(args), out=args.out, years=args.year, lang=args.lang)
     from ..i18n import t
 
-    print_warnings(summary["warnings"])
     lang = summary["lang"]
+    print_warnings(summary["warnings"], lang)
     print(t("cli_explore_wrote", lang, out=summary["output"], years=", ".join(map(str, summary["years"])))
           + (t("cli_demo_data", lang) if summary.get("synthetic") else ""))
     return 0

@@ -20,10 +20,10 @@ def cmd_validate(args) -> int:
 
     inputs = load_inputs(project_path(args))
     result = score(inputs)  # AHP consistency is part of validation
-    print_warnings([*result.notes, *coverage_notes(result)])
     from ..i18n import t
 
     lang = args.lang or inputs.project.lang
+    print_warnings([*result.notes, *coverage_notes(result)], lang)
     print(coverage_summary(result, head=t("cli_coverage_head", lang), names=None if lang == "en" else lang,
                            columns=(t("cli_cov_domain", lang), t("cli_cov_imputed", lang), t("cli_cov_treated", lang))))
     ys = inputs.panel.years
@@ -48,8 +48,8 @@ def cmd_weights(args) -> int:
 
     inputs = load_inputs(project_path(args))
     result = score(inputs)
-    print_warnings(result.notes)
     lang = args.lang or inputs.project.lang
+    print_warnings(result.notes, lang)
     fmt = getattr(args, "format", None) or "text"
     if fmt == "text":
         print(weights_table(result, lang=lang))

@@ -31,7 +31,7 @@ def cmd_plan(args) -> int:
 
     inputs = load_inputs(project_path(args))
     result = score(inputs)
-    print_warnings(result.notes)
+    print_warnings(result.notes, args.lang or inputs.project.lang)
     bad = goal_problems(result, unit=args.unit, year=args.year, rank=args.rank, score=args.score)
     if bad:
         raise CommandError("; ".join(bad))

@@ -97,7 +97,7 @@ def cmd_compare(args) -> int:
                               lang=args.lang)
     from ..i18n import t
 
-    print_warnings(summary["warnings"])
+    print_warnings(summary["warnings"], summary["lang"])
     print(summary["text"])
     print(t("cli_wrote_files", summary["lang"], out=summary["output"],
             files="compare.csv, compare-correlations.csv, compare.html"))
@@ -115,7 +115,7 @@ def cmd_audit(args) -> int:
     from ..run import audit_project
 
     summary = audit_project(project_path(args), out=args.out, lang=args.lang)
-    print_warnings(summary["warnings"])
+    print_warnings(summary["warnings"], summary["lang"])
     found = summary["findings"]
     print(t("cli_audit_findings" if found else "cli_audit_none", summary["lang"]))
     for line in found:

@@ -209,8 +209,8 @@ def check_year(year: int, project: Project, problems: Problems, pos: Pos) -> Non
     ys = project.years
     if ys is not None and not (year in ys if project.editions else ys[0] <= year <= ys[-1]):
         shown = ", ".join(map(str, ys)) if project.editions else f"{ys[0]}, {ys[-1]}"
-        problems.warn(pos, f"year {year} is outside the project's years [{shown}]: `evalkit run` leaves these "
-                      f"values out until years in {display_path(project.file)} includes {year}", "year-outside")
+        problems.warn_text(pos, "year-outside", "warn_collect_year_outside", year=year, shown=shown,
+                           file=display_path(project.file))
 
 
 # ------------------------------------------------------------------ the long-form values file

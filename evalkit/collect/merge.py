@@ -69,7 +69,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import Pos, Problems, quote
+from ..errors import Pos, Problems, quote, worded
 from ..load.xlsx import EXCEL_MAX_COL, ExcelError, cell_at, error_message, letter, open_book, report_cells
 from ..load.yamlnodes import display_path
 from ..output import safe_frame, unescape_text
@@ -364,10 +364,10 @@ def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, fi
             if j is not None:
                 prev = numbers[j]
                 if prev == prev and prev != 0 and not lo_jump <= x / prev <= hi_jump:
-                    problems.add(cell_pos(file, sheet, k + 1, r),
-                                 f"value {fmt(x)} for {labels.get(code, code)} / {year} / {item_id} is "
-                                 f"{_times(x / prev)} last year's {fmt(float(prev))} (more than a factor "
-                                 f"{fmt(max_jump)}): check it", "jump", "error" if strict else "warning")
+                    problems.extend([worded(cell_pos(file, sheet, k + 1, r), "jump", "warn_jump",
+                                            "error" if strict else "warning", value=fmt(x),
+                                            label=labels.get(code, code), year=year, item=item_id,
+                                            ratio=f"{x / prev:.3g}", prev=fmt(float(prev)), factor=fmt(max_jump))])
             o_units.append(code)
             o_items.append(item_id)
             o_values.append(x)
@@ -381,7 +381,7 @@ def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, fi
         # cross-file check (the merge fails anyway), rather than hiding other workbooks' conflicts
         return out
     if not out.values:
-        problems.warn(Pos(file), "the workbook gives no value at all: was the right file sent back?", "empty-workbook")
+        problems.warn_text(Pos(file), "empty-workbook", "warn_empty_workbook")
     return out
 
 
@@ -404,12 +404,6 @@ def _bad_row(problems, row, code, r, *, file, sheet, code_col, vcols, recorded, 
     else:
         problems.add(cell_pos(file, sheet, code_col, r), f"row duplicated: city {labels.get(code, code)} is also "
                      f"on row {seen[code]}; keep one row per city", "row-duplicated")
-
-
-def _times(ratio: float) -> str:
-    if ratio <= 0:
-        return f"of the other sign from (ratio {ratio:.3g})"
-    return f"{ratio:.3g} times" if ratio >= 1 else f"1/{1 / ratio:.3g} of"
 
 
 def merge_workbooks(project_path: Path | None, files: Sequence[Path], *, into: Path | None = None,
@@ -484,9 +478,9 @@ def merge_workbooks(project_path: Path | None, files: Sequence[Path], *, into: P
             u, y, ind = key
             conflicts.append({"unit": u, "name": labels.get(u, u).rsplit(" ", 1)[0], "year": y, "indicator": ind,
                               "old": old_text[k], "new": fmt(x), "file": file, "cell": cell})
-            problems.warn(Pos(f"{file}!{cell}"), f"{labels.get(u, u)} / {y} / {ind}: replaces {quote(old_text[k])} in "
-                          f"{display_path(into)} (row {k + 2}) with {fmt(x)} (listed in {display_path(report)})",
-                          "value-changed")
+            problems.warn_text(Pos(f"{file}!{cell}"), "value-changed", "warn_value_changed", label=labels.get(u, u),
+                               year=y, item=ind, old=quote(old_text[k]), into=display_path(into), row=k + 2,
+                               new=fmt(x), report=display_path(report))
     conflicts.sort(key=lambda c: (unit_order.get(c["unit"], 1 << 30), c["year"], item_order.get(c["indicator"], 0)))
 
     written = False

@@ -564,13 +564,12 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
         out_t = yok_t & ~inside_t & (np.bincount(ycode, minlength=len(ytext)) > 0)
         if out_t.any():
             outside = out_t[ycode]
-            what = ("editions " + ", ".join(map(str, years))) if editions else f"years [{years[0]}, {years[-1]}]"
+            span = ", ".join(map(str, years)) if editions else f"{years[0]}–{years[-1]}"
             for yv in np.unique(ynum_t[out_t].astype(np.int64)):
                 in_year = rows[np.isin(ycode, np.flatnonzero(out_t & (ynum_t == yv)))]
                 c = len(np.unique(in_year))  # file rows (a wide row holds several cells)
-                problems.warn(Pos(file, int(in_year.min()) + 2),
-                              f"{c} row{'s' if c != 1 else ''} for {yv} {'are' if c != 1 else 'is'} outside the "
-                              f"project's {what} and left out (add {yv} to years to score it)", "year-outside")
+                problems.warn_text(Pos(file, int(in_year.min()) + 2), "year-outside", "warn_rows_outside", n=c,
+                                   year=int(yv), span=span)
             keep = ~outside
             long = long[keep]
             rows = rows[keep]
@@ -680,9 +679,8 @@ def load_values(path: Path | pd.DataFrame, tree: Tree, units: Units | None, year
         first, last = (years[0], years[-1]) if years is not None else (with_data[0], with_data[-1])
         empty = [y for y in range(first, last + 1) if y not in with_data]
         if empty:
-            problems.warn(years_pos or Pos(file), f"no data at all for {_year_list(empty)} in {file}: "
-                          f"{'that year is not a panel year' if len(empty) == 1 else 'those years are not panel years'} "
-                          "(no scores, nothing imputed)", "year-without-data")
+            problems.warn_text(years_pos or Pos(file), "year-without-data", "warn_years_without_data",
+                               years=_year_list(empty), file=file)
         year_list = tuple(with_data)
     # the panel year of each distinct year text, then one gather (not a hash lookup per row)
     t_t = pd.Index(year_list).get_indexer(np.where(yok_t, np.nan_to_num(ynum_t), -1).astype(np.int64))

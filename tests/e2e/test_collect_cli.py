@@ -113,6 +113,6 @@ def test_cli_merge_strict_jump_and_bad_command_lines(cwd):
     assert r.returncode == 1 and "--into" in r.stderr  # the installation's demo values are never rewritten
     r = run("collect", "templates", "proj", "--year", "2030", "--only", "municipal-finance-bureau", "--out", "t2",
             "--debug", cwd=cwd)
-    assert r.returncode == 0 and "warning: year 2030 is outside the project's years [2019, 2024]" in r.stderr
+    assert r.returncode == 0 and "警告：2030 年不在项目的年份 [2019, 2024] 之内" in r.stderr
     shown = sorted(p.name for p in (cwd / "t2").iterdir() if not p.name.startswith("."))  # .evalkit-output marker
     assert shown == ["2030_municipal-finance-bureau.xlsx", "templates.csv"]

@@ -59,8 +59,8 @@ def test_rows_of_a_year_outside_years_are_left_out_with_one_warning(collected):
     r = run_cli("validate", str(proj), cwd=root)
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stderr.splitlines() if "2025" in ln]
-    assert len(lines) == 1 and re.search(rf"values\.csv:\d+: warning: {cells} rows for 2025 are outside the "
-                                         r"project's years \[2019, 2024\] and left out", lines[0])
+    assert len(lines) == 1 and re.search(rf"values\.csv:\d+: 警告：属于 2025 年的数据行不在项目的年份（2019–2024）之内，"
+                                         rf"已略去：{cells} 行", lines[0])           # in the project's language
     r = run_cli("run", str(proj), "--out", str(root / "out-a"), cwd=root)
     assert r.returncode == 0, r.stderr
     assert sorted(pd.read_csv(root / "out-a" / "results.csv")["year"].unique())[-1] == 2024
@@ -71,9 +71,12 @@ def test_a_widened_half_collected_year_is_insufficient_data_not_a_grade(collecte
     text = proj.read_text(encoding="utf-8")
     proj.write_text(re.sub(r"^years: \[2019, 2024\]", "years: [2019, 2025]", text, flags=re.M), encoding="utf-8")
     r = run_cli("validate", str(proj), cwd=root)
-    assert r.returncode == 0 and "warning: 2025: median coverage is" in r.stderr
+    assert r.returncode == 0 and "警告：2025 年：城市数据覆盖率中位数仅为" in r.stderr
     r = run_cli("run", str(proj), "--out", str(root / "out-b"), cwd=root)
     assert r.returncode == 0, r.stderr
+    assert re.search(r"警告：2025 年：城市数据覆盖率中位数仅为 \d+%（低于 80%），该年数据似未收齐；"
+                     r"41 个单位中 41 个数据不足", r.stderr)
+    r = run_cli("validate", str(proj), "--lang", "en", cwd=root)
     assert re.search(r"warning: 2025: median coverage is \d+% \(below 80%\): the year looks incompletely collected; "
                      r"41 of 41 units have insufficient data", r.stderr)
     res = pd.read_csv(root / "out-b" / "results.csv", dtype={"unit": str}, keep_default_na=False)

@@ -370,7 +370,7 @@ def test_merge_every_kind_of_mistake_is_located_and_nothing_is_written(proj):
     has(f"{tpl_rel('municipal-government-services-office')}!数据!C1: header changed")
     has(f"{tpl_rel('municipal-12345-hotline-centre')}: sheet '数据' is missing")
     has(f"{tpl_rel('municipal-traffic-police')}!数据!{L(c5)}{r5}: warning: value", "330100", "tr_signal_smart_rate",
-        "1/4 of last year's")
+        "0.25 times last year's")
     has(f"{env}!数据!{L(c7)}{r7}: 台州 331000 / 2024 / en_open_datasets is given as 12345 here and as",
         f"{db}!数据!")
     has(f"{plain}: no hidden '_evalkit' sheet")

@@ -212,10 +212,15 @@ def test_a_list_of_editions_is_exactly_those_years(tmp_path):
     inputs = load_inputs(_egdi(tmp_path, "[2016, 2018, 2022]"))
     assert inputs.panel.years == (2016, 2018, 2022)
     outside = [p.message for p in inputs.warnings if p.code == "year-outside"]
-    assert outside == ["10 rows for 2014 are outside the project's editions 2016, 2018, 2022 and left out (add 2014 "
+    assert outside == ["rows for 2014 are outside the project's years (2016, 2018, 2022) and left out: 10 (add 2014 "
                        "to years to score it)",
-                       "10 rows for 2024 are outside the project's editions 2016, 2018, 2022 and left out (add 2024 "
+                       "rows for 2024 are outside the project's years (2016, 2018, 2022) and left out: 10 (add 2024 "
                        "to years to score it)"]
+    # in the reader's language where the catalogue words it
+    first = next(p for p in inputs.warnings if p.code == "year-outside")
+    assert first.worded("zh") == (f"{first.pos}: 警告：属于 2014 年的数据行不在项目的年份（2016, 2018, 2022）之内，已略去："
+                                  "10 行（在 years 中加入 2014 即可评分）")
+    assert first.worded("en") == str(first)
     with pytest.raises(UserError) as e:
         load_inputs(_egdi(tmp_path, "[2016, 2018, 2020, 2022]"))
     assert re.search(r"evalkit.yaml:5:1: the project's editions include 2020, which has no data", e.value.lines()[0])
@@ -330,7 +335,7 @@ def test_a_renormalised_score_shows_its_coverage_and_run_warns(tmp_path, capsys)
     _project(tmp_path, data_extra=", columns: {unit: 省份, year: 时间}", extra="aggregate: {min_share: 0.5}\n")
     assert evalkit_run(tmp_path) == 0
     err = capsys.readouterr().err
-    assert "warning: 2023: 1 of 8 units are scored without some of their indicators" in err
+    assert "警告：2023 年：8 个单位中 1 个缺少部分指标的数值" in err           # the project's language (zh)
     card = (tmp_path / "out" / "2023" / f"{unit_file_stem('河北省')}.html").read_text(encoding="utf-8")
     m = re.search(r'data-kind="coverage"[^>]*>覆盖率 ([0-9.]+)%<', card)
     assert m and float(m.group(1)) == pytest.approx(75.0)  # equal weights: 1 of 4 leaves missing
@@ -339,7 +344,7 @@ def test_a_renormalised_score_shows_its_coverage_and_run_warns(tmp_path, capsys)
     # with the default min_share (2/3) the domain, so the composite, has no score: the card says why
     _project(tmp_path, data_extra=", columns: {unit: 省份, year: 时间}")
     assert evalkit_run(tmp_path) == 0
-    assert "warning: 2023: 1 of 8 units have insufficient data" in capsys.readouterr().err
+    assert "警告：2023 年：8 个单位中 1 个数据不足" in capsys.readouterr().err
     card = (tmp_path / "out" / "2023" / f"{unit_file_stem('河北省')}.html").read_text(encoding="utf-8")
     assert "数据不足：本年度不评分、不排名、不定级" in card and "数据覆盖率为 75.0%，但部分领域缺失过多" in card
     index = (tmp_path / "out" / "2023" / "index.html").read_text(encoding="utf-8")
@@ -365,7 +370,7 @@ def test_a_low_coverage_year_has_its_banner_on_every_page_sensitivity_included(t
              extra="aggregate: {min_share: 0.5}\nsensitivity: {weights: {noise: 0.2}}\n")
     assert main(["sensitivity", str(tmp_path / "evalkit.yaml"), "--draws", "8"]) == 0
     err = capsys.readouterr().err
-    assert "warning: 2023: median coverage is 75% (below 80%)" in err
+    assert "警告：2023 年：城市数据覆盖率中位数仅为 75%（低于 80%）" in err
     pages = sorted((tmp_path / "out" / "2023").glob("*.html"))
     assert {p.name for p in pages} >= {"index.html", "region.html", "robustness.html"}
     for page in pages:
