@@ -19,27 +19,21 @@ from _cli import EVALKIT, run_cli  # noqa: E402
 from test_output_folder import siblings, tiny  # noqa: E402
 
 
+def _processes() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, state) of every process, from POSIX ``ps`` (Linux and macOS alike)."""
+    out = subprocess.run(["ps", "-A", "-o", "pid=,ppid=,stat="], capture_output=True, text=True, check=True).stdout
+    return {int(pid): (int(ppid), state) for pid, ppid, state in (line.split()[:3] for line in out.splitlines())}
+
+
 def _children(pid: int) -> list[int]:
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.parent.name))
-    return kids
+    return [p for p, (ppid, _) in _processes().items() if ppid == pid]
 
 
 def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")  # a zombie has ended; only its parent's wait is missing
+    state = _processes().get(pid)
+    return state is not None and not state[1].startswith(("Z", "X"))  # a zombie has ended; only its parent's wait is missing
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("command", ["run", "sensitivity"])
 def test_workers_die_with_a_killed_parent_and_the_next_run_cleans_up(tmp_path, command):
     project = tiny(tmp_path / "p", sensitivity={"weights": {"noise": 0.2}, "normalize": ["minmax", "zscore"]})
