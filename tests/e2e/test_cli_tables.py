@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import io
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from evalkit.cli import main
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
-
-@pytest.fixture()
-def project(tmp_path):
-    folder = tmp_path / "p"
-    shutil.copytree(FIXTURES / "base", folder)
-    return folder
 
 
 def _wide(capsys, *args) -> str:

@@ -1,19 +1,13 @@
 """The CSVs carry the names of their codes as last columns; the existing columns and numbers stay."""
 
-import shutil
-from pathlib import Path
-
 import pandas as pd
 
 from evalkit import load_project, score
 from evalkit.cli import main
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
-
-def test_csv_names_after_the_existing_columns(tmp_path):
-    folder = tmp_path / "p"
-    shutil.copytree(FIXTURES / "base", folder)
+def test_csv_names_after_the_existing_columns(project):
+    folder = project
     out = folder / "out"
     assert main(["run", str(folder / "evalkit.yaml"), "--tables-only", "--out", str(out)]) == 0
     res = pd.read_csv(out / "results.csv", dtype={"unit": str}, encoding="utf-8-sig")

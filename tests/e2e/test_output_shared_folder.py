@@ -1,20 +1,8 @@
 """Commands writing into one output folder never delete each other's outputs without saying so."""
 
-import shutil
 from pathlib import Path
 
-import pytest
-
 from evalkit.cli import main
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
-
-@pytest.fixture()
-def project(tmp_path):
-    folder = tmp_path / "p"
-    shutil.copytree(FIXTURES / "base", folder)
-    return folder
 
 
 def test_run_keeps_compare_and_audit_files_and_lists_what_it_drops(project, capsys):

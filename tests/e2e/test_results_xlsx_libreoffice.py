@@ -6,18 +6,14 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 from openpyxl import load_workbook
 
 from evalkit.cli import main
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
-
-def test_results_xlsx_prints_with_its_header(tmp_path):
-    folder = tmp_path / "p"
-    shutil.copytree(FIXTURES / "base", folder)
+def test_results_xlsx_prints_with_its_header(tmp_path, project):
+    folder = project
     out = folder / "out"
     assert main(["run", str(folder / "evalkit.yaml"), "--tables-only", "--out", str(out)]) == 0
     book = out / "results.xlsx"
