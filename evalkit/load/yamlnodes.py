@@ -287,7 +287,8 @@ class Doc:
             return None
         return v
 
-    def number(self, node: yaml.Node, what: str, *, fractions: bool = False) -> float | None:
+    def number(self, node: yaml.Node, what: str, *, fractions: bool = False, hint: str = "") -> float | None:
+        """A finite number; ``hint`` is the fix a text that is no number is told (default: "a number such as 0.5")."""
         v = self.scalar(node, what)
         if v is None:
             return None
@@ -305,8 +306,8 @@ class Doc:
             self.error(node, f"{what} {quote(v)} is too large for a number", "not-finite")
             return None
         except (ValueError, ZeroDivisionError):
-            hint = " (write a number, or a fraction like \"1/3\")" if fractions else " (write a number such as 0.5)"
-            self.error(node, f"{what} {quote(v)} is not a number{hint}", "not-a-number")
+            fix = hint or ("a number, or a fraction like \"1/3\"" if fractions else "a number such as 0.5")
+            self.error(node, f"{what} {quote(v)} is not a number (write {fix})", "not-a-number")
             return None
         if not math.isfinite(f):
             self.error(node, f"{what} {quote(v)} must be a finite number", "not-finite")
@@ -315,7 +316,7 @@ class Doc:
 
     def bounded(self, node: yaml.Node, what: str, rng: "Range", *, fractions: bool = False) -> float | None:
         """A number within ``rng`` (a whole number when ``rng.integer``); else a located error naming the range."""
-        v = self.number(node, what, fractions=fractions)
+        v = self.number(node, what, fractions=fractions, hint=f"a whole number {rng}" if rng.integer else "")
         if v is None:
             return None
         if rng.integer and v != int(v):

@@ -264,3 +264,14 @@ def test_tree_numbers_out_of_range_are_located(demo, tmp_path, old, new, needle)
     hits = [p for p in problems.errors if needle in p.message]
     assert hits and len(hits) == len(problems.errors), [str(p) for p in problems.errors]
     assert {p.pos.line for p in hits} == {line}  # each end out of range is located on its own
+
+
+def test_a_year_that_is_no_number_is_told_the_range_it_must_be_in(project, capsys):
+    from evalkit.cli import main
+
+    path = project / "evalkit.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("years: [2020, 2022]", "years: [2020, 20x22]"),
+                    encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "evalkit.yaml:7:15: year '20x22' is not a number (write a whole number in [1000, 9999])" in err
