@@ -879,3 +879,25 @@ def test_robustness_interval_is_widened_to_whole_ranks_with_legend_and_link(tmp_
                                                                                          abs=0.01)
     legend = " ".join(x.text for x in svg.findall(".//s:g[@class='legend']/s:text", ns))
     assert "公布名次" in legend and "5%—95% 区间" in legend and "中位名次" in legend
+
+
+def test_the_methods_annex_of_each_year_shows_that_years_weights():
+    """Per-year weights: the annex of 2022 shows 2022's weights, not those of the first year rendered."""
+    import dataclasses
+
+    from evalkit.report.sample import sample_input
+
+    inp = sample_input(n_units=6, years=range(2020, 2023), tables=False)
+    blocks = []
+    for k, y in enumerate((2020, 2021, 2022)):
+        w = inp.weights.copy()
+        w["year"] = y
+        w["local_weight"] = w["local_weight"] * (1 + 0.1 * k)  # each year its own local weights
+        blocks.append(w)
+    p = C.prepared(dataclasses.replace(inp, weights=pd.concat(blocks, ignore_index=True)))
+    first, last = C.method_context(p, "en", 2020), C.method_context(p, "en", 2022)
+    assert "2020" in first["weights_year"] and "2022" in last["weights_year"]
+    row = next(i for i, r in enumerate(first["weights"]) if r["local"] not in ("", "—"))
+    a, b = float(first["weights"][row]["local"]), float(last["weights"][row]["local"])
+    assert b == pytest.approx(a * 1.2, rel=1e-3)
+    assert C.method_context(p, "en", 2021) is not first and C.method_context(p, "en", 2020) is first  # cached per year

@@ -67,9 +67,10 @@ def prep_sentence(p: Prepared, step: str, rec, lang: str) -> str | None:
 
 
 def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
-    """The methodology appendix (the same on every page of a run; cached)."""
-    if lang in p._method_cache:
-        return p._method_cache[lang]
+    """The methodology appendix of ``year`` (cached: the same for every year unless the weights are per year)."""
+    key = (lang, int(year) if year is not None and p.weights_by_year else None)
+    if key in p._method_cache:
+        return p._method_cache[key]
     meta = p.inp.meta
     m = dict(meta.get("method") or {})
     norm = dict(m.pop("normalize", None) or m.pop("normalise", None) or {})
@@ -206,7 +207,7 @@ def method_context(p: Prepared, lang: str, year: int | None = None) -> dict:
         "notes": list(p.inp.notes),
         "extra": extra,
     }
-    p._method_cache[lang] = out
+    p._method_cache[key] = out
     return out
 
 

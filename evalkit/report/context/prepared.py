@@ -250,7 +250,7 @@ class Prepared:
                 year = rec.get("year")
                 if year is not None and str(year) != "" and not (isinstance(year, float) and math.isnan(year)):
                     self.weights_by_year.setdefault(int(year), {})[str(rec.get("node"))] = rec
-        self._method_cache: dict[str, dict] = {}
+        self._method_cache: dict[tuple[str, int | None], dict] = {}  # (language, year of per-year weights)
 
     def _bucket_tables(self) -> None:
         """The optional tables of ``self.inp`` not bucketed yet, bucketed by (unit, year) and by year."""
