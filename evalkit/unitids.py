@@ -24,6 +24,12 @@ _BAD_CHARS_RE = re.compile(r"[/\\\x00-\x1f\x7f]")
 MAX_ID_LENGTH = 200
 
 
+def unit_label(name: str, uid: object) -> str:
+    """'苏州 320500': a unit named with its id, never by its name alone; a unit whose name is its id (or that has
+    no name) is written once."""
+    return f"{name} {uid}" if name and name != str(uid) else str(uid)
+
+
 def id_problem(uid: str) -> str | None:
     """Why ``uid`` cannot be a unit id, or None when it can."""
     if uid == "":

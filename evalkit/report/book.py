@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from ..i18n import t
+from ..i18n import catalogue, t
 from .templates import environment, templates_dir
 
 
@@ -24,14 +24,7 @@ def cover_html(year: int, parts: Sequence[tuple[str, str, Path]], first_pages: S
     env = environment(templates_dir())
     entries = [{"kind": kind, "title": name, "page": str(first)} for (kind, name, _), first in zip(parts, first_pages)]
     return env.get_template("book.html.j2").render(
-        lang=lang, html_lang="zh-CN" if lang == "zh" else "en", L=_catalogue(lang), title=title,
+        lang=lang, html_lang="zh-CN" if lang == "zh" else "en", L=catalogue(lang), title=title,
         year_label=t("year_n", lang, year=year), synthetic=synthetic, stamp_zh=t("synthetic_stamp", "zh"),
         stamp_en=t("synthetic_stamp", "en"), generated_by=generated_by, entries=entries,
         page_title=f"{title} · {t('year_n', lang, year=year)}")
-
-
-def _catalogue(lang: str) -> dict[str, str]:
-    from ..i18n import catalogue
-
-    return catalogue(lang)
-

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
+from ..unitids import unit_label
 from ..i18n import catalogue, t
 from .templates import environment, templates_dir
 
@@ -76,7 +77,7 @@ def explore_data(result, years: list[int], lang: str) -> dict[str, Any]:
         en = str(table.at[uid, "name_en"]) if "name_en" in table.columns else ""
         name = (en or zh) if lang == "en" else (zh or en)
         name = "" if name in ("nan", "None") else name
-        units.append({"id": str(uid), "label": f"{name} {uid}" if name and name != str(uid) else str(uid)})
+        units.append({"id": str(uid), "label": unit_label(name, uid)})
     leaf_cols = [tree.index[lid] for lid in tree.leaf_ids]
     reported = np.isfinite(result.prepared.x_raw) & ((result.prepared.flags & IMPUTED) == 0)
     data = {}

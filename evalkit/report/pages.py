@@ -22,6 +22,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 from markupsafe import Markup, escape
 
+from ..unitids import unit_label
 from . import charts
 from .context import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_score, fmt_signed, ok, to_float
 from ..i18n import catalogue, t
@@ -74,7 +75,7 @@ class _Names:
     def label(self, uid: str, lang: str) -> str:
         """Name and code, never the name alone (苏州 320500 / 宿州 341300)."""
         n = self.name(uid, lang)
-        return f"{n} {uid}" if n and n != str(uid) else str(uid)  # a unit named by its id: once
+        return unit_label(n, uid)
 
     def group(self, uid: str, lang: str) -> str:
         r = self.rows.get(str(uid))

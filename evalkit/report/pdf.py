@@ -83,11 +83,12 @@ def _parser_cache() -> None:
 
         from tinyhtml5 import inputstream
 
+        if type(inputstream.characters_until_regex) is not dict:  # mended already (or not tinyhtml5's dict)
+            return
         source = inspect.getsource(inputstream.HTMLUnicodeInputStream.chars_until)
     except (ImportError, AttributeError, OSError, TypeError):  # another parser, or no source to check
         return
-    if ("characters = characters_until_regex[(characters, opposite)] = regex" in source
-            and type(inputstream.characters_until_regex) is dict):
+    if "characters = characters_until_regex[(characters, opposite)] = regex" in source:
         inputstream.characters_until_regex = _UntilRegex()
 
 
@@ -118,11 +119,6 @@ def check_pdf_support() -> None:
     fonts = cjk_fonts()
     if fonts is not None and not fonts:
         raise RuntimeError(f"PDF output needs a Chinese (CJK) font, none is installed; {FIX}")
-
-
-def html_to_pdf(html: str) -> str:
-    """Convert one rendered page to PDF beside it; returns the PDF's path."""
-    return _page_pdf(html)[0]
 
 
 _FONTS: dict[int, object] = {}   # this process's FontConfiguration, by process id (workers are forked)

@@ -6,26 +6,20 @@ The plan itself (the linear programme, its texts and formatting) is computed by
 
 from __future__ import annotations
 
-import jinja2
-from markupsafe import Markup
-
 from ..plan import Plan, headline, texts
 from ..tree import Names
 from ..version import __version__
-from .templates import templates_dir
+from .templates import environment, templates_dir
 
 
 def render_plan_page(p: Plan, *, unit_label: str, title: Names, lang: str, synthetic: bool,
-                     templates=None, names: dict[str, str] | None = None) -> str:
+                     names: dict[str, str] | None = None) -> str:
     """The page ``<year>/plan-<unit id>.html``: self-contained, CSS inline (reports/style.css).
 
     names: indicator id -> name in ``lang``, for the indicators the plan holds fixed (ids where absent).
     """
     names = names or {}
-    folder = templates or templates_dir()
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    css = (folder / "style.css").read_text(encoding="utf-8").replace("</", "<\\/")
+    env = environment(templates_dir())  # the report's Environment: its options, the inline style sheet as ``css``
     T = texts(lang)
     rows = [{"indicator": i.indicator, "name": i.name.get(lang), "current": i.shown()[0],
              "needed": i.shown()[1], "change": i.shown()[2],
@@ -33,6 +27,6 @@ def render_plan_page(p: Plan, *, unit_label: str, title: Names, lang: str, synth
     sep = "、" if lang == "zh" else ", "
     held = [(T.get("reason_" + k.replace(" ", "_"), k), sep.join(names.get(x, x) for x in v)) for k, v in p.held.items() if v]
     return env.get_template("plan.html.j2").render(
-        css=Markup(css), lang=lang, html_lang="zh-CN" if lang == "zh" else "en", T=T, p=p, rows=rows, held=held,
+        lang=lang, html_lang="zh-CN" if lang == "zh" else "en", T=T, p=p, rows=rows, held=held,
         unit_label=unit_label, title=title.get(lang), lines=headline(p, lang), synthetic=synthetic,
         generated_by=f"evalkit {__version__}")

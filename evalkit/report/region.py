@@ -28,6 +28,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 from markupsafe import Markup
 
+from ..unitids import unit_label
 from . import charts
 from .charts import Series
 from ..i18n import catalogue, t
@@ -98,7 +99,7 @@ class _Units:
     def label(self, uid: str, lang: str) -> str:
         r = self.rows.get(str(uid), {})
         n = _s(r.get("name_zh")) if lang == "zh" else (_s(r.get("name_en")) or _s(r.get("name_zh")))
-        return f"{n} {uid}" if n and n != str(uid) else str(uid)  # a unit named by its id: once
+        return unit_label(n, uid)
 
     def group(self, g: str, lang: str) -> str:
         return self.group_names.get(str(g), {}).get(lang) or str(g)

@@ -10,7 +10,6 @@ Grosskopf, Norris & Zhang (1994) AER 84(1):66–83 (MI = EC · TC).
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -18,20 +17,15 @@ import pandas as pd
 
 from . import charts
 from .charts import MapNode, Series
-from .context.network import relation_views
+from .context.formatting import ok
+from .context.network import views_of
+from .context.prepared import prepared
 from ..i18n import t
 
 HUBS = 5                 # hubs marked on a map: the highest PageRank
 EDGES_PER_UNIT = 1.5     # a map draws at most round(1.5 · n) ties, the strongest
 FILLS = ("#56b4e9", "#009e73", "#cc79a7", "#f0e442", "#0072b2", "#e69f00", "#999999", "#882255")
 MALMQUIST_EXTREMES = 3   # units named with the largest and the smallest MI
-
-
-def _ok(v: Any) -> bool:
-    try:
-        return v is not None and not isinstance(v, str) and math.isfinite(float(v))
-    except (TypeError, ValueError):
-        return False
 
 
 def shown_ties(w: np.ndarray, max_edges: int) -> tuple[list[tuple[int, int, float]], int, float]:
@@ -59,7 +53,7 @@ def network_context(inp: Any, years: Sequence[int], year: int, lang: str, L: Map
                     names: Any) -> dict:
     """Maps of the report year (one per relation), the evolution charts and the year's table."""
     units = [str(u) for u in inp.units["id"]]
-    views = relation_views(inp, units)
+    views = views_of(prepared(inp))  # built once for the run (the scorecards use them too)
     if not views:
         return {"network": None}
     groups = list(dict.fromkeys(str(names.rows[u].get("group") or "") for u in units))
@@ -80,17 +74,17 @@ def network_context(inp: Any, years: Sequence[int], year: int, lang: str, L: Map
         for ui, u in enumerate(units):
             row = names.rows[u]
             lat, lon = row.get("lat"), row.get("lon")
-            nodes.append(MapNode(names.label(u, lang), float(lon) if _ok(lon) else float("nan"),
-                                 float(lat) if _ok(lat) else float("nan"), fill[gof[ui]], f"{u}.html", ui in hub))
+            nodes.append(MapNode(names.label(u, lang), float(lon) if ok(lon) else float("nan"),
+                                 float(lat) if ok(lat) else float("nan"), fill[gof[ui]], f"{u}.html", ui in hub))
         g = graph[(graph["relation"].astype(str) == v.id) & (graph["year"].astype(int) == int(year))] \
             if graph is not None else None
         gr = g.iloc[0] if g is not None and len(g) else {}
         sep = "、" if lang == "zh" else ", "
-        rows.append({"id": v.id, "name": name, "ties": str(int(gr["ties"])) if _ok(gr.get("ties")) else str(m),
-                     "density": f"{float(gr['density']):.3f}" if _ok(gr.get("density")) else "—",
-                     "cross": f"{100 * float(gr['cross_share']):.1f}%" if _ok(gr.get("cross_share")) else "—",
+        rows.append({"id": v.id, "name": name, "ties": str(int(gr["ties"])) if ok(gr.get("ties")) else str(m),
+                     "density": f"{float(gr['density']):.3f}" if ok(gr.get("density")) else "—",
+                     "cross": f"{100 * float(gr['cross_share']):.1f}%" if ok(gr.get("cross_share")) else "—",
                      "hubs": sep.join(names.label(units[h], lang) for h in hub)})
-        if not any(_ok(n.lon) and _ok(n.lat) for n in nodes):  # no coordinates: the table only
+        if not any(ok(n.lon) and ok(n.lat) for n in nodes):  # no coordinates: the table only
             continue
         edges = [(i, j, w, gof[i] != gof[j]) for i, j, w in ties]
         rule = t("nw_rule_top", lang, shown=len(ties), m=m, share=f"{100 * share:.0f}%") if len(ties) < m \
@@ -110,7 +104,7 @@ def network_context(inp: Any, years: Sequence[int], year: int, lang: str, L: Map
                 series.append(Series(v.name.get(lang) or v.id, [by.get(int(y), float("nan")) for y in years],
                                      color=pal[r % len(pal)], marker=("circle", "square", "diamond")[r % 3],
                                      dash=("", "4 2", "1 2")[r % 3]))
-            if any(_ok(x) for s in series for x in s.values):
+            if any(ok(x) for s in series for x in s.values):
                 evolution.append({"title": L[key], "chart": charts.lines(
                     [int(y) for y in years], series, lo=0.0, hi=1.0, title=L[key], desc=L[key + "_desc"],
                     width=460, height=220, fit=True, uid=f"nw-{col}")})
@@ -149,7 +143,7 @@ def malmquist_context(inp: Any, year: int, lang: str, names: Any, node_name: Any
         return {"malmquist": None}
 
     def c(v: float) -> dict:
-        return {"s": f"{v:.3f}" if _ok(v) else "—", "v": repr(float(v)) if _ok(v) else ""}
+        return {"s": f"{v:.3f}" if ok(v) else "—", "v": repr(float(v)) if ok(v) else ""}
 
     def who(items: list[tuple[str, float]]) -> str:
         sep = "；" if lang == "zh" else "; "

@@ -201,12 +201,14 @@ def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: s
                 except Exception as e:  # one page failing must not lose the others
                     summary.failures.append((f"region/{y}", _reason(e)))
 
+    def add(n: int, failures: list, files: list) -> None:
+        summary.pages += n
+        summary.failures += failures
+        summary.files += [Path(x) for x in files]
+
     def serial(y: int, chunk: list[str]) -> None:
         for uid in chunk:
-            n, f, files = _render_chunk(p, env, out_dir, y, [uid], lang)
-            summary.pages += n
-            summary.failures += f
-            summary.files += [Path(x) for x in files]
+            add(*_render_chunk(p, env, out_dir, y, [uid], lang))
             tick(1)
 
     if jobs <= 1 or len(units) * len(years) < 8:
@@ -217,8 +219,8 @@ def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: s
             meanwhile()
         return summary
 
-    # the first scorecard here: the workers, forked after it, find the templates compiled and the
-    # methods appendix rendered; the parent then writes the year pages (and ``meanwhile``) while they work
+    # the first scorecard here: the workers, forked after it, find the templates compiled; the parent then
+    # writes the year pages (and ``meanwhile``) while they work
     first = _render_chunk(p, env, out_dir, years[0], units[:1], lang)
     size = max(1, min(64, len(units) // (jobs * 4) or 1))
     tasks = [(y, rest[i:i + size]) for y in years for rest in [units[1:] if y == years[0] else units]
@@ -227,10 +229,7 @@ def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: s
                              initargs=(inp, str(templates), os.getpid())) as ex:
         futs = {ex.submit(_worker_chunk, str(out_dir), y, chunk, lang): (y, chunk) for y, chunk in tasks}
         year_pages()
-        n, f, files = first
-        summary.pages += n
-        summary.failures += f
-        summary.files += [Path(x) for x in files]
+        add(*first)
         tick(1)
         if meanwhile is not None:
             meanwhile()
@@ -240,9 +239,7 @@ def render_reports(inp: ReportInput, out_dir: Path, *, years: list[int], lang: s
                 n, f, files = fut.result()
             except Exception as e:  # a worker died: every unit of the chunk failed
                 n, f, files = 0, [(uid, _reason(e)) for uid in chunk], []
-            summary.pages += n
-            summary.failures += f
-            summary.files += [Path(x) for x in files]
+            add(n, f, files)
             tick(len(chunk))
     summary.files.sort()
     return summary

@@ -15,7 +15,6 @@ from ..charts import ALL, CITY, GROUP, Series
 from ...i18n import t
 from .common import common_context
 from .formatting import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_measure, fmt_raw, fmt_score, fmt_signed, ok
-from .methods import method_context
 from .network import partners_context
 from .prepared import impute_how, IMPUTE_STEPS, Prepared, screened, treat_methods
 from .sections import _attainment, _bod, _coordination, _efficiency, _obstacles, _robustness
@@ -245,7 +244,6 @@ def scorecard(p: Prepared, unit_id: str, year: int, lang: str) -> dict:
     ctx["ind_print_note"] = t("ind_print_note", lang, n=len(p.leaves))
     ctx["flag_legend"] = [{"code": c, "short": t(f"flag_{c}", lang), "long": t(f"flag_{c}_long", lang)}
                           for c in ("missing", "imputed", "treated", "provisional")]
-    ctx["method"] = method_context(p, lang, year)
     ctx["quality"] = unit_quality(p, u, y, lang)
 
     # optional analysis sections
