@@ -107,12 +107,6 @@ class Result:
     def per_year_weights(self) -> bool:
         return self.local_weight_year is not None
 
-    def weights_for_year(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """(local, global) weights of every node, each (N,), used in year position ``t``."""
-        if self.local_weight_year is None:
-            return self.local_weight, self.global_weight
-        return self.local_weight_year[t], self.global_weight_year[t]
-
     # ------------------------------------------------------------------ labels
     @property
     def tree(self) -> Tree:

@@ -84,12 +84,7 @@ def weights_wide(result: Result, *, lang: str = "zh") -> "pd.DataFrame":
     idx = tree.index
     rows = []
     for leaf in tree.leaves:
-        chain = []  # ancestors below the root, top first
-        p = tree.parent[leaf.id]
-        while p is not None and tree.parent[p] is not None:
-            chain.append(p)
-            p = tree.parent[p]
-        chain.reverse()
+        chain = tree.ancestors(leaf.id)[:-1][::-1]  # ancestors below the root, top first
         l1 = chain[0] if chain else ""
         l2 = chain[1] if len(chain) > 1 else ""
         row = {"level1": l1, "level1_name": tree.by_id[l1].name.get(lang) if l1 else "",

@@ -50,7 +50,7 @@ def _watch(parent: int) -> None:
 _FORKED: dict[int, tuple] = {}
 
 
-def _call_forked(key: int, parent: int):
+def _call_forked(key: int):
     fn, args, kwargs = _FORKED[key]
     return fn(*args, **kwargs)
 
@@ -79,7 +79,7 @@ def forked(fn, *args, **kwargs):
     try:  # a pool of one forks its process during submit: the child has the call in _FORKED
         pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"), initializer=die_with_parent,
                                    initargs=(os.getpid(),))
-        future = pool.submit(_call_forked, key, os.getpid())
+        future = pool.submit(_call_forked, key)
     finally:
         del _FORKED[key]
 

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from ..prepare.treat import _fails
 from . import audit as A
 
 
@@ -215,7 +216,7 @@ def indicators_table(result, blocks=None) -> pd.DataFrame:
     for scope, year, sel in blocks or _blocks(result):
         s0, k0 = A.skew_kurtosis(raw[sel])
         s1, k1 = A.skew_kurtosis(used[sel])
-        bad = (np.abs(s1) >= t_skew) & (k1 >= t_kurt)
+        bad = _fails(s1, k1, t_skew, t_kurt)
         frames.append(pd.DataFrame({
             "scope": scope, "year": year, "indicator": leaves, "n": np.isfinite(used[sel]).sum(axis=0),
             "skew_raw": s0, "kurt_raw": k0, "skew_treated": s1, "kurt_treated": k1,

@@ -152,9 +152,7 @@ def _beta_one(y0: np.ndarray, yT: np.ndarray, span: float) -> Beta:
     g = np.log(yT[ok] / y0[ok]) / span
     r = _ols(x, g)
     beta = float(r.slope)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        speed = -np.log1p(beta * span) / span if 1.0 + beta * span > 0 else nan
-        half = np.log(2.0) / speed if speed > 0 else nan
+    speed, half = _speed(beta, span)
     return Beta(
         beta=beta,
         se=float(r.stderr),
@@ -163,8 +161,8 @@ def _beta_one(y0: np.ndarray, yT: np.ndarray, span: float) -> Beta:
         r2=float(r.rvalue**2),
         n=n,
         span=span,
-        speed=float(speed),
-        half_life=float(half),
+        speed=speed,
+        half_life=half,
     )
 
 

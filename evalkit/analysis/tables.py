@@ -39,37 +39,34 @@ def all_tables(result, targets: pd.DataFrame | None = None, *, jobs: int = 1,
         pending = forked(_efficiency_pair, result)
     coordination = coordination_table(result) if on_scale else None
     obstacles = obstacles_table(result)
+    early = {"disparity": disparity_frame(result), "dagum-pairs": dagum_pairs_table(result),
+             "region_groups": region_groups_table(result), "density": density_table(result)}
     if elsewhere is not None:
-        early = {"disparity": disparity_frame(result), "dagum-pairs": dagum_pairs_table(result),
-                 "region_groups": region_groups_table(result), "density": density_table(result)}
         more = _later_tables(result, targets)
         if meanwhile is not None:
-            meanwhile({k: v for k, v in {"coordination": coordination, "obstacles": obstacles, **early,
-                                         **more}.items() if v is not None})
+            meanwhile(_present({"coordination": coordination, "obstacles": obstacles, **early, **more}))
         try:
             scipy_tables = elsewhere()
         except Exception:  # made here instead: what fails there fails here as with jobs=1 (a user error too)
             scipy_tables = _scipy_tables(result, on_scale)
-        efficiency = scipy_tables["efficiency"]
-        rest = {"disparity": early["disparity"], "dagum-pairs": early["dagum-pairs"],
-                "convergence": scipy_tables["convergence"], "region_groups": early["region_groups"],
-                "density": early["density"], **scipy_tables["spatial"]}
     else:
-        rest = {
-            "disparity": disparity_frame(result),
-            "dagum-pairs": dagum_pairs_table(result),
-            "convergence": convergence_table(result),
-            "region_groups": region_groups_table(result),
-            "density": density_table(result),
-            **spatial_tables(result),
-        }
+        scipy_tables = {"convergence": convergence_table(result), "spatial": spatial_tables(result)}
         if pending is not None and meanwhile is not None:
-            meanwhile({k: v for k, v in {"coordination": coordination, "obstacles": obstacles, **rest}.items()
-                       if v is not None})
-        efficiency = (pending() if pending is not None else _efficiency_pair(result)) if on_scale else \
-            {"efficiency": None}
+            meanwhile(_present({"coordination": coordination, "obstacles": obstacles, **early,
+                                "convergence": scipy_tables["convergence"], **scipy_tables["spatial"]}))
+        scipy_tables["efficiency"] = (pending() if pending is not None else _efficiency_pair(result)) \
+            if on_scale else {"efficiency": None}
         more = _later_tables(result, targets)
-    tables = {"coordination": coordination, "obstacles": obstacles, **efficiency, **rest, **more}
+    # the files' order: coordination, obstacles, efficiency (and malmquist), the regional tables, the rest
+    rest = {"disparity": early["disparity"], "dagum-pairs": early["dagum-pairs"],
+            "convergence": scipy_tables["convergence"], "region_groups": early["region_groups"],
+            "density": early["density"], **scipy_tables["spatial"]}
+    return _present({"coordination": coordination, "obstacles": obstacles, **scipy_tables["efficiency"], **rest,
+                     **more})
+
+
+def _present(tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame]:
+    """The tables that were made (None: not for this project)."""
     return {k: v for k, v in tables.items() if v is not None}
 
 
@@ -572,7 +569,7 @@ def spatial_tables(result) -> dict[str, pd.DataFrame]:
     row-standardised; a unit without a score that year is left out and W re-row-standardised
     over the others. Every cross-section uses the same seed, so reruns give the same p-values.
     """
-    from .spatial import lisa, moran
+    from .spatial import _row_standardise, lisa, moran
 
     sw = spatial_weights(result)
     if sw is None:
@@ -586,9 +583,7 @@ def spatial_tables(result) -> dict[str, pd.DataFrame]:
         for t, year in enumerate(result.years):
             y = S[:, t]
             ok = np.isfinite(y)
-            W = W0[np.ix_(ok, ok)]
-            rs = W.sum(axis=1, keepdims=True)
-            W = np.divide(W, rs, out=np.zeros_like(W), where=rs > 0)
+            W = _row_standardise(W0[np.ix_(ok, ok)])
             g = moran(y[ok], W, permutations=P, seed=seed)
             glob.append((year, nid, g.I, g.expected, g.z_norm, g.p_norm, g.p_sim, g.n, cfg["weights"], cfg["k"],
                          P, seed))

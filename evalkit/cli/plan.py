@@ -26,7 +26,7 @@ def cmd_plan(args) -> int:
     from ..load.yamlnodes import display_path
     from ..output import recover, write_csv_atomic, write_text_atomic
     from ..pipeline import score
-    from ..plan import fmt, goal_problems, headline, plan, plan_frame
+    from ..plan import goal_problems, headline, plan, plan_frame
     from ..report.plan_page import render_plan_page
 
     inputs = load_inputs(project_path(args))
@@ -44,7 +44,7 @@ def cmd_plan(args) -> int:
     for note in p.notes:
         print(t("cli_note", lang, note=note))
     if p.items:
-        print(_plan_table(p, lang, fmt))
+        print(_plan_table(p, lang))
     target = Path(args.out).resolve() if args.out else inputs.project.output
     from ..unitids import unit_file_stem
 
@@ -64,7 +64,7 @@ def cmd_plan(args) -> int:
     return 0
 
 
-def _plan_table(p, lang: str, fmt) -> str:
+def _plan_table(p, lang: str) -> str:
     from ..i18n import t
 
     head = tuple(t(f"cli_plan_{k}", lang) for k in ("indicator", "name", "current", "needed", "change", "measure"))

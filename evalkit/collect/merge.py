@@ -268,11 +268,11 @@ def read_returned(path: Path, *, inputs: CollectInputs, items: dict[str, Item], 
                  extent=f"the template (columns A:{letter(last_col)}, rows 1-{max_row})")
     return _read_data(cells.rows, file=file, sheet=sheet, year=year, dept=dept, first_row=first_row, meta=meta,
                       inputs=inputs, items=items, values=values, problems=problems, max_jump=max_jump,
-                      strict=strict, letter=letter, added=added)
+                      strict=strict, added=added)
 
 
 def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, first_row, meta, inputs, items, values,
-               problems, max_jump, strict, letter, added=()) -> Returned | None:
+               problems, max_jump, strict, added=()) -> Returned | None:
     """Check the data sheet against the recorded layout and collect its values (see the module docstring)."""
     n_before = len(problems.errors)
     labels = inputs.labels

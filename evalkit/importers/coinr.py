@@ -57,7 +57,8 @@ from pathlib import Path
 
 from ..version import __version__
 from ..errors import Pos, Problems, did_you_mean, quote
-from ..load.data import MISSING_TOKENS, RESERVED_UNIT_IDS, UNIT_ID_RE, read_table
+from ..load.data import MISSING_TOKENS, RESERVED_UNIT_IDS, read_table
+from ..unitids import SAFE_NAME_RE
 from ..load.yamlnodes import display_path
 from ..prepare.derived import FUNCTIONS
 
@@ -339,7 +340,7 @@ def import_coinr(idata: Path, imeta: Path, folder: Path, *, group: str | None = 
         row = int(i) + 2
         at = Pos(dfile, row)
         uid = r["uCode"].strip()
-        if not UNIT_ID_RE.match(uid) or ".." in uid:
+        if not SAFE_NAME_RE.match(uid) or ".." in uid:
             problems.add(at, f"uCode {quote(uid)} may hold only letters, digits, '_', '.', '-' (it becomes a file "
                          "name)", "bad-unit-id")
             continue

@@ -39,7 +39,6 @@ DIRECTIONS = {"benefit": "benefit", "cost": "cost", "+": "benefit", "-": "cost",
               "negative": "cost"}
 FILES = ("tree.yaml", "weights.yaml")
 WEIGHT_TOL = 1e-6
-DEFAULT_METHODS = ("entropy", "equal", "critic", "cv")
 
 
 @dataclass

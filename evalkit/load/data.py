@@ -28,7 +28,6 @@ MISSING_TOKENS = ("", "NA", "N/A", "na", "-", "—", "NaN", "nan")
 #: Largest magnitude a value may have: beyond it a cell is a typo or a wrong unit (1e308 would
 #: overflow the first variance computed from it).
 VALUE_LIMIT = 1e18
-UNIT_ID_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")  # ids that are their own file names
 # headers a researcher's sheet commonly uses for the unit and the year: offered in the message when
 # the values file has no unit/year column (the fix is a data.columns mapping in the project file)
 UNIT_HEADER_GUESSES = ("省份", "地区", "城市", "省", "市", "单位", "region", "province", "city", "country", "iso3",
