@@ -498,11 +498,15 @@ def render(result: Result, tables: dict, out: Path, years: list[int], lang: str,
     from .report.excel import write_results_xlsx
     from .report.render import render_reports
 
-    inp = report_input(result, tables, **(frames or {}))
-    if early is not None:
+    if early is not None:  # its input holds the same results, weights, raw values and ties: not made again
+        import dataclasses
+
         from .report.context.prepared import adopt
 
+        inp = dataclasses.replace(early.inp, tables=tables, meta=report_meta(result, (frames or {}).get("man")))
         adopt(early, inp)
+    else:
+        inp = report_input(result, tables, **(frames or {}))
     if other_pages:
         inp.meta["other_pages"] = list(other_pages)
     def workbook() -> None:
