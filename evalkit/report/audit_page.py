@@ -18,7 +18,8 @@ from typing import Any, Mapping
 import pandas as pd
 
 from . import charts
-from ..i18n import catalogue, t
+from ..i18n import t
+from .context.common import page_common
 from .templates import environment, templates_dir
 
 
@@ -130,12 +131,10 @@ def audit_context(tree, tables: Mapping[str, pd.DataFrame], year: int, meta: Map
         })
     title = meta.get("title") or {}
     return {
-        "lang": lang, "html_lang": "zh-CN" if lang == "zh" else "en", "L": catalogue(lang),
-        "title": title.get(lang) or title.get("zh") or "", "synthetic": bool(meta.get("synthetic")),
-        "stamp_zh": t("synthetic_stamp", "zh"), "stamp_en": t("synthetic_stamp", "en"),
-        "year_label": t("year_n", lang, year=year), "colon": "：" if lang == "zh" else ": ",
-        "page_title": f"{title.get(lang) or ''} · {t('year_n', lang, year=year)} · {t('au_title', lang)}",
-        "generated_by": t("generated_by", lang, version=(meta.get("manifest") or {}).get("version", __version__)),
+        **page_common(lang=lang, title=title, synthetic=bool(meta.get("synthetic")),
+                      year_label=t("year_n", lang, year=year),
+                      page_title=f"{title.get(lang) or ''} · {t('year_n', lang, year=year)} · {t('au_title', lang)}",
+                      version=(meta.get("manifest") or {}).get("version", __version__)),
         "coverage_banner": "", "sections": sections,
         "findings": [{"head": t(f"au_group_{k}", lang), "lines": v} for k, v in groups.items() if v],
         "n_obs_note": t("au_obs_note", lang, year=year),

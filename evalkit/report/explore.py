@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from ..unitids import unit_label
 from ..i18n import catalogue, t
+from .context.common import page_common
 from .templates import environment, templates_dir
 
 #: the aggregations the page computes (in plain JS, as evalkit/aggregate.py does)
@@ -116,15 +117,12 @@ def render_explore(result, years: list[int], lang: str) -> str:
     tdir = templates_dir()
     L = catalogue(lang)
     texts = {k: v for k, v in L.items() if k.startswith("ex_")}
-    title = result.inputs.project.title
+    title = {"zh": result.inputs.project.title.zh, "en": result.inputs.project.title.en}
     ctx = {
-        "lang": lang, "html_lang": "zh-CN" if lang == "zh" else "en", "L": L,
-        "title": title.get(lang) or title.get("zh") or "", "synthetic": bool(result.inputs.project.synthetic),
-        "stamp_zh": t("synthetic_stamp", "zh"), "stamp_en": t("synthetic_stamp", "en"),
-        "year_label": ", ".join(str(y) for y in years),
-        "page_title": f"{title.get(lang) or ''} · {t('ex_title', lang)}",
-        "generated_by": t("generated_by", lang, version=__version__),
-        "colon": "：" if lang == "zh" else ": ", "back_href": f"{years[-1]}/index.html",
+        **page_common(lang=lang, title=title, synthetic=bool(result.inputs.project.synthetic),
+                      year_label=", ".join(str(y) for y in years),
+                      page_title=f"{title.get(lang) or ''} · {t('ex_title', lang)}", version=__version__),
+        "back_href": f"{years[-1]}/index.html",
         "domain_names": [d.name.get(lang) or d.id for d in result.tree.domains],
         "data_json": json_for_script(data), "texts_json": json_for_script(texts),
         "engine_js": Markup((tdir / "explore_engine.js").read_text(encoding="utf-8")),

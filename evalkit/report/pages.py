@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from ..unitids import unit_label
 from . import charts
+from .context.common import page_common
 from .context import DASH, delta_rank, delta_score, fmt_pct, fmt_rank, fmt_score, fmt_signed, ok, to_float
 from ..i18n import catalogue, t
 from .templates import environment, templates_dir
@@ -32,28 +33,6 @@ from .templates import environment, templates_dir
 
 def _env():
     return environment(templates_dir())
-
-
-def _page_common(*, lang: str, title: Mapping[str, str], synthetic: bool, year_label: str, page_title: str,
-                 version: str) -> dict:
-    """The variables base.html.j2 reads."""
-    from ..i18n import t
-
-    return {
-        "lang": lang,
-        "html_lang": "zh-CN" if lang == "zh" else "en",
-        "L": catalogue(lang),
-        "title": title.get(lang) or title.get("zh") or "",
-        "title_zh": title.get("zh", ""),
-        "title_en": title.get("en", ""),
-        "synthetic": bool(synthetic),
-        "stamp_zh": t("synthetic_stamp", "zh"),
-        "stamp_en": t("synthetic_stamp", "en"),
-        "year_label": year_label,
-        "page_title": page_title,
-        "generated_by": t("generated_by", lang, version=version),
-        "colon": "：" if lang == "zh" else ": ",
-    }
 
 
 class _Names:
@@ -324,7 +303,7 @@ def robustness_context(year: int, robustness_df: pd.DataFrame, sobol_df: pd.Data
     man = meta.get("manifest") or {}
     version = str(man.get("version") or __version__)
     year_label = t("year_n", lang, year=year)
-    ctx = _page_common(lang=lang, title=title, synthetic=bool(meta.get("synthetic")), year_label=year_label,
+    ctx = page_common(lang=lang, title=title, synthetic=bool(meta.get("synthetic")), year_label=year_label,
                        page_title=f"{t('rb_title', lang)} · {year_label} · {title.get(lang) or title.get('zh', '')}",
                        version=version)
     ctx["year"] = year
@@ -509,7 +488,7 @@ def compare_context(a, b, table: pd.DataFrame, corr: pd.DataFrame, label_a: str,
     nodes = [root] + domains
     last = int(a.years[-1])
     title = {"zh": project.title.zh, "en": project.title.en}
-    ctx = _page_common(lang=lang, title=title, synthetic=bool(project.synthetic),
+    ctx = page_common(lang=lang, title=title, synthetic=bool(project.synthetic),
                        year_label=f"{a.years[0]}–{a.years[-1]}",
                        page_title=f"{t('cp_title', lang)} · {title.get(lang) or title['zh']}", version=__version__)
     va, vb = _variant(a, label_a, lang), _variant(b, label_b, lang)

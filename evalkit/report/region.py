@@ -33,6 +33,7 @@ from . import charts
 from .charts import Series
 from ..i18n import catalogue, t
 from .inputs import ReportInput
+from .context.common import page_common
 from .context.prepared import records
 from .templates import environment, templates_dir
 
@@ -382,14 +383,10 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     year_label = t("year_n", lang, year=year)
     period = f"{y0}–{y1}"
     ctx: dict[str, Any] = {
-        "lang": lang, "html_lang": "zh-CN" if lang == "zh" else "en", "L": L,
-        "title": title.get(lang) or title.get("zh") or "", "title_zh": title.get("zh", ""),
-        "title_en": title.get("en", ""), "synthetic": bool(meta.get("synthetic")),
-        "stamp_zh": t("synthetic_stamp", "zh"), "stamp_en": t("synthetic_stamp", "en"),
-        "year_label": year_label, "year": int(year), "period": period,
-        "page_title": f"{L['rg_title']} · {year_label} · {title.get(lang) or title.get('zh', '')}",
-        "generated_by": t("generated_by", lang, version=version),
-        "colon": "：" if lang == "zh" else ": ",
+        **page_common(lang=lang, title=title, synthetic=bool(meta.get("synthetic")), year_label=year_label,
+                      page_title=f"{L['rg_title']} · {year_label} · {title.get(lang) or title.get('zh', '')}",
+                      version=version),
+        "year": int(year), "period": period,
     }
     from .context import coverage_banner, prepared
 
