@@ -323,18 +323,6 @@ def read_values_file(path: Path, problems: Problems, *, must_be_csv: bool = Fals
     return ValuesFile(path, df, index, numbers, encoding)
 
 
-def cell_pos(file: str, sheet: str, col: int | None = None, row: int | None = None) -> Pos:
-    """``book.xlsx!数据!D17`` as a position (printed as is: line 0)."""
-    from openpyxl.utils import get_column_letter
-
-    where = f"{file}!{sheet}"
-    if col is not None and row is not None:
-        where += f"!{get_column_letter(col)}{row}"
-    elif row is not None:
-        where += f"!{row}:{row}"
-    return Pos(where)
-
-
 def fmt(x: float) -> str:
     """A number as people write it: 12.5, 3, 1e+20; '' for missing."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -347,4 +335,4 @@ def fmt(x: float) -> str:
 
 
 __all__ = ["Item", "Department", "CollectInputs", "ValuesFile", "plausible_bounds", "collectable", "departments",
-           "load_collect_inputs", "read_values_file", "to_number", "cell_pos", "fmt", "slug"]
+           "load_collect_inputs", "read_values_file", "to_number", "fmt", "slug"]

@@ -73,7 +73,7 @@ from ..errors import Pos, Problems, quote, worded
 from ..load.xlsx import EXCEL_MAX_COL, ExcelError, cell_at, error_message, letter, open_book, report_cells
 from ..load.yamlnodes import display_path
 from ..output import safe_frame, unescape_text
-from . import (FIRST_ROW, FORMAT, SHEET_DATA, SHEET_META, CollectInputs, Item, ValuesFile, cell_pos, check_year,
+from . import (FIRST_ROW, FORMAT, SHEET_DATA, SHEET_META, CollectInputs, Item, ValuesFile, check_year,
                collectable, fmt, load_collect_inputs, read_values_file, to_number)
 
 MAX_JUMP = 3.0
@@ -285,12 +285,12 @@ def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, fi
     # the template's cities and indicators must still be the project's
     for u in recorded:
         if u not in labels:
-            problems.add(cell_pos(file, sheet), f"city {quote(u)} of the template is not in the units file "
+            problems.add(cell_at(file, sheet), f"city {quote(u)} of the template is not in the units file "
                          f"{display_path(inputs.project.units)}: was the template made for another project?",
                          "unknown-unit")
     for c, item_id in value_cols:
         if item_id not in items:
-            problems.add(cell_pos(file, sheet, c, 2), f"indicator {quote(item_id)} of the template is not collected "
+            problems.add(cell_at(file, sheet, c, 2), f"indicator {quote(item_id)} of the template is not collected "
                          "by the framework (unknown, or now derived by a formula): was the template made for another "
                          "version of the framework?", "unknown-indicator")
     if len(problems.errors) > n_before:
@@ -309,14 +309,14 @@ def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, fi
     if mismatches:
         c, r, got, expected = mismatches[0]
         more = len(mismatches) - 1
-        problems.add(cell_pos(file, sheet, c, r), f"header changed: found {quote(got.replace(chr(10), ' / '))}, "
+        problems.add(cell_at(file, sheet, c, r), f"header changed: found {quote(got.replace(chr(10), ' / '))}, "
                      f"expected {quote(expected.replace(chr(10), ' / '))}"
                      + (f" ({more} more header cells differ)" if more else "")
                      + "; do not insert, delete, move or rename columns: undo the change or use a fresh template",
                      "header-changed")
     for r in sorted({r for r, _, _ in added}) if not mismatches else ():  # header problems: one report
         c, v = min((c, v) for rr, c, v in added if rr == r)
-        problems.add(cell_pos(file, sheet, c, r), f"column added: {quote(_norm_header(v))} is right of the "
+        problems.add(cell_at(file, sheet, c, r), f"column added: {quote(_norm_header(v))} is right of the "
                      "template's last column; remove it (notes go in a separate file)", "column-added")
     if len(problems.errors) > n_before:
         return None
@@ -345,18 +345,18 @@ def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, fi
                 continue
             x = v if type(v) is float else to_number(v)
             if x is None and isinstance(v, ExcelError):
-                problems.add(cell_pos(file, sheet, k + 1, r), f"{error_message(v)}, for {labels.get(code, code)} / "
+                problems.add(cell_at(file, sheet, k + 1, r), f"{error_message(v)}, for {labels.get(code, code)} / "
                              f"{year} / {item_id}", "not-a-number")
                 continue
             if x is None:
-                problems.add(cell_pos(file, sheet, k + 1, r), f"value {quote(v)} for {labels.get(code, code)} / "
+                problems.add(cell_at(file, sheet, k + 1, r), f"value {quote(v)} for {labels.get(code, code)} / "
                              f"{year} / {item_id} is not a number: write numbers only (no units, no remarks); leave "
                              "missing values empty", "not-a-number")
                 continue
             if x != x:  # NaN: a missing token
                 continue
             if not lo <= x <= hi:
-                problems.add(cell_pos(file, sheet, k + 1, r), f"value {fmt(x)} for {labels.get(code, code)} / "
+                problems.add(cell_at(file, sheet, k + 1, r), f"value {fmt(x)} for {labels.get(code, code)} / "
                              f"{year} / {item_id} is outside the plausible range [{fmt(lo)}, {fmt(hi)}] (unit "
                              f"{units_of[item_id] or '—'}): check the unit and the decimal point", "out-of-range")
                 continue
@@ -364,7 +364,7 @@ def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, fi
             if j is not None:
                 prev = numbers[j]
                 if prev == prev and prev != 0 and not lo_jump <= x / prev <= hi_jump:
-                    problems.extend([worded(cell_pos(file, sheet, k + 1, r), "jump", "warn_jump",
+                    problems.extend([worded(cell_at(file, sheet, k + 1, r), "jump", "warn_jump",
                                             "error" if strict else "warning", value=fmt(x),
                                             label=labels.get(code, code), year=year, item=item_id,
                                             ratio=f"{x / prev:.3g}", prev=fmt(float(prev)), factor=fmt(max_jump))])
@@ -374,7 +374,7 @@ def _read_data(data_rows: list[tuple[int, list]], *, file, sheet, year, dept, fi
             o_cells.append(f"{col_letter}{r}")
     missing = [u for u in recorded if u not in seen]
     for u in missing:
-        problems.add(cell_pos(file, sheet), f"row deleted: city {labels.get(u, u)} of the template has no row; "
+        problems.add(cell_at(file, sheet), f"row deleted: city {labels.get(u, u)} of the template has no row; "
                      "rows must not be deleted (leave its cells empty instead)", "row-deleted")
     if len(problems.errors) > n_before:
         # cities are matched by code, so the cells read are still reliable: keep them for the
@@ -396,13 +396,13 @@ def _bad_row(problems, row, code, r, *, file, sheet, code_col, vcols, recorded, 
         n = len(row)
         if any(row[k] is not None and not (isinstance(row[k], str) and not row[k].strip())
                for k, *_ in vcols if k < n):
-            problems.add(cell_pos(file, sheet, code_col, r), "row added: values in a row without a city code; "
+            problems.add(cell_at(file, sheet, code_col, r), "row added: values in a row without a city code; "
                          "fill in the template's rows only", "row-added")
     elif code not in recorded:
-        problems.add(cell_pos(file, sheet, code_col, r), f"row added: city code {quote(code)} was not in the "
+        problems.add(cell_at(file, sheet, code_col, r), f"row added: city code {quote(code)} was not in the "
                      "template (rows must not be added, and codes not changed)", "row-added")
     else:
-        problems.add(cell_pos(file, sheet, code_col, r), f"row duplicated: city {labels.get(code, code)} is also "
+        problems.add(cell_at(file, sheet, code_col, r), f"row duplicated: city {labels.get(code, code)} is also "
                      f"on row {seen[code]}; keep one row per city", "row-duplicated")
 
 
