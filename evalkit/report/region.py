@@ -198,22 +198,10 @@ def _rows(df: pd.DataFrame | None, node: str, years: Sequence[int]) -> dict[int,
     return {int(r["year"]): r for r in records(d)}
 
 
-_SIGMA: list = []  # (convergence table, its σ rows with β): the last one made (a page asks once per node)
-
-
 def _sigma_with_beta(conv: pd.DataFrame | None) -> pd.DataFrame | None:
-    """convergence.csv's σ rows, each node's absolute β (one row per node in the file) on its last year's row
-    (made once per table: the caller only reads it)."""
+    """convergence.csv's σ rows, each node's absolute β (one row per node in the file) on its last year's row."""
     if conv is None or "analysis" not in conv.columns:
         return conv
-    if _SIGMA and _SIGMA[0][0] is conv:
-        return _SIGMA[0][1]
-    sig = _sigma_rows(conv)
-    _SIGMA[:] = [(conv, sig)]
-    return sig
-
-
-def _sigma_rows(conv: pd.DataFrame) -> pd.DataFrame:
     sig = conv[conv["analysis"] == "sigma"].copy()
     beta = conv[conv["analysis"] == "beta_absolute"]
     cols = ["beta", "beta_se", "beta_p", "beta_speed", "beta_half_life", "beta_n"]
@@ -238,12 +226,12 @@ def _beta_reading(b: Mapping[str, Any], lang: str) -> tuple[str, str]:
     return t("rg_r_beta_none", lang, **kw), t("rg_v_none", lang)
 
 
-def _beta_for(inp: ReportInput, node: str, years: Sequence[int], conv_rows: Mapping[int, Mapping]) -> dict:
-    """β over years[0]..years[-1]: convergence.csv's when that is its period, else recomputed alike."""
+def _beta_for(inp: ReportInput, node: str, years: Sequence[int], conv_rows: Mapping[int, Mapping],
+              last_in_table: int | None) -> dict:
+    """β over years[0]..years[-1]: convergence.csv's (whose last year is ``last_in_table``) when that is its
+    period, else recomputed alike."""
     from ..analysis.convergence import beta_convergence
 
-    conv = _sigma_with_beta(inp.tables.get("convergence"))
-    last_in_table = int(conv["year"].max()) if conv is not None and len(conv) else None
     if conv_rows and years[-1] == last_in_table and "beta" in next(iter(conv_rows.values())):
         r = conv_rows[years[-1]]
         return {k: r.get(k) for k in ("beta", "beta_se", "beta_p", "beta_speed", "beta_half_life", "beta_n")}
@@ -494,8 +482,9 @@ def region_context(inp: ReportInput, year: int, lang: str) -> dict:
     beta_rows = []
     betas: dict[str, dict] = {}
     if len(years) > 1:
+        last_in_table = int(conv["year"].max()) if conv is not None and len(conv) else None
         for n in nodes:
-            b = _beta_for(inp, n, years, C[n])
+            b = _beta_for(inp, n, years, C[n], last_in_table)
             betas[n] = b
             sentence, verdict = _beta_reading(b, lang)
             beta_rows.append({"node": n, "name": node_name[n], "root": n == R, "verdict": verdict,
